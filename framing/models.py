@@ -1,0 +1,220 @@
+"""The data that flows through framing: frozen dataclasses, no behaviour beyond small views.
+
+read articles -> preprocess (Document) -> score (Match, ArticleResult) -> compare -> render.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+__all__ = [
+    "Article",
+    "Token",
+    "Sentence",
+    "Document",
+    "Match",
+    "SentenceProbabilities",
+    "ArticleResult",
+    "SkippedInput",
+    "LexiconEntry",
+    "LexiconCategory",
+    "ScopeRule",
+    "Scope",
+    "Lexicon",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as read from disk: untrusted text, title and metadata."""
+
+    id: str
+    text: str
+    title: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""  # the file (and line or row) it came from
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word token: `norm` is lower-cased with quotes folded; start/end index the article text."""
+
+    norm: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    tokens: tuple[Token, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An article after preprocessing: sentences with tokens, all with character offsets."""
+
+    article: Article
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def n_tokens(self) -> int:
+        return sum(len(s.tokens) for s in self.sentences)
+
+    def sentence_text(self, index: int) -> str:
+        s = self.sentences[index]
+        return self.article.text[s.start : s.end]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One lexicon hit, with everything needed to trace a score back to the text."""
+
+    article_id: str
+    dimension: str
+    category: str  # the category the entry belongs to
+    entry: str  # the lexicon entry as written in the file
+    sentence_index: int
+    start: int  # character offsets into the article text
+    end: int
+    text: str  # the matched text as it appears in the article
+    weight: float  # the entry's weight in the lexicon
+    negated: bool = False
+    hedged: bool = False
+    quoted: bool = False
+    counts_for: str | None = None  # where the match counts after scope rules (None: nowhere)
+    effective_weight: float = 0.0  # weight after negation, hedging and quotation
+    role: str = ""  # prescriptions: advocate | reject | describe; empty elsewhere
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "dimension": self.dimension,
+            "category": self.category,
+            "entry": self.entry,
+            "sentence_index": self.sentence_index,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "weight": self.weight,
+            "negated": self.negated,
+            "hedged": self.hedged,
+            "quoted": self.quoted,
+            "counts_for": self.counts_for,
+            "effective_weight": round(self.effective_weight, 6),
+            "role": self.role,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceProbabilities:
+    """A classifier's class probabilities for one sentence (or passage) of an article."""
+
+    article_id: str
+    dimension: str
+    sentence_index: int
+    probabilities: Mapping[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "dimension": self.dimension,
+            "sentence_index": self.sentence_index,
+            "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleResult:
+    """Everything scored for one article: the flat score row plus the evidence behind it."""
+
+    article: Article
+    scores: Mapping[str, Any]  # column -> value, as written to scores.csv
+    matches: tuple[Match, ...]
+    sentences: tuple[tuple[int, int], ...]  # sentence character spans, for evidence display
+    sentence_tone: tuple[float, ...] = ()
+    sentence_probabilities: tuple[SentenceProbabilities, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedInput:
+    """An input that could not be read or scored, with the one-line reason shown to the user."""
+
+    source: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "reason": self.reason}
+
+
+# --- lexicons: what a YAML lexicon file becomes once read and checked -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconEntry:
+    """One term of a lexicon. `pattern` is the token sequence it matches: each item is
+    ("exact", token) or ("prefix", start-of-token) for a trailing-* wildcard."""
+
+    term: str
+    category: str
+    weight: float
+    pattern: tuple[tuple[str, str], ...]
+    path: str = ""  # file and line it came from, so every match traces back to the file
+    line: int = 0
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconCategory:
+    name: str
+    description: str
+    entries: tuple[LexiconEntry, ...]
+    opposite: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeRule:
+    """Cues that change how a nearby match counts (negation, hedging, quotation)."""
+
+    cues: tuple[LexiconEntry, ...] = ()
+    window: int = 4
+    factor: float = 1.0
+    action: str = "keep"  # negation only: ignore | flip | keep
+    exceptions: tuple[LexiconEntry, ...] = ()  # phrases that look like cues but are not ("not only")
+    boundaries: frozenset[str] = frozenset()  # tokens that end a cue's reach (clause breaks)
+    marks: bool = False  # quotation only: text inside quotation marks counts as quoted
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    negation: ScopeRule = ScopeRule()
+    hedging: ScopeRule = ScopeRule()
+    quotation: ScopeRule = ScopeRule()
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """One dimension's lexicon, merged from the shipped file and any user layers."""
+
+    dimension: str
+    kind: str  # poles | categories | prescriptions | stances | actors
+    description: str
+    categories: tuple[LexiconCategory, ...]
+    scope: Scope
+    params: Mapping[str, Any] = field(default_factory=dict)
+    stem: bool = False
+    stance_cues: Mapping[str, tuple[LexiconEntry, ...]] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()  # files it was built from, in layering order
+    order: int = 100  # position in scores.csv: shipped dimensions first
+
+    def category(self, name: str) -> LexiconCategory:
+        for c in self.categories:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def category_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.categories)

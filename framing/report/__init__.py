@@ -1,0 +1,1 @@
+"""The HTML comparison report: compute (figures.py) -> structure (render.py) -> render (templates)."""

@@ -1,0 +1,305 @@
+"""Lexicon scoring: find matches, apply the file's scope rules, and turn matches into scores.
+
+`CompiledLexicon` is built once per process per dimension; `match_document` is a pure function
+of a preprocessed document, and `score_dimension` turns its matches into the `scores.csv`
+columns. How each kind scores is documented in `lexicons/README.md` and the README.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..lexicon.matcher import PhraseMatcher
+from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule
+from ..text import stem
+
+__all__ = ["CompiledLexicon", "compile_lexicons", "match_document", "score_dimension", "quoted_spans", "BOOTSTRAP_SAMPLES"]
+
+BOOTSTRAP_SAMPLES = 1000
+_BOOTSTRAP_SEED = 20240901  # fixed: the same article always gets the same interval
+
+
+@dataclass(frozen=True)
+class _Cues:
+    matcher: PhraseMatcher | None
+    rule: ScopeRule
+
+    @classmethod
+    def of(cls, rule: ScopeRule) -> "_Cues":
+        items = [(e.pattern, ("cue", e)) for e in rule.cues] + [(e.pattern, ("exception", e)) for e in rule.exceptions]
+        return cls(PhraseMatcher(items) if items else None, rule)
+
+    def spans(self, tokens: Sequence[str]) -> list[tuple[int, int]]:
+        if self.matcher is None:
+            return []
+        return [(s, e) for s, e, (kind, _) in self.matcher.find(tokens) if kind == "cue"]
+
+
+class CompiledLexicon:
+    """A lexicon with its matchers built: reuse one per process (building costs milliseconds,
+    matching is the hot path)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.terms: PhraseMatcher[LexiconEntry] = PhraseMatcher(
+            (e.pattern, e) for c in lexicon.categories for e in c.entries
+        )
+        self.negation = _Cues.of(lexicon.scope.negation)
+        self.hedging = _Cues.of(lexicon.scope.hedging)
+        self.quotation = _Cues.of(lexicon.scope.quotation)
+        self.advocate = PhraseMatcher((e.pattern, e) for e in lexicon.stance_cues.get("advocate", ()))
+        self.reject = PhraseMatcher((e.pattern, e) for e in lexicon.stance_cues.get("reject", ()))
+        self.opposite = {c.name: c.opposite for c in lexicon.categories}
+
+
+def compile_lexicons(lexicons: Sequence[Lexicon]) -> tuple[CompiledLexicon, ...]:
+    return tuple(CompiledLexicon(lx) for lx in lexicons)
+
+
+_QUOTE_RE = re.compile(r"[\"“”«»\n]")
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans inside double quotation marks. Curly and guillemet quotes open and close;
+    straight quotes toggle; a paragraph break closes an unclosed quotation."""
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for m in _QUOTE_RE.finditer(text):
+        ch = m.group()
+        if ch == "\n":
+            if open_at is not None:
+                spans.append((open_at, m.start()))
+                open_at = None
+        elif ch in "“«":
+            if open_at is None:
+                open_at = m.end()
+        elif ch in "”»":
+            if open_at is not None:
+                spans.append((open_at, m.start()))
+                open_at = None
+        else:
+            if open_at is None:
+                open_at = m.end()
+            else:
+                spans.append((open_at, m.start()))
+                open_at = None
+    if open_at is not None:
+        spans.append((open_at, len(text)))
+    return spans
+
+
+def _in_spans(pos: int, starts: list[int], spans: list[tuple[int, int]]) -> bool:
+    i = bisect.bisect_right(starts, pos) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _cue_before(cues: list[tuple[int, int]], start: int, window: int, norms: Sequence[str], boundaries: frozenset[str]) -> bool:
+    for cs, ce in cues:
+        if ce <= start and start - ce <= window:
+            if boundaries and any(norms[k] in boundaries for k in range(ce, start)):
+                continue
+            return True
+    return False
+
+
+def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dict | None = None) -> list[Match]:
+    """Every match of one lexicon in a document, with scope flags and effective weights.
+
+    `norms_cache` (sentence index -> token norms) lets several lexicons share tokenisation work.
+    """
+    lexicon = compiled.lexicon
+    text = doc.article.text
+    scope = lexicon.scope
+    kind = lexicon.kind
+    matches: list[Match] = []
+    quote_spans: list[tuple[int, int]] | None = None
+    quote_starts: list[int] = []
+    for sent in doc.sentences:
+        norms = norms_cache.get(sent.index) if norms_cache is not None else None
+        if norms is None:
+            norms = [t.norm for t in sent.tokens]
+            if norms_cache is not None:
+                norms_cache[sent.index] = norms
+        if lexicon.stem:
+            norms = [stem(n) for n in norms]
+        hits = compiled.terms.find(norms)
+        if not hits:
+            continue
+        if kind == "actors":
+            for s, e, entry in hits:
+                a, b = sent.tokens[s].start, sent.tokens[e - 1].end
+                matches.append(Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight, counts_for=entry.category, effective_weight=entry.weight))
+            continue
+        if quote_spans is None:
+            quote_spans = quoted_spans(text) if scope.quotation.marks else []
+            quote_starts = [s for s, _ in quote_spans]
+        neg = compiled.negation.spans(norms)
+        hedge = compiled.hedging.spans(norms)
+        report = compiled.quotation.spans(norms)
+        role_default = ""
+        if kind == "prescriptions":
+            has_reject = bool(compiled.reject.find(norms))
+            has_advocate = bool(compiled.advocate.find(norms))
+        for s, e, entry in hits:
+            a, b = sent.tokens[s].start, sent.tokens[e - 1].end
+            negated = _cue_before(neg, s, scope.negation.window, norms, scope.negation.boundaries)
+            hedged = _cue_before(hedge, s, scope.hedging.window, norms, scope.hedging.boundaries)
+            quoted = (scope.quotation.marks and _in_spans(a, quote_starts, quote_spans)) or _cue_before(
+                report, s, scope.quotation.window, norms, scope.quotation.boundaries
+            )
+            weight = entry.weight
+            factor = (scope.hedging.factor if hedged else 1.0) * (scope.quotation.factor if quoted else 1.0)
+            counts_for: str | None = entry.category
+            role = role_default
+            if kind == "prescriptions":
+                if has_reject or (has_advocate and negated):
+                    role = "reject"
+                elif has_advocate:
+                    role = "advocate"
+                else:
+                    role = "describe"
+                    counts_for = None
+            elif negated:
+                action = scope.negation.action
+                if action == "ignore":
+                    counts_for = None
+                elif action == "flip":
+                    counts_for = compiled.opposite.get(entry.category)
+            eff = weight * factor if counts_for is not None else 0.0
+            matches.append(
+                Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], weight,
+                      negated=negated, hedged=hedged, quoted=quoted, counts_for=counts_for, effective_weight=eff, role=role)
+            )
+    return matches
+
+
+def _rate(total: float, n_tokens: int) -> float:
+    return 1000.0 * total / n_tokens if n_tokens else 0.0
+
+
+def _poles_axis(lexicon: Lexicon) -> tuple[str | None, str | None]:
+    pos = lexicon.params.get("positive")
+    neg = lexicon.params.get("negative")
+    if pos and neg:
+        return pos, neg
+    for c in lexicon.categories:
+        if c.opposite:
+            return c.name, c.opposite
+    return None, None
+
+
+def _bootstrap_position(pos_by_sent: np.ndarray, neg_by_sent: np.ndarray, smoothing: float, level: float = 0.90) -> tuple[float, float]:
+    """Percentile interval of the position over sentences resampled with replacement."""
+    n = len(pos_by_sent)
+    if n == 0 or not (pos_by_sent.any() or neg_by_sent.any()):
+        return 0.0, 0.0
+    rng = np.random.default_rng(_BOOTSTRAP_SEED)
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP_SAMPLES)
+    p = counts @ pos_by_sent
+    q = counts @ neg_by_sent
+    positions = (p - q) / (p + q + smoothing)
+    lo, hi = np.quantile(positions, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return float(lo), float(hi)
+
+
+def category_columns_prefix(lexicon: Lexicon) -> str:
+    """Column prefix for per-category values: `prescription.<category>` for the prescriptions
+    dimension (the set of them is `prescriptions.*`), the dimension name elsewhere."""
+    prefix = lexicon.params.get("column_prefix")
+    if prefix:
+        return str(prefix)
+    if lexicon.kind == "prescriptions" and lexicon.dimension.endswith("s"):
+        return lexicon.dimension[:-1]
+    return lexicon.dimension
+
+
+def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
+    """The score columns of one dimension, from its matches."""
+    dim = lexicon.dimension
+    names = lexicon.category_names
+    totals = {c: 0.0 for c in names}
+    for m in matches:
+        if m.counts_for in totals and lexicon.kind != "prescriptions":
+            totals[m.counts_for] += m.effective_weight
+    params = lexicon.params
+    out: dict[str, Any] = {}
+    if lexicon.kind == "poles":
+        smoothing = float(params.get("smoothing", 1.0))
+        pos, neg = _poles_axis(lexicon)
+        intensity = _rate(sum(totals.values()), n_tokens)
+        for c in names:
+            out[f"{dim}.{c}"] = round(_rate(totals[c], n_tokens), 4)
+        if pos and neg:
+            position = (totals[pos] - totals[neg]) / (totals[pos] + totals[neg] + smoothing)
+            ps = np.zeros(max(n_sentences, 1))
+            ns = np.zeros(max(n_sentences, 1))
+            for m in matches:
+                if m.counts_for == pos:
+                    ps[m.sentence_index] += m.effective_weight
+                elif m.counts_for == neg:
+                    ns[m.sentence_index] += m.effective_weight
+            lo, hi = _bootstrap_position(ps[:n_sentences], ns[:n_sentences], smoothing)
+        else:
+            position, lo, hi = 0.0, 0.0, 0.0
+        out[f"{dim}.position"] = round(position, 4)
+        out[f"{dim}.ci_low"] = round(min(lo, position), 4)
+        out[f"{dim}.ci_high"] = round(max(hi, position), 4)
+        out[f"{dim}.intensity"] = round(intensity, 4)
+        if intensity < float(params.get("min_intensity", 0.5)) or not any(totals.values()):
+            label = "absent"
+        else:
+            top = max(names, key=lambda c: totals[c])
+            if top not in (pos, neg) and totals[top] > max(totals.get(pos, 0.0), totals.get(neg, 0.0)):
+                label = top
+            elif abs(position) < float(params.get("mixed_band", 0.2)):
+                label = "mixed"
+            else:
+                label = pos if position > 0 else neg
+        out[f"{dim}.label"] = label
+    elif lexicon.kind == "prescriptions":
+        smoothing = float(params.get("smoothing", 1.0))
+        threshold = float(params.get("advocated_threshold", 0.3))
+        prefix = category_columns_prefix(lexicon)
+        adv = {c: 0.0 for c in names}
+        rej = {c: 0.0 for c in names}
+        for m in matches:
+            w = m.weight * (lexicon.scope.hedging.factor if m.hedged else 1.0) * (lexicon.scope.quotation.factor if m.quoted else 1.0)
+            if m.role == "advocate":
+                adv[m.category] += w
+            elif m.role == "reject":
+                rej[m.category] += w
+        net = {c: (adv[c] - rej[c]) / (adv[c] + rej[c] + smoothing) for c in names}
+        for c in names:
+            out[f"{prefix}.{c}"] = round(net[c], 4)
+        out[f"{dim}.advocated"] = ";".join(sorted((c for c in names if net[c] >= threshold), key=lambda c: -net[c]))
+        out[f"{dim}.rejected"] = ";".join(sorted((c for c in names if net[c] <= -threshold), key=lambda c: net[c]))
+    elif lexicon.kind == "stances":
+        prior = params.get("prior", {}) or {}
+        smoothing = float(params.get("smoothing", 0.5))
+        mass = {c: _rate(totals[c], n_tokens) + float(prior.get(c, 0.0)) + smoothing for c in names}
+        z = sum(mass.values()) or 1.0
+        for c in names:
+            out[f"{dim}.{c}"] = round(mass[c] / z, 4)
+        out[f"{dim}.label"] = max(names, key=lambda c: mass[c])
+    elif lexicon.kind == "actors":
+        counts = {c: 0 for c in names}
+        for m in matches:
+            counts[m.category] += 1
+        for c in names:
+            out[f"{dim}.{c}"] = counts[c]
+    else:  # categories: a user-defined dimension
+        intensity = _rate(sum(totals.values()), n_tokens)
+        for c in names:
+            out[f"{dim}.{c}"] = round(_rate(totals[c], n_tokens), 4)
+        out[f"{dim}.intensity"] = round(intensity, 4)
+        min_i = float(params.get("min_intensity", 0.0))
+        out[f"{dim}.label"] = max(names, key=lambda c: totals[c]) if any(totals.values()) and intensity >= min_i else "absent"
+    for k, v in out.items():
+        if isinstance(v, float) and not math.isfinite(v):
+            out[k] = 0.0
+    return out
