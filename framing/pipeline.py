@@ -248,6 +248,7 @@ def run_batch(
     classifiers: bool = True,
     progress: Callable[[int], None] | None = None,
     on_skip: Callable[[SkippedInput], None] | None = None,
+    on_warn: Callable[[str], None] | None = None,
     scorer: Scorer | None = None,
 ) -> BatchResult:
     """Read, score and write `scores.csv`, `evidence.jsonl` and `manifest.json` into out_dir."""
@@ -273,8 +274,13 @@ def run_batch(
     meta_columns: list[str] = []
     score_cols = score_columns(scorer)
     reserved = set(BASE_COLUMNS) | set(score_cols)
-    articles = iter_articles(paths, text_field=text_field, on_skip=_skip, warn=warnings.append)
-    with atomic_open(out / "evidence.jsonl", "w") as evidence:
+    def _warn(message: str) -> None:
+        warnings.append(message)
+        if on_warn is not None:
+            on_warn(message)
+
+    articles = iter_articles(paths, text_field=text_field, on_skip=_skip, warn=_warn)
+    with atomic_open(out / "evidence.jsonl", "w") as evidence, atomic_open(out / "articles.jsonl", "w") as articles_out:
         for result in score_documents(articles, scorer, on_duplicate=_dup):
             art = result.article
             row: dict[str, Any] = {"id": art.id, "title": art.title}
@@ -286,8 +292,16 @@ def run_batch(
                     row[col] = value
             row.update(result.scores)
             rows.append(row)
+            n_evidence = 0
             for rec in evidence_records(result, art.id):
                 evidence.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                n_evidence += 1
+            # The full text as scored, for the report's article pages (n_evidence: its evidence lines).
+            articles_out.write(json.dumps({
+                "id": art.id, "title": art.title, "metadata": dict(art.metadata), "text": art.text,
+                "sentences": result.sentences, "sentence_tone": [round(t, 4) for t in result.sentence_tone],
+                "n_evidence": n_evidence,
+            }, ensure_ascii=False, default=str) + "\n")
             if progress is not None:
                 progress(1)
     _unique_ids(rows)
@@ -309,7 +323,7 @@ def run_batch(
         "lexicon_dimensions": [lx.dimension for lx in scorer.lexicons],
         "models": {e.name: getattr(e, "fingerprint", "") for e in scorer.extras},
         "versions": dependency_versions(),
-        "outputs": [f"scores.{suffix}", "evidence.jsonl", "manifest.json"],
+        "outputs": [f"scores.{suffix}", "evidence.jsonl", "articles.jsonl", "manifest.json"],
     }
     write_json(out / "manifest.json", manifest)
     return BatchResult(out, rows, columns, skipped, duplicates, warnings, manifest)

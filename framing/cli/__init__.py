@@ -73,6 +73,14 @@ def _skip_printer(quiet: bool) -> Callable[[Any], None]:
     return _print
 
 
+def _warning_printer(quiet: bool) -> Callable[[str], None]:
+    def _print(message: str) -> None:
+        if not quiet:
+            click.echo(f"warning: {message}", err=True)
+
+    return _print
+
+
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 out_option = click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder (created if missing).")
 lexicons_option = click.option(

@@ -9,6 +9,7 @@ import click
 from . import (
     _Progress,
     _skip_printer,
+    _warning_printer,
     cli,
     format_option,
     handle_errors,
@@ -30,6 +31,7 @@ def _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, d
         return run_batch(
             list(paths), out_dir, lexicon_dirs=list(lexicon_dirs), text_field=text_field, fmt=fmt,
             classifiers=not no_classifiers, progress=progress, on_skip=_skip_printer(quiet),
+            on_warn=_warning_printer(quiet),
         )
     finally:
         progress.close()

@@ -22,13 +22,18 @@ import yaml
 from ..errors import InputError
 from ..models import Article, SkippedInput
 
-__all__ = ["iter_articles", "read_path", "SUPPORTED_SUFFIXES", "decode_bytes", "MAX_ARTICLE_BYTES"]
+__all__ = ["iter_articles", "read_path", "SUPPORTED_SUFFIXES", "decode_bytes", "MAX_ARTICLE_BYTES", "MAX_ARTICLE_CHARS"]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 RECORD_SUFFIXES = {".jsonl", ".ndjson", ".csv"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | RECORD_SUFFIXES
-MAX_ARTICLE_BYTES = 64 * 1024 * 1024  # one article file larger than this is refused, not read
+# Articles longer than this are scored on their first MAX_ARTICLE_CHARS characters, with a
+# warning: a real article is under 100k characters; this bounds time and memory per article.
+MAX_ARTICLE_CHARS = 1_000_000
+# A single-article file is read only this far (4 bytes per character at most in UTF-8), so a
+# 50 MB "article" costs no more memory than a 8 MB one.
+MAX_ARTICLE_BYTES = 4 * MAX_ARTICLE_CHARS + 4
 
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _BINARY_MAGIC = {
@@ -74,6 +79,19 @@ def decode_bytes(raw: bytes, source: str, *, warn: OnWarn | None = None) -> str:
         if warn is not None:
             warn(f"{source}:{line}: invalid UTF-8; undecodable bytes replaced with U+FFFD")
         return raw.decode("utf-8", errors="replace")
+
+
+def _trim_partial_character(raw: bytes) -> bytes:
+    """Drop a UTF-8 sequence cut in half by a read limit (UTF-16 keeps an even length)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw[: len(raw) - len(raw) % 2]
+    end = len(raw)
+    back = 0
+    while back < 3 and end - back - 1 >= 0 and (raw[end - back - 1] & 0xC0) == 0x80:
+        back += 1
+    if end - back - 1 >= 0 and raw[end - back - 1] >= 0xC0:
+        return raw[: end - back - 1]
+    return raw
 
 
 def _clean_id(value: Any) -> str:
@@ -138,7 +156,10 @@ def _article_from_text(text: str, path: Path, source: str, warn: OnWarn | None) 
 def _article_from_html(raw_text: str, path: Path, source: str) -> Article:
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
 
-    doc = trafilatura.bare_extraction(raw_text, with_metadata=True, include_comments=False, include_tables=False)
+    try:
+        doc = trafilatura.bare_extraction(raw_text, with_metadata=True, include_comments=False, include_tables=False)
+    except Exception as exc:  # lxml and trafilatura raise many types on broken markup
+        raise InputError(source, f"HTML could not be parsed ({exc.__class__.__name__})") from None
     text = (doc.text if doc is not None else "") or ""
     if not text.strip():
         raise InputError(source, "no main text could be extracted from the HTML")
@@ -250,14 +271,16 @@ def read_path(path: Path, *, text_field: str = "text", on_skip: OnSkip, warn: On
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
         raise InputError(source, f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .md, .html, .jsonl or .csv")
     try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise InputError(source, f"file is {size / 2**20:.0f} MiB; one article is limited to {MAX_ARTICLE_BYTES // 2**20} MiB")
-        raw = gzip.open(path, "rb").read(MAX_ARTICLE_BYTES + 1) if compressed else path.read_bytes()
-    except OSError as exc:
-        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
-    if not raw.strip():
+        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as fh:
+            raw = fh.read(MAX_ARTICLE_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise InputError(source, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if not raw or raw.isspace():
         raise InputError(source, "the file is empty")
+    if len(raw) > MAX_ARTICLE_BYTES:
+        raw = _trim_partial_character(raw[:MAX_ARTICLE_BYTES])
+        if warn is not None:
+            warn(f"{source}: file is over {MAX_ARTICLE_BYTES / 2**20:.0f} MiB; read its first {MAX_ARTICLE_BYTES / 2**20:.0f} MiB")
     text = decode_bytes(raw, source, warn=warn)
     if suffix in HTML_SUFFIXES:
         yield _article_from_html(text, path, source)
@@ -277,15 +300,26 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield p
 
 
+def _bounded(article: Article, max_chars: int, warn: OnWarn | None) -> Article:
+    if len(article.text) <= max_chars:
+        return article
+    cut = article.text.rfind(" ", 0, max_chars)
+    cut = cut if cut > max_chars // 2 else max_chars
+    if warn is not None:
+        warn(f"{article.source}: article is {len(article.text):,} characters; scored the first {cut:,} (the per-article limit)")
+    return Article(id=article.id, text=article.text[:cut], title=article.title, metadata=article.metadata, source=article.source)
+
+
 def iter_articles(
     paths: Iterable[str | os.PathLike[str]],
     *,
     text_field: str = "text",
     on_skip: OnSkip,
     warn: OnWarn | None = None,
+    max_chars: int = MAX_ARTICLE_CHARS,
 ) -> Iterator[Article]:
     """Stream articles from files and folders (recursively). Nothing is held in memory beyond the
-    current record."""
+    current record; an article over `max_chars` is cut there, with a warning."""
     for given in paths:
         root = Path(given)
         if root.is_dir():
@@ -297,7 +331,8 @@ def iter_articles(
             continue
         for path in files:
             try:
-                yield from read_path(path, text_field=text_field, on_skip=on_skip, warn=warn)
+                for article in read_path(path, text_field=text_field, on_skip=on_skip, warn=warn):
+                    yield _bounded(article, max_chars, warn)
             except InputError as exc:
                 on_skip(SkippedInput(f"{exc.source}:{exc.line}" if exc.line else exc.source, exc.message))
             except (OSError, ValueError, RecursionError, MemoryError) as exc:

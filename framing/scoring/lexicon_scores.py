@@ -194,17 +194,32 @@ def _poles_axis(lexicon: Lexicon) -> tuple[str | None, str | None]:
 
 
 def _bootstrap_position(pos_by_sent: np.ndarray, neg_by_sent: np.ndarray, smoothing: float, level: float = 0.90) -> tuple[float, float]:
-    """Percentile interval of the position over sentences resampled with replacement."""
+    """Percentile interval of the position over sentences resampled with replacement.
+
+    Only sentences with evidence change the position, so the resample is drawn as counts for those
+    k sentences plus one "any other sentence" cell: the same distribution as resampling all n
+    sentences, in memory proportional to k instead of n.
+    """
     n = len(pos_by_sent)
-    if n == 0 or not (pos_by_sent.any() or neg_by_sent.any()):
+    idx = np.flatnonzero((pos_by_sent != 0) | (neg_by_sent != 0))
+    if n == 0 or idx.size == 0:
         return 0.0, 0.0
+    k = idx.size
+    probs = np.full(k + 1, 1.0 / n)
+    probs[-1] = max(0.0, 1.0 - k / n)
+    probs /= probs.sum()
+    p_vals, q_vals = pos_by_sent[idx], neg_by_sent[idx]
     rng = np.random.default_rng(_BOOTSTRAP_SEED)
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP_SAMPLES)
-    p = counts @ pos_by_sent
-    q = counts @ neg_by_sent
-    positions = (p - q) / (p + q + smoothing)
-    lo, hi = np.quantile(positions, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return float(lo), float(hi)
+    chunk = max(1, min(BOOTSTRAP_SAMPLES, 2_000_000 // (k + 1)))
+    positions = np.empty(BOOTSTRAP_SAMPLES)
+    for lo in range(0, BOOTSTRAP_SAMPLES, chunk):
+        hi = min(BOOTSTRAP_SAMPLES, lo + chunk)
+        counts = rng.multinomial(n, probs, size=hi - lo)[:, :k]
+        p = counts @ p_vals
+        q = counts @ q_vals
+        positions[lo:hi] = (p - q) / (p + q + smoothing)
+    lo_q, hi_q = np.quantile(positions, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return float(lo_q), float(hi_q)
 
 
 def category_columns_prefix(lexicon: Lexicon) -> str:
