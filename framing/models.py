@@ -164,6 +164,7 @@ class LexiconEntry:
     path: str = ""  # file and line it came from, so every match traces back to the file
     line: int = 0
     note: str = ""
+    window: int | None = None  # scope cues only: this cue's own reach, overriding the rule's window
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +207,7 @@ class Lexicon:
     params: Mapping[str, Any] = field(default_factory=dict)
     stem: bool = False
     stance_cues: Mapping[str, tuple[LexiconEntry, ...]] = field(default_factory=dict)
+    stance_boundaries: frozenset[str] = frozenset()  # tokens that end a stance cue's clause
     sources: tuple[str, ...] = ()  # files it was built from, in layering order
     order: int = 100  # position in scores.csv: shipped dimensions first
 

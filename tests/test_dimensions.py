@@ -113,3 +113,27 @@ def test_every_match_traces_back_to_the_text(fixture_scorer):
         assert text[m.start : m.end] == m.text
         s, e = r.sentences[m.sentence_index]
         assert s <= m.start < m.end <= e
+
+
+def test_stance_cues_are_scoped_to_the_clause(fixture_scorer):
+    r = _score(fixture_scorer, "Washington should not rush into talks; rather, it should impose sanctions.")
+    roles = [(m.category, m.role) for m in r.matches if m.dimension == "prescriptions"]
+    assert roles == [("diplomacy_engagement", "reject"), ("sanctions_economic_pressure", "advocate")]
+
+
+def test_single_quoted_scare_quotes_count_as_quoted(fixture_scorer):
+    r = _score(fixture_scorer, "The ‘axis of upheaval’ is Russia’s and China’s favourite myth. The 'bloc' is weak.")
+    flags = [(m.text, m.quoted) for m in r.matches if m.dimension == "alliance"]
+    assert flags == [("axis of upheaval", True), ("bloc", True)]
+
+
+def test_apostrophes_do_not_open_quotations(fixture_scorer):
+    r = _score(fixture_scorer, "Russia's bloc and China's bloc are real.")
+    assert not any(m.quoted for m in r.matches if m.dimension == "alliance")
+
+
+def test_a_cue_can_have_its_own_reach(fixture_scorer):
+    near = _score(fixture_scorer, "The so-called bloc is real.")
+    far = _score(fixture_scorer, "The so-called partners form a bloc.")
+    assert [m.quoted for m in near.matches if m.dimension == "alliance"] == [True]
+    assert [m.quoted for m in far.matches if m.dimension == "alliance"] == [False]

@@ -34,10 +34,12 @@ class _Cues:
         items = [(e.pattern, ("cue", e)) for e in rule.cues] + [(e.pattern, ("exception", e)) for e in rule.exceptions]
         return cls(PhraseMatcher(items) if items else None, rule)
 
-    def spans(self, tokens: Sequence[str]) -> list[tuple[int, int]]:
+    def spans(self, tokens: Sequence[str]) -> list[tuple[int, int, int]]:
+        """Cue matches as (start, end, reach): reach is the cue's own window or the rule's."""
         if self.matcher is None:
             return []
-        return [(s, e) for s, e, (kind, _) in self.matcher.find(tokens) if kind == "cue"]
+        default = self.rule.window
+        return [(s, e, default if entry.window is None else entry.window) for s, e, (kind, entry) in self.matcher.find(tokens) if kind == "cue"]
 
 
 class CompiledLexicon:
@@ -62,6 +64,9 @@ def compile_lexicons(lexicons: Sequence[Lexicon]) -> tuple[CompiledLexicon, ...]
 
 
 _QUOTE_RE = re.compile(r"[\"“”«»\n]")
+# Single quotes double as apostrophes, so a single-quoted span must open before a word and close
+# after one, on one line, within a headline-length stretch: ‘axis of upheaval’, 'so-called' allies.
+_SINGLE_QUOTED_RE = re.compile(r"(?<!\w)['‘]([^'‘’\n]{1,200}?)['’](?!\w)")
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -90,7 +95,19 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
                 open_at = None
     if open_at is not None:
         spans.append((open_at, len(text)))
-    return spans
+    spans.extend((m.start(1), m.end(1)) for m in _SINGLE_QUOTED_RE.finditer(text) if not m.group(1)[:1].isspace())
+    spans.sort()
+    return _merge_spans(spans)
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
 
 
 def _in_spans(pos: int, starts: list[int], spans: list[tuple[int, int]]) -> bool:
@@ -98,13 +115,25 @@ def _in_spans(pos: int, starts: list[int], spans: list[tuple[int, int]]) -> bool
     return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
-def _cue_before(cues: list[tuple[int, int]], start: int, window: int, norms: Sequence[str], boundaries: frozenset[str]) -> bool:
-    for cs, ce in cues:
-        if ce <= start and start - ce <= window:
+def _cue_before(cues: list[tuple[int, int, int]], start: int, norms: Sequence[str], boundaries: frozenset[str]) -> bool:
+    for cs, ce, reach in cues:
+        if ce <= start and start - ce <= reach:
             if boundaries and any(norms[k] in boundaries for k in range(ce, start)):
                 continue
             return True
     return False
+
+
+def _clause_ids(norms: Sequence[str], boundaries: frozenset[str]) -> list[int]:
+    """Clause number of every token; without boundaries the whole sentence is one clause."""
+    if not boundaries:
+        return [0] * len(norms)
+    out, current = [], 0
+    for tok in norms:
+        if tok in boundaries:
+            current += 1
+        out.append(current)
+    return out
 
 
 def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dict | None = None) -> list[Match]:
@@ -143,20 +172,25 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
         report = compiled.quotation.spans(norms)
         role_default = ""
         if kind == "prescriptions":
-            has_reject = bool(compiled.reject.find(norms))
-            has_advocate = bool(compiled.advocate.find(norms))
+            # Stance cues count within the clause that holds the policy term: "Washington should
+            # not rush into talks; rather, it should hold firm" advocates only the second clause.
+            clause = _clause_ids(norms, lexicon.stance_boundaries)
+            reject_clauses = {clause[cs] for cs, _, _ in compiled.reject.find(norms)}
+            advocate_clauses = {clause[cs] for cs, _, _ in compiled.advocate.find(norms)}
         for s, e, entry in hits:
             a, b = sent.tokens[s].start, sent.tokens[e - 1].end
-            negated = _cue_before(neg, s, scope.negation.window, norms, scope.negation.boundaries)
-            hedged = _cue_before(hedge, s, scope.hedging.window, norms, scope.hedging.boundaries)
+            negated = _cue_before(neg, s, norms, scope.negation.boundaries)
+            hedged = _cue_before(hedge, s, norms, scope.hedging.boundaries)
             quoted = (scope.quotation.marks and _in_spans(a, quote_starts, quote_spans)) or _cue_before(
-                report, s, scope.quotation.window, norms, scope.quotation.boundaries
+                report, s, norms, scope.quotation.boundaries
             )
             weight = entry.weight
             factor = (scope.hedging.factor if hedged else 1.0) * (scope.quotation.factor if quoted else 1.0)
             counts_for: str | None = entry.category
             role = role_default
             if kind == "prescriptions":
+                has_reject = clause[s] in reject_clauses
+                has_advocate = clause[s] in advocate_clauses
                 if has_reject or (has_advocate and negated):
                     role = "reject"
                 elif has_advocate:
