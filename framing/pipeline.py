@@ -6,12 +6,8 @@ that wires readers, scoring and writers together for the CLI and the Python API.
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import sys
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
@@ -67,14 +63,14 @@ class Scorer:
         return h.hexdigest()[:16]
 
 
-def _default_extras() -> tuple[ExtraScorer, ...]:
-    """The shipped classifiers, when their model files are present."""
+def _default_extras(lexicons: Sequence[Lexicon] = ()) -> tuple[ExtraScorer, ...]:
+    """The shipped classifiers, when their model files are present (they blend with `lexicons`)."""
     extras: list[ExtraScorer] = []
     try:
         from .scoring.classifiers import default_classifier_scorers
     except ImportError:
         return ()
-    extras.extend(default_classifier_scorers())
+    extras.extend(default_classifier_scorers(lexicons))
     return tuple(extras)
 
 
@@ -88,7 +84,7 @@ def build_scorer(
         lexicons=lexicons,
         compiled=compile_lexicons(lexicons),
         lexicon_hashes=lexicon_hashes(dirs, include_shipped=include_shipped),
-        extras=_default_extras() if classifiers else (),
+        extras=_default_extras(lexicons) if classifiers else (),
         sentiment=sentiment,
     )
 
@@ -193,29 +189,32 @@ def dependency_versions() -> dict[str, str]:
 
 @dataclass
 class BatchResult:
+    """What a batch run wrote. The score rows are not held in memory: `rows` reads them back from
+    `scores_path` on first use (fine for small runs; read the file yourself for large ones)."""
+
     out_dir: Path
-    rows: list[dict[str, Any]]
     columns: list[str]
     skipped: list[SkippedInput]
     duplicates: list[dict[str, str]]
     warnings: list[str]
     manifest: dict[str, Any]
+    n_articles: int = 0
+    n_scored: int = 0  # scored in this run
+    n_cached: int = 0  # taken from the incremental cache
+    scores_path: Path | None = None
+    _rows: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            from .io.spool import read_scores
+
+            self._rows = read_scores(self.scores_path) if self.scores_path is not None and self.n_articles else []
+        return self._rows
 
     @property
     def exit_code(self) -> int:
         return 1 if self.skipped else 0
-
-
-def _unique_ids(rows: list[dict[str, Any]]) -> None:
-    """Make article ids unique within a run (two files named `a.txt` in different folders)."""
-    seen: dict[str, int] = {}
-    for row in rows:
-        base = row["id"]
-        if base in seen:
-            seen[base] += 1
-            row["id"] = f"{base}~{seen[base]}"
-        else:
-            seen[base] = 1
 
 
 def evidence_records(result: ArticleResult, article_id: str) -> Iterator[dict[str, Any]]:
@@ -250,80 +249,27 @@ def run_batch(
     on_skip: Callable[[SkippedInput], None] | None = None,
     on_warn: Callable[[str], None] | None = None,
     scorer: Scorer | None = None,
+    jobs: int | None = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    cache: bool | str | Path = True,
+    chunk_size: int = 64,
+    on_total: Callable[[int], None] | None = None,
 ) -> BatchResult:
-    """Read, score and write `scores.csv`, `evidence.jsonl` and `manifest.json` into out_dir."""
-    from .io.readers import iter_articles
-    from .io.writers import atomic_open, ensure_output_dir, write_json, write_table
+    """Read, score and write `scores.<fmt>`, `evidence.jsonl`, `articles.jsonl` and `manifest.json`
+    into out_dir, streaming (memory does not grow with the corpus).
 
-    started = time.time()
-    out = ensure_output_dir(out_dir)
-    scorer = scorer or build_scorer(lexicon_dirs, classifiers=classifiers)
-    skipped: list[SkippedInput] = []
-    warnings: list[str] = []
-    duplicates: list[dict[str, str]] = []
+    `jobs`: worker processes (None or 0: all cores; 1: this process). `engine="dask"` scores on the
+    `dask.distributed` cluster at `scheduler` (a local one when None). `cache`: True keeps results
+    in `out_dir/.framing-cache.sqlite`, a path puts them there, False disables; unchanged articles
+    are then not scored again. `on_total` receives an estimate of the number of articles (counted
+    in the background) for a progress bar. Output is identical for every engine, job count and
+    cache state. See `framing.batch`.
+    """
+    from .batch import run
 
-    def _skip(item: SkippedInput) -> None:
-        skipped.append(item)
-        if on_skip is not None:
-            on_skip(item)
-
-    def _dup(article: Article, first_id: str) -> None:
-        duplicates.append({"id": article.id, "source": article.source, "duplicate_of": first_id})
-
-    rows: list[dict[str, Any]] = []
-    meta_columns: list[str] = []
-    score_cols = score_columns(scorer)
-    reserved = set(BASE_COLUMNS) | set(score_cols)
-    def _warn(message: str) -> None:
-        warnings.append(message)
-        if on_warn is not None:
-            on_warn(message)
-
-    articles = iter_articles(paths, text_field=text_field, on_skip=_skip, warn=_warn)
-    with atomic_open(out / "evidence.jsonl", "w") as evidence, atomic_open(out / "articles.jsonl", "w") as articles_out:
-        for result in score_documents(articles, scorer, on_duplicate=_dup):
-            art = result.article
-            row: dict[str, Any] = {"id": art.id, "title": art.title}
-            for key, value in art.metadata.items():
-                col = key if key not in reserved else f"meta.{key}"
-                if col not in row:
-                    if col not in meta_columns:
-                        meta_columns.append(col)
-                    row[col] = value
-            row.update(result.scores)
-            rows.append(row)
-            n_evidence = 0
-            for rec in evidence_records(result, art.id):
-                evidence.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                n_evidence += 1
-            # The full text as scored, for the report's article pages (n_evidence: its evidence lines).
-            articles_out.write(json.dumps({
-                "id": art.id, "title": art.title, "metadata": dict(art.metadata), "text": art.text,
-                "sentences": result.sentences, "sentence_tone": [round(t, 4) for t in result.sentence_tone],
-                "n_evidence": n_evidence,
-            }, ensure_ascii=False, default=str) + "\n")
-            if progress is not None:
-                progress(1)
-    _unique_ids(rows)
-    columns = list(BASE_COLUMNS) + meta_columns + score_cols
-    suffix = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}[fmt]
-    write_table(out / f"scores.{suffix}", rows, columns, fmt=fmt)
-    manifest = {
-        "tool": "framing",
-        "version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "duration_seconds": round(time.time() - started, 3),
-        "inputs": [str(p) for p in paths],
-        "n_articles": len(rows),
-        "n_skipped": len(skipped),
-        "skipped": [s.as_dict() for s in skipped],
-        "duplicates": duplicates,
-        "warnings": warnings,
-        "lexicons": dict(scorer.lexicon_hashes),
-        "lexicon_dimensions": [lx.dimension for lx in scorer.lexicons],
-        "models": {e.name: getattr(e, "fingerprint", "") for e in scorer.extras},
-        "versions": dependency_versions(),
-        "outputs": [f"scores.{suffix}", "evidence.jsonl", "articles.jsonl", "manifest.json"],
-    }
-    write_json(out / "manifest.json", manifest)
-    return BatchResult(out, rows, columns, skipped, duplicates, warnings, manifest)
+    return run(
+        paths, out_dir, lexicon_dirs=lexicon_dirs, text_field=text_field, fmt=fmt, classifiers=classifiers,
+        progress=progress, on_skip=on_skip, on_warn=on_warn, scorer=scorer, jobs=jobs, engine=engine,
+        scheduler=scheduler, cache=cache, chunk_size=chunk_size, on_total=on_total,
+    )

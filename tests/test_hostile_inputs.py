@@ -116,7 +116,8 @@ def test_hostile_input(tmp_path, fixture_lexicons, case):
     assert "good" in {r["id"] for r in rows}
     # Nothing is ever written outside the output folder.
     assert {p.name for p in tmp_path.iterdir()} == {"in", "out"}
-    assert {p.name for p in out.iterdir()} <= {"scores.csv", "evidence.jsonl", "manifest.json", "index.html", "articles", "cache.sqlite"}
+    outputs = {"scores.csv", "evidence.jsonl", "manifest.json", "articles.jsonl", ".framing-cache.sqlite", ".framing.lock"}
+    assert {p.name for p in out.iterdir()} <= outputs
 
 
 def test_invalid_utf8_warning_is_in_the_manifest(tmp_path, fixture_lexicons):

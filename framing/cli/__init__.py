@@ -106,3 +106,5 @@ def main() -> None:
 
 # Command modules register themselves on `cli` when imported.
 from . import score  # noqa: E402,F401
+from . import lexicon  # noqa: E402,F401
+from . import train  # noqa: E402,F401

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from . import (
-    _Progress,
     _skip_printer,
     _warning_printer,
     cli,
@@ -23,15 +22,67 @@ from . import (
 )
 
 
-def _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, desc):
+class _BatchProgress:
+    """A tqdm bar with rate and ETA (the total is counted in the background and set when known);
+    silent with --quiet or when stderr is not a terminal."""
+
+    def __init__(self, quiet: bool, desc: str) -> None:
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc=desc, unit=" articles", file=sys.stderr, dynamic_ncols=True, smoothing=0.05, mininterval=0.5)
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def set_total(self, total: int) -> None:
+        if self.bar is not None and total >= self.bar.n:
+            self.bar.total = total
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def batch_options(func):
+    """--jobs, --engine, --scheduler, --cache, --no-cache (and a hidden --chunk-size)."""
+    options = [
+        click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+                     help="Worker processes (default: all cores; 1: score in this process). With --engine dask and no "
+                          "--scheduler: workers of the local cluster."),
+        click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                     help="Where to score: this machine, or a Dask cluster (pip install 'framing[dask]')."),
+        click.option("--scheduler", metavar="ADDRESS", default=None,
+                     help="Address of a running dask.distributed scheduler (e.g. tcp://10.0.0.5:8786) for --engine dask; "
+                          "without it a local cluster is started."),
+        click.option("--cache", "cache_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                     help="SQLite file of scored results reused by later runs (default: OUT/.framing-cache.sqlite)."),
+        click.option("--no-cache", is_flag=True, help="Score everything and keep no cache."),
+        click.option("--chunk-size", type=click.IntRange(min=1), default=64, hidden=True),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, desc, batch=None):
     from ..pipeline import run_batch
 
-    progress = _Progress(quiet, desc)
+    batch = dict(batch or {})
+    no_cache = batch.pop("no_cache", False)
+    cache_path = batch.pop("cache_path", None)
+    if no_cache and cache_path is not None:
+        raise click.UsageError("--cache and --no-cache contradict each other")
+    progress = _BatchProgress(quiet, desc)
     try:
         return run_batch(
             list(paths), out_dir, lexicon_dirs=list(lexicon_dirs), text_field=text_field, fmt=fmt,
             classifiers=not no_classifiers, progress=progress, on_skip=_skip_printer(quiet),
-            on_warn=_warning_printer(quiet),
+            on_warn=_warning_printer(quiet), on_total=progress.set_total if progress.bar is not None else None,
+            cache=False if no_cache else (cache_path or True), **batch,
         )
     finally:
         progress.close()
@@ -40,13 +91,19 @@ def _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, d
 def _summary(result, verbose: bool, quiet: bool, extra: str = "") -> None:
     if quiet:
         return
-    msg = f"scored {len(result.rows)} article(s) -> {result.out_dir}"
+    msg = f"scored {result.n_articles} article(s) -> {result.out_dir}"
     if result.duplicates:
         msg += f"; {len(result.duplicates)} exact duplicate(s) reported once"
     if result.skipped:
         msg += f"; {len(result.skipped)} input(s) skipped (see manifest.json)"
     click.echo(msg + extra, err=True)
     if verbose:
+        run = result.manifest.get("run", {})
+        seconds = result.manifest.get("duration_seconds") or 0
+        rate = f", {result.n_articles / seconds:,.1f} articles/s" if seconds else ""
+        click.echo(f"  {run.get('scored', 0)} scored now, {run.get('from_cache', 0)} from the cache"
+                   f" ({run.get('cache') or 'no cache'}); engine {run.get('engine')} with {run.get('jobs')} job(s)"
+                   f"; {seconds:.1f} s{rate}", err=True)
         for name in result.manifest.get("outputs", []):
             click.echo(f"  wrote {result.out_dir / name}", err=True)
 
@@ -58,14 +115,27 @@ def _summary(result, verbose: bool, quiet: bool, extra: str = "") -> None:
 @text_field_option
 @format_option
 @no_classifiers_option
+@batch_options
 @quiet_option
 @verbose_option
 @handle_errors
-def score_cmd(paths, out_dir, lexicon_dirs, text_field, fmt, no_classifiers, quiet, verbose):
+def score_cmd(paths, out_dir, lexicon_dirs, text_field, fmt, no_classifiers, quiet, verbose, **batch):
     """Score articles: writes scores.csv, evidence.jsonl and manifest.json into --out."""
-    result = _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, "scoring")
+    result = _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, "scoring", batch)
     _summary(result, verbose, quiet)
     sys.exit(result.exit_code)
+
+
+# Report options of `compare` and `report` (framing/report/render.py: render_report).
+by_option = click.option(
+    "--by", "group_by", default=None, metavar="FIELD[:BUCKET]",
+    help="Compare groups of articles by a metadata column (e.g. outlet); a date column takes a bucket: "
+         "date:year, date:quarter, date:month, date:week or date:day.",
+)
+pair_option = click.option(
+    "--pair", "pairs", nargs=2, multiple=True, metavar="ID_A ID_B",
+    help="Also compare these two articles on pairs.html (by article id); repeatable.",
+)
 
 
 @cli.command("compare")
@@ -74,17 +144,19 @@ def score_cmd(paths, out_dir, lexicon_dirs, text_field, fmt, no_classifiers, qui
 @lexicons_option
 @text_field_option
 @format_option
-@click.option("--by", "group_by", default=None, help="Compare groups of articles by this metadata field (e.g. outlet).")
+@by_option
+@pair_option
 @no_classifiers_option
+@batch_options
 @quiet_option
 @verbose_option
 @handle_errors
-def compare_cmd(paths, out_dir, lexicon_dirs, text_field, fmt, group_by, no_classifiers, quiet, verbose):
+def compare_cmd(paths, out_dir, lexicon_dirs, text_field, fmt, group_by, pairs, no_classifiers, quiet, verbose, **batch):
     """Score articles and write the HTML comparison report (index.html) beside the scores."""
     from ..report.render import render_report
 
-    result = _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, "scoring")
-    index = render_report(result.out_dir, group_by=group_by)
+    result = _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, "scoring", batch)
+    index = render_report(result.out_dir, group_by=group_by, pairs=list(pairs))
     _summary(result, verbose, quiet, extra=f"; report: {index}")
     sys.exit(result.exit_code)
 
@@ -92,11 +164,12 @@ def compare_cmd(paths, out_dir, lexicon_dirs, text_field, fmt, group_by, no_clas
 @cli.command("report")
 @click.argument("scores_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None, help="Where to write the report (default: SCORES_DIR).")
-@click.option("--by", "group_by", default=None, help="Compare groups of articles by this metadata field.")
+@by_option
+@pair_option
 @handle_errors
-def report_cmd(scores_dir, out_dir, group_by):
+def report_cmd(scores_dir, out_dir, group_by, pairs):
     """Re-render the HTML report from a folder written by `framing score` (no re-scoring)."""
     from ..report.render import render_report
 
-    index = render_report(scores_dir, out_dir=out_dir, group_by=group_by)
+    index = render_report(scores_dir, out_dir=out_dir, group_by=group_by, pairs=list(pairs))
     click.echo(f"report: {index}", err=True)

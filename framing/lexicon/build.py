@@ -61,6 +61,7 @@ def parse_entry(node: Located, *, category: str, stem: bool, path: str) -> Lexic
     """An entry is `term`, `term: weight` or `term: {weight: w, note: text}`."""
     weight: Any = 1.0
     note = ""
+    window: Any = None
     if isinstance(node.value, str):
         term = node.value
     elif node.raw is not None and not isinstance(node.value, (dict, list)) and node.value is not None:
@@ -68,11 +69,14 @@ def parse_entry(node: Located, *, category: str, stem: bool, path: str) -> Lexic
     elif isinstance(node.value, dict) and len(node.value) == 1:
         term, spec = next(iter(node.value.items()))  # keys are already text
         if isinstance(spec.value, dict):
-            unknown = set(spec.value) - {"weight", "note"}
+            unknown = set(spec.value) - {"weight", "note", "window"}
             if unknown:
-                raise LexiconError(path, f"entry {term!r}: unknown key(s) {sorted(unknown)}; use weight and note", line=spec.line)
+                raise LexiconError(path, f"entry {term!r}: unknown key(s) {sorted(unknown)}; use weight, note (and window for scope cues)", line=spec.line)
             weight = spec.value["weight"].value if "weight" in spec.value else 1.0
             note = str(spec.value["note"].value) if "note" in spec.value else ""
+            window = spec.value["window"].value if "window" in spec.value else None
+            if window is not None and (isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 100):
+                raise LexiconError(path, f"entry {term!r}: window must be a whole number from 0 to 100, not {window!r}", line=spec.line)
         else:
             weight = spec.value
     else:
@@ -90,6 +94,7 @@ def parse_entry(node: Located, *, category: str, stem: bool, path: str) -> Lexic
         path=path,
         line=node.line,
         note=note,
+        window=window,
     )
 
 
@@ -120,6 +125,7 @@ class _Draft:
     scope: dict[str, dict[str, tuple[Located, str]]] = field(default_factory=dict)
     categories: dict[str, _CategoryDraft] = field(default_factory=dict)
     stance_cues: dict[str, dict[str, LexiconEntry]] = field(default_factory=dict)
+    stance_boundaries: frozenset[str] = frozenset()
     sources: list[str] = field(default_factory=list)
     shipped: bool = True
 
@@ -158,7 +164,7 @@ def _build_rule(name: str, raw: dict[str, tuple[Located, str]], *, stem: bool) -
             raise LexiconError(path, f"scope.{name}.{key} must be a number from {lo} to {hi}, not {v!r}", line=node.line)
         return float(v)
 
-    action = "keep"
+    action = "ignore" if name == "negation" else "keep"
     if "action" in raw:
         node, path = raw["action"]
         if node.value not in ("ignore", "flip", "keep"):
@@ -184,7 +190,16 @@ def _build_rule(name: str, raw: dict[str, tuple[Located, str]], *, stem: bool) -
     )
 
 
-def _apply_entries(cat: _CategoryDraft, node: Located | None, *, name: str, stem: bool, path: str, all_keys: dict[str, tuple[str, LexiconEntry]]) -> None:
+def _apply_entries(
+    cat: _CategoryDraft,
+    node: Located | None,
+    *,
+    name: str,
+    stem: bool,
+    path: str,
+    all_keys: dict[str, tuple[str, LexiconEntry]],
+    opposites: dict[str, set[str]],
+) -> None:
     if node is None:
         return
     items = _expect(node, list, f"categories.{name}.entries", path, node.line)
@@ -193,9 +208,11 @@ def _apply_entries(cat: _CategoryDraft, node: Located | None, *, name: str, stem
         key = entry_key(entry.term)
         owner = all_keys.get(key)
         if owner is not None and owner[0] != name:
+            poles = " (its opposite pole)" if owner[0] in opposites.get(name, ()) else ""
+            how = f"; to move it, list it under remove: in {owner[0]!r}" if owner[1].path != path else ""
             raise LexiconError(
                 path,
-                f"entry {entry.term!r} is already in category {owner[0]!r} ({owner[1].path}:{owner[1].line}); an entry may belong to one category",
+                f"entry {entry.term!r} is already in category {owner[0]!r}{poles} ({owner[1].path}:{owner[1].line}); an entry may belong to one category{how}",
                 line=entry.line,
             )
         cat.entries[key] = entry
@@ -237,7 +254,12 @@ def _apply_file(drafts: dict[str, _Draft], scope_defaults: dict, lf: LexiconFile
     if "description" in root:
         draft.description = str(root["description"].value or "").strip()
     if "stem" in root:
-        draft.stem = bool(_expect(root["stem"], bool, "stem", path, root["stem"].line))
+        stem_value = bool(_expect(root["stem"], bool, "stem", path, root["stem"].line))
+        if draft.sources[:-1] and stem_value != draft.stem:
+            # Entries already read were compiled with the other setting; mixing the two would
+            # silently stop them matching.
+            raise LexiconError(path, f"stem: {str(stem_value).lower()} differs from the dimension's earlier files; a layer cannot change stemming", line=root["stem"].line)
+        draft.stem = stem_value
     if "params" in root and root["params"].value is not None:
         draft.params.update(_expect(root["params"], dict, "params", path, root["params"].line) and root["params"].plain())
     _merge_scope(draft.scope, root.get("scope"), path)
@@ -245,6 +267,7 @@ def _apply_file(drafts: dict[str, _Draft], scope_defaults: dict, lf: LexiconFile
     all_keys = {k: (c, e) for c, cd in draft.categories.items() for k, e in cd.entries.items()}
     cats = root.get("categories")
     if cats is not None:
+        specs: list[tuple[str, dict[str, Located]]] = []
         for name, cnode in _expect(cats, dict, "categories", path, cats.line).items():
             if not _NAME_RE.match(name):
                 raise LexiconError(path, f"category {name!r} must be lower-case letters, digits and _", line=cnode.line)
@@ -257,19 +280,34 @@ def _apply_file(drafts: dict[str, _Draft], scope_defaults: dict, lf: LexiconFile
                 cat.description = str(spec["description"].value or "").strip()
             if "opposite" in spec:
                 cat.opposite = _expect(spec["opposite"], str, f"categories.{name}.opposite", path, spec["opposite"].line)
+            specs.append((name, spec))
+        # Every removal in a file happens before any addition, so a layer can move an entry from
+        # one category to another whatever order it lists the two categories in.
+        for name, spec in specs:
+            cat = draft.categories[name]
             for item in (_expect(spec["remove"], list, f"categories.{name}.remove", path, spec["remove"].line) if "remove" in spec else []):
-                term = item.value if isinstance(item.value, str) else next(iter(item.value)) if isinstance(item.value, dict) and item.value else None
+                term = item.value if isinstance(item.value, str) else next(iter(item.value)) if isinstance(item.value, dict) and item.value else item.raw
                 key = entry_key(str(term)) if term is not None else None
                 if key is None or key not in cat.entries:
                     raise LexiconError(path, f"cannot remove {term!r}: not an entry of {dimension}.{name}", line=item.line)
                 del cat.entries[key]
                 all_keys.pop(key, None)
-            _apply_entries(cat, spec.get("entries"), name=name, stem=draft.stem, path=path, all_keys=all_keys)
+        opposites: dict[str, set[str]] = {}
+        for name, cd in draft.categories.items():
+            if cd.opposite:
+                opposites.setdefault(name, set()).add(cd.opposite)
+                opposites.setdefault(cd.opposite, set()).add(name)
+        for name, spec in specs:
+            _apply_entries(draft.categories[name], spec.get("entries"), name=name, stem=draft.stem, path=path, all_keys=all_keys, opposites=opposites)
     cues = root.get("stance_cues")
     if cues is not None:
         for role, lnode in _expect(cues, dict, "stance_cues", path, cues.line).items():
+            if role == "boundaries":
+                items = _expect(lnode, list, "stance_cues.boundaries", path, lnode.line)
+                draft.stance_boundaries = frozenset(normalize_token(str(i.raw if i.raw is not None else i.value)) for i in items)
+                continue
             if role not in ("advocate", "reject"):
-                raise LexiconError(path, f"stance_cues has {role!r}; use advocate and reject", line=lnode.line)
+                raise LexiconError(path, f"stance_cues has {role!r}; use advocate, reject and boundaries", line=lnode.line)
             bucket = draft.stance_cues.setdefault(role, {})
             for item in _expect(lnode, list, f"stance_cues.{role}", path, lnode.line):
                 e = parse_entry(item, category=role, stem=draft.stem, path=path)
@@ -306,6 +344,7 @@ def _finish(draft: _Draft, scope_defaults: dict) -> Lexicon:
         params=dict(draft.params),
         stem=draft.stem,
         stance_cues={role: tuple(v.values()) for role, v in draft.stance_cues.items()},
+        stance_boundaries=draft.stance_boundaries,
         sources=tuple(draft.sources),
         order=_SHIPPED_ORDER.get(draft.dimension, 50) if draft.shipped else 100,
     )

@@ -3,16 +3,19 @@
 Exact words are dict look-ups; a trailing-* wildcard is looked up by cutting the token to each
 prefix length the lexicon uses (a handful), never by scanning entries or running regular
 expressions, so time is linear in the text and no entry list can cause backtracking. The first
-step from the root is memoised per distinct token, because news vocabulary repeats heavily.
+step from the root is a table look-up for a whole sentence at once, so only positions where a
+pattern can start are visited in Python: a fixed table when no pattern starts with a wildcard,
+otherwise a memo of the tokens seen (bounded: it is cleared when it grows past `_MEMO_LIMIT`).
 """
 from __future__ import annotations
 
+from itertools import compress
 from typing import Generic, Iterable, Sequence, TypeVar
 
 __all__ = ["PhraseMatcher"]
 
 T = TypeVar("T")
-_MEMO_LIMIT = 200_000
+_MEMO_LIMIT = 50_000  # distinct tokens (a few MB): covers the bulk of a news vocabulary
 
 
 class _Node:
@@ -41,6 +44,24 @@ class _Node:
         return out
 
 
+class _FirstSteps(dict):
+    """token -> the root's children it leads to, computed on first sight; cleared when it grows
+    past a bound."""
+
+    def __init__(self, root: _Node) -> None:
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, token: str) -> tuple[_Node, ...]:
+        if len(self) >= _MEMO_LIMIT:
+            self.clear()
+        hit = self[token] = tuple(self.root.step(token))
+        return hit
+
+    def __reduce__(self):  # pickled (for Dask workers) empty: it is only a cache
+        return (_FirstSteps, (self.root,))
+
+
 class PhraseMatcher(Generic[T]):
     """Find non-overlapping occurrences of token patterns, longest first.
 
@@ -51,11 +72,16 @@ class PhraseMatcher(Generic[T]):
 
     def __init__(self, patterns: Iterable[tuple[Sequence[tuple[str, str]], T]]) -> None:
         self._root = _Node()
-        self._memo: dict[str, tuple[_Node, ...]] = {}
+        self._memo = _FirstSteps(self._root)
         self.size = 0
         for pattern, payload in patterns:
             self._add(pattern, payload)
         self._freeze(self._root)
+        # Without wildcards at the start, the first step is fixed: token -> (child,), nothing
+        # to remember per token, so memory does not grow with the vocabulary.
+        self._exact_start = not self._root.prefix
+        if self._exact_start:
+            self._memo = {token: (child,) for token, child in self._root.exact.items()}  # type: ignore[assignment]
 
     def _add(self, pattern: Sequence[tuple[str, str]], payload: T) -> None:
         node = self._root
@@ -78,38 +104,61 @@ class PhraseMatcher(Generic[T]):
             stack.extend(node.prefix.values())
 
     def _first(self, token: str) -> tuple[_Node, ...]:
-        hit = self._memo.get(token)
-        if hit is None:
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            hit = tuple(self._root.step(token))
-            self._memo[token] = hit
-        return hit
+        return self._memo.get(token, ()) if self._exact_start else self._memo[token]
+
+    def _firsts(self, tokens: Sequence[str]) -> list[tuple[_Node, ...] | None]:
+        """The first step for every token (None or () where no pattern starts): a C-level
+        look-up per token, the trie walked only for tokens not seen before."""
+        if self._exact_start:
+            return list(map(self._memo.get, tokens))
+        return list(map(self._memo.__getitem__, tokens))
 
     def longest_at(self, tokens: Sequence[str], i: int) -> tuple[int, T] | None:
         """The longest match starting at token i, as (end, payload), or None."""
+        return self._longest(self._first(tokens[i]), tokens, i)
+
+    @staticmethod
+    def _longest(starts: tuple[_Node, ...], tokens: Sequence[str], i: int) -> tuple[int, T] | None:
         best: tuple[int, bool, T] | None = None
-        frontier = [(n, i + 1) for n in self._first(tokens[i])]
+        n = len(tokens)
+        frontier = [(node, i + 1) for node in starts]
         while frontier:
             node, end = frontier.pop()
             if node.payload is not None:
                 if best is None or end > best[0] or (end == best[0] and node.payload_is_exact and not best[1]):
                     best = (end, node.payload_is_exact, node.payload)
-            if end < len(tokens) and (node.exact or node.prefix):
+            if end < n and (node.exact or node.prefix):
                 frontier.extend((child, end + 1) for child in node.step(tokens[end]))
         return None if best is None else (best[0], best[2])
 
     def find(self, tokens: Sequence[str]) -> list[tuple[int, int, T]]:
         """All non-overlapping matches as (start, end, payload), scanning left to right."""
         out: list[tuple[int, int, T]] = []
-        i, n = 0, len(tokens)
-        first = self._first
-        while i < n:
-            if first(tokens[i]):
-                hit = self.longest_at(tokens, i)
-                if hit is not None:
-                    out.append((i, hit[0], hit[1]))
-                    i = hit[0]
+        firsts = self._firsts(tokens)
+        longest = self._longest
+        n = len(tokens)
+        resume = 0
+        # Only positions where some pattern can start are visited (most tokens start none).
+        for i in compress(range(n), firsts):
+            if i < resume:
+                continue
+            starts = firsts[i]
+            if len(starts) == 1:
+                node = starts[0]
+                if node.payload is None:
+                    # Only longer phrases start here ("the", "in"): most of the time the next
+                    # token already rules them all out.
+                    if i + 1 == n:
+                        continue
+                    following = tokens[i + 1]
+                    if following not in node.exact and (not node.prefix_lengths or not node.step(following)):
+                        continue
+                elif not node.exact and not node.prefix:
+                    out.append((i, i + 1, node.payload))  # a one-token entry that nothing extends
+                    resume = i + 1
                     continue
-            i += 1
+            hit = longest(starts, tokens, i)
+            if hit is not None:
+                out.append((i, hit[0], hit[1]))
+                resume = hit[0]
         return out

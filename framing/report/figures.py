@@ -1,60 +1,340 @@
-"""Every seaborn and matplotlib call in framing lives here. Figures are explicit Figure objects
-rendered to inline SVG text, so reports stay self-contained files."""
+"""Every seaborn and matplotlib call in framing lives here.
+
+Each function takes plain data (pandas frames, arrays, names) and returns an `Image`: an explicit
+matplotlib Figure rendered to PNG and embedded as a base64 data URI, so a report is one folder of
+self-contained files. Matplotlib and seaborn are imported inside the functions: `framing score`
+never pays for them.
+"""
 from __future__ import annotations
 
+import base64
 import io
+import warnings
+from dataclasses import dataclass
+from typing import Mapping, Sequence
 
-import pandas as pd
+import numpy as np
 
-__all__ = ["alliance_axis_svg", "figure_to_svg"]
+__all__ = [
+    "Image",
+    "LABEL_COLOURS",
+    "LABEL_MARKERS",
+    "category_colours",
+    "position_axis",
+    "position_distribution",
+    "diverging_heatmap",
+    "advocacy_bars",
+    "stacked_bars",
+    "clustermap",
+    "group_distributions",
+    "label_composition",
+]
 
-LABEL_COLOURS = {  # Okabe-Ito: distinguishable with the common colour-vision deficiencies
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies. Shapes repeat the
+# information for readers who cannot tell the colours apart.
+LABEL_COLOURS = {
     "threat": "#D55E00",
     "hollow": "#0072B2",
     "legitimate": "#009E73",
     "mixed": "#CC79A7",
     "absent": "#999999",
 }
+LABEL_MARKERS = {"threat": "^", "hollow": "v", "legitimate": "D", "mixed": "o", "absent": "X"}
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+LEAN_COLOURS = {"left": "#0072B2", "center": "#BBBBBB", "centre": "#BBBBBB", "right": "#D55E00"}
+NEUTRAL_GREY = "#C8C8C8"
+DPI = 100
 
 
-def _matplotlib():
-    import matplotlib
+@dataclass(frozen=True)
+class Image:
+    """A rendered figure: `src` is a data URI (PNG, base64), safe to put in an <img> attribute."""
 
-    matplotlib.use("Agg")
+    src: str
+    alt: str
+    width: int
+    height: int
+
+
+def category_colours(categories: Sequence[str]) -> dict[str, str]:
+    """A colour per category: the alliance labels keep their fixed colours, `neutral` is grey,
+    the rest take Okabe-Ito colours in order."""
+    out: dict[str, str] = {}
+    free = [c for c in OKABE_ITO if c not in (LABEL_COLOURS.get(k) for k in categories)]
+    i = 0
+    for c in categories:
+        if c in LABEL_COLOURS:
+            out[c] = LABEL_COLOURS[c]
+        elif c in LEAN_COLOURS:
+            out[c] = LEAN_COLOURS[c]
+        elif c in ("neutral", "other", "absent"):
+            out[c] = NEUTRAL_GREY
+        else:
+            out[c] = free[i % len(free)]
+            i += 1
+    return out
+
+
+def _figure(width: float, height: float):
     from matplotlib.figure import Figure
 
-    return Figure
+    return Figure(figsize=(width, height), dpi=DPI)
 
 
-def figure_to_svg(fig) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
-    svg = buf.getvalue()
-    return svg[svg.find("<svg"):]
+def _render(fig, alt: str) -> Image:
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # missing glyphs in foreign-script titles: drawn as boxes
+        fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08, metadata={"Software": None})
+    # A 256-colour palette PNG is a third of the size and looks the same for flat-colour plots.
+    from PIL import Image as PILImage
+
+    buf.seek(0)
+    with PILImage.open(buf) as im:
+        width, height = im.size
+        small = im.convert("RGB").quantize(colors=256, method=PILImage.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    small.save(out, format="PNG", optimize=True)
+    return Image("data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii"), alt, width, height)
 
 
-def alliance_axis_svg(table: pd.DataFrame) -> str:
-    """Articles on the hollow (-1) <-> threat (+1) axis with their 90% bootstrap intervals."""
+def _plain(label: object, limit: int = 48) -> str:
+    """Article titles are untrusted: no mathtext ($...$), bounded length."""
+    text = " ".join(str(label).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return text.replace("$", r"\$")
+
+
+def _human(name: str) -> str:
+    return str(name).replace("_", " ")
+
+
+def position_axis(
+    names: Sequence[str], positions: Sequence[float], ci_low: Sequence[float], ci_high: Sequence[float], labels: Sequence[str], *,
+    negative: str = "hollow", positive: str = "threat", title: str = "",
+) -> Image:
+    """One row per article on the negative (-1) <-> positive (+1) axis, with its 90% interval,
+    coloured and shaped by label."""
+    order = np.argsort(np.asarray(positions, dtype=float), kind="stable")
+    n = len(order)
+    fig = _figure(9.5, 1.3 + 0.28 * n)
+    ax = fig.subplots()
+    ax.axvspan(-1.05, 0, color="#0072B2", alpha=0.04)
+    ax.axvspan(0, 1.05, color="#D55E00", alpha=0.04)
+    ax.axvline(0, color="#999999", lw=1)
+    for y, i in enumerate(order):
+        ax.plot([ci_low[i], ci_high[i]], [y, y], color="#666666", lw=1.6, solid_capstyle="butt", zorder=2)
+    seen: set[str] = set()
+    for y, i in enumerate(order):
+        lab = str(labels[i])
+        ax.scatter([positions[i]], [y], s=70 if lab != "legitimate" else 85, color=LABEL_COLOURS.get(lab, "#444444"),
+                   marker=LABEL_MARKERS.get(lab, "o"), edgecolor="black", linewidth=0.6, zorder=3,
+                   label=lab if lab not in seen else None)
+        seen.add(lab)
+    ax.set_yticks(range(n))
+    ax.set_yticklabels([_plain(names[i]) for i in order], fontsize=8.5)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+    ax.set_xticklabels([f"\u22121\n{_human(negative)}", "\u22120.5", "0", "0.5", f"+1\n{_human(positive)}"])
+    ax.set_xlabel("position (bars: 90% interval from resampling the article's sentences)", fontsize=9)
+    ax.grid(axis="x", color="#eeeeee")
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=11, loc="left")
+    ax.legend(title="label", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)
+    return _render(fig, f"{n} articles on the {negative} to {positive} axis with their intervals")
+
+
+def position_distribution(positions: Sequence[float], labels: Sequence[str], *, negative: str = "hollow", positive: str = "threat", title: str = "") -> Image:
+    """Many articles: a histogram of positions, stacked by label."""
+    import pandas as pd
     import seaborn as sns
 
-    Figure = _matplotlib()
-    data = table.sort_values("alliance.position").reset_index(drop=True)
-    height = 1.2 + 0.35 * len(data)
-    fig = Figure(figsize=(8, height))
+    data = pd.DataFrame({"position": np.asarray(positions, dtype=float), "label": [str(x) for x in labels]})
+    order = [k for k in LABEL_COLOURS if k in set(data["label"])] + sorted(set(data["label"]) - set(LABEL_COLOURS))
+    fig = _figure(9.5, 3.6)
     ax = fig.subplots()
-    labels = data["alliance.label"].astype(str)
-    for i, row in data.iterrows():
-        ax.plot([row["alliance.ci_low"], row["alliance.ci_high"]], [i, i], color="#555555", lw=1.5)
-    sns.scatterplot(
-        data=data.assign(label=labels, y=range(len(data))), x="alliance.position", y="y", hue="label",
-        palette=LABEL_COLOURS, s=80, ax=ax, zorder=3, legend=True,
-    )
-    ax.set_yticks(range(len(data)))
-    ax.set_yticklabels([str(t)[:60] for t in data["display"]])
+    sns.histplot(data=data, x="position", hue="label", hue_order=order, multiple="stack", bins=np.linspace(-1, 1, 41),
+                 palette={k: LABEL_COLOURS.get(k, "#444444") for k in order}, edgecolor="white", linewidth=0.3, ax=ax)
     ax.set_xlim(-1.05, 1.05)
-    ax.axvline(0, color="#bbbbbb", lw=1)
-    ax.set_xlabel("alliance.position  (-1 hollow  ...  +1 threat), bars: 90% bootstrap interval")
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+    ax.set_xticklabels([f"\u22121\n{_human(negative)}", "\u22120.5", "0", "0.5", f"+1\n{_human(positive)}"])
+    ax.set_ylabel("articles")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=11, loc="left")
+    return _render(fig, f"distribution of {len(data)} articles on the {negative} to {positive} axis")
+
+
+def diverging_heatmap(
+    values: "Sequence[Sequence[float]]", rows: Sequence[str], columns: Sequence[str], *, vmin: float = -1.0, vmax: float = 1.0,
+    cmap: str = "PuOr", cbar_label: str = "", annotate: bool | None = None, missing_label: str = "", title: str = "",
+) -> Image:
+    """Rows x columns on a diverging scale centred on zero; missing cells are hatched grey."""
+    import pandas as pd
+    import seaborn as sns
+
+    frame = pd.DataFrame(np.asarray(values, dtype=float), index=[_plain(r) for r in rows], columns=[_human(c) for c in columns])
+    n, m = frame.shape
+    annotate = (n * m <= 300) if annotate is None else annotate
+    fig = _figure(max(5.5, 1.6 + 0.75 * m + 3.0), 1.5 + 0.3 * n)
+    ax = fig.subplots()
+    ax.set_facecolor("#eeeeee")
+    sns.heatmap(frame, ax=ax, cmap=cmap, vmin=vmin, vmax=vmax, center=0, mask=frame.isna(), linewidths=0.5, linecolor="white",
+                annot=annotate, fmt=".2f", annot_kws={"fontsize": 7.5}, cbar_kws={"label": cbar_label, "shrink": 0.8})
+    if frame.isna().to_numpy().any():
+        for (i, j) in zip(*np.nonzero(frame.isna().to_numpy())):
+            ax.add_patch(_hatch(j, i))
+    ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.legend(title="alliance.label", loc="upper left", bbox_to_anchor=(1.01, 1))
-    svg = figure_to_svg(fig)
-    return svg
+    ax.tick_params(axis="y", labelsize=8.5)
+    ax.tick_params(axis="x", labelsize=8.5, rotation=35)
+    for lab in ax.get_xticklabels():
+        lab.set_horizontalalignment("right")
+    if title:
+        ax.set_title(title, fontsize=11, loc="left")
+    alt = f"heatmap of {n} rows by {m} columns" + (f"; hatched cells: {missing_label}" if missing_label else "")
+    return _render(fig, alt)
+
+
+def _hatch(x: int, y: int):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), 1, 1, fill=False, hatch="///", edgecolor="#bbbbbb", lw=0)
+
+
+def advocacy_bars(categories: Sequence[str], advocated: Sequence[float], rejected: Sequence[float], *, title: str = "") -> Image:
+    """Many articles: the share that advocates (right) and rejects (left) each prescription."""
+    fig = _figure(8.5, 1.2 + 0.42 * len(categories))
+    ax = fig.subplots()
+    y = np.arange(len(categories))
+    adv = 100 * np.asarray(advocated, dtype=float)
+    rej = 100 * np.asarray(rejected, dtype=float)
+    ax.barh(y, adv, color="#7b3294", label="advocate")
+    ax.barh(y, -rej, color="#E69F00", label="reject")
+    for yi, a, r in zip(y, adv, rej):
+        ax.text(a + 0.3, yi, f"{a:.0f}%", va="center", fontsize=8)
+        ax.text(-r - 0.3, yi, f"{r:.0f}%", va="center", ha="right", fontsize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([_human(c) for c in categories], fontsize=9)
+    ax.invert_yaxis()
+    lim = max(5.0, float(np.nanmax(np.concatenate([adv, rej]))) if len(adv) else 5.0) * 1.25
+    ax.set_xlim(-lim, lim)
+    ax.axvline(0, color="#666666", lw=1)
+    ticks = ax.get_xticks()
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{abs(t):.0f}%" for t in ticks])
+    ax.set_xlim(-lim, lim)
+    ax.set_xlabel("share of articles: rejecting \u2190  |  \u2192 advocating")
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=11, loc="left")
+    return _render(fig, "share of articles advocating and rejecting each prescription")
+
+
+def stacked_bars(
+    values: "Sequence[Sequence[float]]", rows: Sequence[str], categories: Sequence[str], *, colours: Mapping[str, str] | None = None,
+    xlabel: str = "share", title: str = "",
+) -> Image:
+    """One horizontal bar per row, split into its categories (a distribution summing to 1)."""
+    data = np.nan_to_num(np.asarray(values, dtype=float))
+    colours = dict(colours or category_colours(categories))
+    n = len(rows)
+    fig = _figure(9.5, 1.3 + 0.3 * n)
+    ax = fig.subplots()
+    left = np.zeros(n)
+    y = np.arange(n)
+    for j, cat in enumerate(categories):
+        ax.barh(y, data[:, j], left=left, color=colours.get(cat, "#777777"), edgecolor="white", linewidth=0.5, label=_human(cat))
+        left += data[:, j]
+    ax.set_yticks(y)
+    ax.set_yticklabels([_plain(r) for r in rows], fontsize=8.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(1.0, float(left.max()) if n else 1.0))
+    ax.set_xlabel(xlabel)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)
+    if title:
+        ax.set_title(title, fontsize=11, loc="left")
+    return _render(fig, f"stacked bars: {n} rows by {len(categories)} categories")
+
+
+def clustermap(z: "Sequence[Sequence[float]]", rows: Sequence[str], columns: Sequence[str], *, title: str = "") -> Image:
+    """Standardised framing profiles with rows and columns ordered by hierarchical clustering
+    (average linkage, Euclidean), dendrograms on the side: the seaborn clustermap layout drawn on
+    an explicit Figure."""
+    import pandas as pd
+    import seaborn as sns
+    from seaborn.matrix import dendrogram
+
+    frame = pd.DataFrame(np.asarray(z, dtype=float), index=[_plain(r, 40) for r in rows], columns=[_human(c) for c in columns])
+    n, m = frame.shape
+    fig = _figure(max(8.0, 5.5 + 0.38 * m), max(4.5, 2.4 + 0.2 * n))
+    grid = fig.add_gridspec(2, 3, width_ratios=[1.3, 8, 3.2], height_ratios=[1.3, 8], wspace=0.02, hspace=0.03)
+    ax_row = fig.add_subplot(grid[1, 0])
+    ax_col = fig.add_subplot(grid[0, 1])
+    ax_heat = fig.add_subplot(grid[1, 1])
+    ax_cbar = fig.add_subplot(grid[0, 2])
+    row_order = list(range(n))
+    col_order = list(range(m))
+    if n > 2:
+        row_order = dendrogram(frame, axis=0, rotate=True, ax=ax_row, label=False, method="average").reordered_ind
+    if m > 2:
+        col_order = dendrogram(frame, axis=1, ax=ax_col, label=False, method="average").reordered_ind
+    for ax in (ax_row, ax_col):
+        ax.set_axis_off()
+    data = frame.iloc[row_order, col_order]
+    sns.heatmap(data, ax=ax_heat, cbar_ax=ax_cbar, cmap="vlag", center=0, vmin=-2.5, vmax=2.5, yticklabels=n <= 80,
+                cbar_kws={"label": "SDs from the mean", "orientation": "horizontal"})
+    ax_heat.yaxis.tick_right()
+    ax_heat.tick_params(axis="y", labelsize=7.5, rotation=0, left=False, right=False, labelleft=False, labelright=True)
+    ax_heat.tick_params(axis="x", labelsize=8, rotation=45)
+    for lab in ax_heat.get_xticklabels():
+        lab.set_horizontalalignment("right")
+    ax_heat.set_ylabel("")
+    ax_cbar.tick_params(labelsize=7)
+    ax_cbar.xaxis.label.set_size(8)
+    pos = ax_cbar.get_position()
+    ax_cbar.set_position([pos.x0 + 0.02, pos.y0 + pos.height * 0.55, pos.width * 0.8, pos.height * 0.18])
+    if title:
+        fig.suptitle(title, fontsize=11, x=0.1, ha="left")
+    return _render(fig, f"clustered heatmap of {n} framing profiles")
+
+
+def group_distributions(values: Sequence[float], groups: Sequence[str], order: Sequence[str], *, ylabel: str, reference: float | None = 0.0, title: str = "") -> Image:
+    """Per group: a box plot of the values with every article drawn as a dot."""
+    import pandas as pd
+    import seaborn as sns
+
+    data = pd.DataFrame({"value": np.asarray(values, dtype=float), "group": [str(g) for g in groups]})
+    data = data[data["group"].isin(set(order)) & data["value"].notna()]
+    names = [_plain(g, 36) for g in order]
+    data["group"] = data["group"].map(dict(zip(order, names)))
+    fig = _figure(9.5, 1.2 + 0.42 * len(order))
+    ax = fig.subplots()
+    if reference is not None:
+        ax.axvline(reference, color="#999999", lw=1)
+    sns.boxplot(data=data, x="value", y="group", order=names, color="#dde6f3", fliersize=0, width=0.6, ax=ax)
+    sample = data if len(data) <= 3000 else data.sample(3000, random_state=0)
+    sns.stripplot(data=sample, x="value", y="group", order=names, color="#1f2a44", size=3, alpha=0.55, jitter=0.22, ax=ax)
+    ax.set_xlabel(ylabel)
+    ax.set_ylabel("")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=11, loc="left")
+    return _render(fig, f"distribution of {ylabel} in {len(order)} groups")
+
+
+def label_composition(shares: "Sequence[Sequence[float]]", rows: Sequence[str], labels: Sequence[str], *, title: str = "") -> Image:
+    """Per group: the share of its articles with each label."""
+    return stacked_bars(shares, rows, labels, colours={k: LABEL_COLOURS.get(k, c) for k, c in category_colours(labels).items()},
+                        xlabel="share of the group's articles", title=title)

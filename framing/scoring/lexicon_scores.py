@@ -9,7 +9,9 @@ from __future__ import annotations
 import bisect
 import math
 import re
+import weakref
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Sequence
 
 import numpy as np
@@ -31,15 +33,36 @@ class _Cues:
 
     @classmethod
     def of(cls, rule: ScopeRule) -> "_Cues":
-        items = [(e.pattern, ("cue", e)) for e in rule.cues] + [(e.pattern, ("exception", e)) for e in rule.exceptions]
-        return cls(PhraseMatcher(items) if items else None, rule)
+        items = tuple((e.pattern, ("cue", e)) for e in rule.cues) + tuple((e.pattern, ("exception", e)) for e in rule.exceptions)
+        return cls(_shared_matcher(items) if items else None, rule)
 
-    def spans(self, tokens: Sequence[str]) -> list[tuple[int, int, int]]:
-        """Cue matches as (start, end, reach): reach is the cue's own window or the rule's."""
+    def spans(self, tokens: Sequence[str], cache: dict | None = None, key: tuple = ()) -> list[tuple[int, int, int]]:
+        """Cue matches as (start, end, reach): reach is the cue's own window or the rule's.
+        With a document cache and a key naming the token list (sentence, stemmed or not), a
+        sentence's cue matches are found once for all lexicons that share the cue list."""
         if self.matcher is None:
             return []
+        if cache is None:
+            found = self.matcher.find(tokens)
+        else:
+            key = (id(self.matcher), *key)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = self.matcher.find(tokens)
         default = self.rule.window
-        return [(s, e, default if entry.window is None else entry.window) for s, e, (kind, entry) in self.matcher.find(tokens) if kind == "cue"]
+        return [(s, e, default if entry.window is None else entry.window) for s, e, (kind, entry) in found if kind == "cue"]
+
+
+# Lexicons usually share their cue lists (scope.yaml): one matcher per distinct list, so the work
+# and the memory of matching them is not repeated per lexicon.
+_SHARED_MATCHERS: "weakref.WeakValueDictionary[tuple, PhraseMatcher]" = weakref.WeakValueDictionary()
+
+
+def _shared_matcher(items: tuple) -> PhraseMatcher:
+    matcher = _SHARED_MATCHERS.get(items)
+    if matcher is None:
+        matcher = _SHARED_MATCHERS[items] = PhraseMatcher(items)
+    return matcher
 
 
 class CompiledLexicon:
@@ -136,10 +159,27 @@ def _clause_ids(norms: Sequence[str], boundaries: frozenset[str]) -> list[int]:
     return out
 
 
+_norm_of = attrgetter("norm")
+_QUOTES_KEY = "quoted_spans"  # a non-integer key: never a sentence index
+
+
+def _document_quotes(text: str, cache: dict | None) -> tuple[list[tuple[int, int]], list[int]]:
+    """The text's quoted spans and their starts, computed once per document when several
+    lexicons share a cache."""
+    found = cache.get(_QUOTES_KEY) if cache is not None else None
+    if found is None:
+        spans = quoted_spans(text)
+        found = (spans, [s for s, _ in spans])
+        if cache is not None:
+            cache[_QUOTES_KEY] = found
+    return found
+
+
 def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dict | None = None) -> list[Match]:
     """Every match of one lexicon in a document, with scope flags and effective weights.
 
-    `norms_cache` (sentence index -> token norms) lets several lexicons share tokenisation work.
+    `norms_cache` (sentence index -> token norms) lets several lexicons share tokenisation work
+    (and the document's quoted spans and the matches of cue lists they share).
     """
     lexicon = compiled.lexicon
     text = doc.article.text
@@ -151,11 +191,11 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
     for sent in doc.sentences:
         norms = norms_cache.get(sent.index) if norms_cache is not None else None
         if norms is None:
-            norms = [t.norm for t in sent.tokens]
+            norms = list(map(_norm_of, sent.tokens))
             if norms_cache is not None:
                 norms_cache[sent.index] = norms
         if lexicon.stem:
-            norms = [stem(n) for n in norms]
+            norms = list(map(stem, norms))
         hits = compiled.terms.find(norms)
         if not hits:
             continue
@@ -165,11 +205,11 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
                 matches.append(Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight, counts_for=entry.category, effective_weight=entry.weight))
             continue
         if quote_spans is None:
-            quote_spans = quoted_spans(text) if scope.quotation.marks else []
-            quote_starts = [s for s, _ in quote_spans]
-        neg = compiled.negation.spans(norms)
-        hedge = compiled.hedging.spans(norms)
-        report = compiled.quotation.spans(norms)
+            quote_spans, quote_starts = _document_quotes(text, norms_cache) if scope.quotation.marks else ([], [])
+        tokens_key = (sent.index, lexicon.stem)
+        neg = compiled.negation.spans(norms, norms_cache, tokens_key)
+        hedge = compiled.hedging.spans(norms, norms_cache, tokens_key)
+        report = compiled.quotation.spans(norms, norms_cache, tokens_key)
         role_default = ""
         if kind == "prescriptions":
             # Stance cues count within the clause that holds the policy term: "Washington should

@@ -1,0 +1,210 @@
+"""Throughput of framing's scoring, stage by stage, against stock VADER on the same sentences.
+
+    python benchmarks/throughput.py [--n 1000] [--offset 0] [--repeat 3] [--jobs 2] [--no-batch]
+                                    [--corpus PATH] [--json OUT]
+
+Scores a fixed slice of the ABP corpus (`../shared/corpora/abp/articles.jsonl.gz`; a generated
+news-like corpus when it is absent) and prints articles/s and MB/s for:
+
+- each stage alone: sentences and tokens, the lexicons (matching and scoring), sentiment, and each
+  of `Scorer.extras` (the classifiers, whichever are installed: they are picked up automatically);
+- the whole pipeline on one core (`score_article`, everything above);
+- stock vaderSentiment `SentimentIntensityAnalyzer().polarity_scores` over exactly the sentences
+  the pipeline scores: the yardstick. The ratio pipeline / VADER is the headline figure (>= 1.0:
+  the whole framing pipeline is at least as fast as VADER alone);
+- unless --no-batch: `run_batch` end to end (read, score, write all outputs, no cache) with
+  `--jobs 1` and `--jobs N`, and the speed-up.
+
+Every stage runs --repeat times, interleaved with the others, and the fastest run of each is kept,
+so the ratios hold on a noisy machine; single-core stages are timed in CPU seconds of this
+process (immune to other programs' load), the batch runs in wall-clock seconds. Stages run with
+the garbage-collector settings the batch engine uses. Peak RSS of this process (and of the batch
+workers) is printed at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from framing.engines import tuned_gc  # noqa: E402
+from framing.models import Article  # noqa: E402
+from framing.pipeline import build_scorer, run_batch, score_article  # noqa: E402
+from framing.scoring.lexicon_scores import match_document, score_dimension  # noqa: E402
+from framing.scoring.sentiment import analyzer, sentence_compounds  # noqa: E402
+from framing.text import preprocess  # noqa: E402
+
+ABP = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "abp" / "articles.jsonl.gz"
+
+
+def load_slice(corpus: Path, n: int, offset: int = 0) -> list[Article]:
+    """Articles offset..offset+n-1 of a JSONL(.gz) corpus with id, title and text fields."""
+    arts: list[Article] = []
+    opener = gzip.open if corpus.name.endswith(".gz") else open
+    with opener(corpus, "rt", encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i < offset:
+                continue
+            if len(arts) >= n:
+                break
+            rec = json.loads(line)
+            meta = {k: v for k, v in rec.items() if k not in ("id", "title", "text") and isinstance(v, (str, int, float))}
+            arts.append(Article(id=str(rec.get("id", i)), text=rec["text"], title=rec.get("title") or "", metadata=meta, source=f"{corpus}:{i + 1}"))
+    return arts
+
+
+_SUBJECTS = ["Russia", "China", "Iran", "North Korea", "Beijing", "Moscow", "Tehran", "Pyongyang", "The alliance", "Washington", "The bloc", "Officials"]
+_VERBS = ["coordinated with", "deepened ties with", "distrusts", "warned", "signed a deal with", "criticized", "praised",
+          "is not really aligned with", "condemned", "rejected talks with", "welcomed", "hardly trusts"]
+_OBJECTS = ["its partners", "the axis of upheaval", "a marriage of convenience", "the West", "sanctions", "a multipolar order",
+            "new arms transfers", "the United States", "an uneasy partnership", "diplomacy", "the strategic partnership", "NATO"]
+_TAILS = ["", ", analysts said", ", but the partnership remains fragile", ", a very worrying sign", " despite deep mistrust",
+          ", which is great news for Beijing", " -- a terrible mistake", ", officials said on Tuesday", "!", "?"]
+
+
+def generated_corpus(n: int, *, seed: int = 7) -> list[Article]:
+    """Deterministic news-like articles (about 45 sentences each) built from alignment vocabulary,
+    for machines without the ABP corpus."""
+    rng = random.Random(seed)
+    arts = []
+    for i in range(n):
+        paras = []
+        for _ in range(rng.randint(8, 14)):
+            sents = []
+            for _ in range(rng.randint(2, 6)):
+                tail = rng.choice(_TAILS)
+                end = "" if tail in ("!", "?") else "."
+                sents.append(f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)}{tail}{end}")
+            paras.append(" ".join(sents))
+        arts.append(Article(id=f"gen-{i}", text="\n\n".join(paras), title=f"Generated article {i}", source=f"generated:{i}"))
+    return arts
+
+
+def _lexicon_outputs(doc: Any, scorer: Any) -> tuple[dict[str, Any], list[Any]]:
+    """What `score_document` hands to the extras: the lexicon columns and every match."""
+    scores: dict[str, Any] = {"n_tokens": doc.n_tokens, "n_sentences": len(doc.sentences)}
+    matches: list[Any] = []
+    cache: dict = {}
+    for compiled in scorer.compiled:
+        found = match_document(doc, compiled, norms_cache=cache)
+        scores.update(score_dimension(compiled.lexicon, found, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences)))
+        matches.extend(found)
+    return scores, matches
+
+
+def measure(stages: list[tuple[str, Callable[[], Any]]], repeat: int) -> dict[str, float]:
+    """Fastest time of each stage over `repeat` interleaved rounds, in CPU seconds of this process
+    (single-core stages: other programs' load does not inflate them)."""
+    best = {name: float("inf") for name, _ in stages}
+    for _ in range(repeat):
+        for name, fn in stages:
+            t = time.process_time()
+            fn()
+            best[name] = min(best[name], time.process_time() - t)
+    return best
+
+
+def _batch_speed(arts: list[Article], scorer: Any, *, jobs: int, repeat: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="framing-bench-") as tmp:
+        corpus = Path(tmp) / "slice.jsonl"
+        with open(corpus, "w", encoding="utf-8") as fh:
+            for a in arts:
+                fh.write(json.dumps({"id": a.id, "title": a.title, "text": a.text, **a.metadata}, ensure_ascii=False) + "\n")
+        runs = [(f"--jobs {j}", j) for j in sorted({1, jobs})]
+        best = {label: float("inf") for label, _ in runs}
+        for r in range(repeat):
+            for label, j in runs:
+                t = time.perf_counter()
+                run_batch([corpus], Path(tmp) / f"out-{j}-{r}", scorer=scorer, jobs=j, cache=False)
+                best[label] = min(best[label], time.perf_counter() - t)
+    return best
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=ABP, help="JSONL(.gz) corpus (default: the ABP corpus)")
+    ap.add_argument("--n", type=int, default=1000, help="articles in the slice (default 1000)")
+    ap.add_argument("--offset", type=int, default=0, help="first article of the slice (default 0)")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; the fastest of each stage is kept (default 3)")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes for the batch comparison (default 2)")
+    ap.add_argument("--no-batch", action="store_true", help="skip the run_batch --jobs comparison")
+    ap.add_argument("--no-classifiers", action="store_true", help="lexicons and sentiment only")
+    ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = ap.parse_args(argv)
+
+    if args.corpus.exists():
+        arts = load_slice(args.corpus, args.n, args.offset)
+        where = f"{args.corpus.name} articles {args.offset}-{args.offset + len(arts) - 1}"
+    else:
+        arts = generated_corpus(args.n)
+        where = f"generated corpus ({args.corpus} not found)"
+    scorer = build_scorer(classifiers=not args.no_classifiers)
+    mb = sum(len(a.text.encode("utf-8")) for a in arts) / 1e6
+    docs = [preprocess(a) for a in arts]
+    sentences = [[a.text[s.start:s.end] for s in d.sentences] for a, d in zip(arts, docs)]
+    n_sent = sum(map(len, sentences))
+    lexicon_out = [_lexicon_outputs(d, scorer) for d in docs]
+    stock = analyzer().polarity_scores
+    extras = list(scorer.extras)
+    print(f"corpus: {where}: {len(arts)} articles, {mb:.1f} MB, {n_sent:,} sentences", flush=True)
+    print(f"lexicons: {', '.join(lx.dimension for lx in scorer.lexicons)}; extras: {', '.join(e.name for e in extras) or 'none installed'}", flush=True)
+
+    def lexicons() -> None:
+        for d in docs:
+            _lexicon_outputs(d, scorer)
+
+    def extra_stage(extra: Any) -> Callable[[], None]:
+        def run() -> None:
+            for d, (scores, matches) in zip(docs, lexicon_out):
+                extra.score(d, dict(scores), matches)
+        return run
+
+    stages: list[tuple[str, Callable[[], Any]]] = [
+        ("sentences + tokens", lambda: [preprocess(a) for a in arts]),
+        ("lexicons", lexicons),
+        ("sentiment (framing's VADER)", lambda: [sentence_compounds(s) for s in sentences]),
+        *[(f"extra: {e.name}", extra_stage(e)) for e in extras],
+        ("full pipeline, one core", lambda: [score_article(a, scorer) for a in arts]),
+        ("stock VADER polarity_scores", lambda: [[stock(s) for s in sents] for sents in sentences]),
+    ]
+    with tuned_gc():
+        best = measure(stages, args.repeat)
+    figures: dict[str, Any] = {"corpus": where, "articles": len(arts), "megabytes": round(mb, 2), "sentences": n_sent, "stages": {}}
+    print(f"\n{'stage (CPU time, one core)':32s} {'seconds':>8s} {'articles/s':>11s} {'MB/s':>7s}")
+    for name, seconds in best.items():
+        figures["stages"][name] = {"seconds": round(seconds, 3), "articles_per_s": round(len(arts) / seconds, 1), "mb_per_s": round(mb / seconds, 2)}
+        print(f"{name:32s} {seconds:8.2f} {len(arts) / seconds:11.1f} {mb / seconds:7.2f}")
+    ratio = best["stock VADER polarity_scores"] / best["full pipeline, one core"]
+    figures["ratio_pipeline_vs_stock_vader"] = round(ratio, 2)
+    print(f"\nwhole pipeline vs stock VADER alone on the same sentences: {ratio:.2f}x (>= 1.0: the pipeline is faster)")
+
+    if not args.no_batch:
+        batch = _batch_speed(arts, scorer, jobs=args.jobs, repeat=args.repeat)
+        t1 = batch["--jobs 1"]
+        figures["batch"] = {label: {"seconds": round(t, 2), "articles_per_s": round(len(arts) / t, 1)} for label, t in batch.items()}
+        print("\nrun_batch end to end (read, score, write; no cache):")
+        for label, t in batch.items():
+            print(f"  {label:9s} {t:7.2f} s {len(arts) / t:9.1f} articles/s {mb / t:6.2f} MB/s   speed-up {t1 / t:.2f}x")
+        if args.jobs > 1:
+            figures["batch_speedup"] = round(t1 / batch[f"--jobs {args.jobs}"], 2)
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    figures["peak_rss_mb"] = {"this_process": round(own, 1), "largest_worker": round(children, 1)}
+    print(f"\npeak RSS: this process {own:.0f} MB (holds the whole slice and its documents); largest worker {children:.0f} MB")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,356 @@
+"""Batch runs at corpus scale: articles stream from the readers through an engine (this process,
+worker processes, or a Dask cluster) and the incremental cache into the output files, a chunk at
+a time, so memory does not grow with the corpus.
+
+    read -> de-duplicate -> cache look-up -> score the misses (engine) -> cache -> write
+
+Every scored article travels as a *payload*: its scores, sentence spans and tones and its evidence
+lines, as compressed JSON. Workers make payloads, the cache stores them, and the outputs are
+always written from a decoded payload, whether it was scored just now, by another process or
+machine, or in an earlier run: so `--jobs`, `--engine` and the cache cannot change a byte of the
+output. `run_batch` in `framing.pipeline` is the entry point; this module is its machinery.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+import zlib
+from collections import deque
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from . import __version__
+from .models import Article, SkippedInput
+
+__all__ = ["score_payloads", "decode_payload", "text_key", "scorer_key", "run", "CHUNK_SIZE"]
+
+CHUNK_SIZE = 64  # articles per task: large enough to amortise inter-process traffic, small for memory
+_OUTPUT_TEMP_RE = re.compile(r"^\.(?:scores\.(?:csv|jsonl|parquet)|evidence\.jsonl|articles\.jsonl|manifest\.json)\..*\.tmp$|^\.framing-rows-.*\.tmp$")
+
+
+def text_key(text: str) -> bytes:
+    """The key of an article's text: exact duplicates and cache entries are found by it."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def scorer_key(scorer: Any) -> str:
+    """Everything besides the text that decides an article's outputs: the compiled lexicons
+    (their full content, however the scorer was built), the lexicon files' and models'
+    fingerprint, whether sentiment is on, and framing's scoring code."""
+    from .io.cache import scoring_code_digest
+
+    h = hashlib.sha256()
+    h.update(scorer.fingerprint.encode())
+    h.update(repr(_canonical(scorer.lexicons)).encode("utf-8", "surrogatepass"))
+    h.update(b"sentiment" if scorer.sentiment else b"no-sentiment")
+    for extra in scorer.extras:
+        h.update(f"{extra.name}:{getattr(extra, 'fingerprint', '')}".encode())
+    h.update(scoring_code_digest().encode())
+    return h.hexdigest()[:32]
+
+
+def _canonical(value: Any) -> Any:
+    """A representation of lexicon data that is the same in every process: sets are sorted (their
+    iteration order changes with Python's per-process string hashing)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, tuple((f.name, _canonical(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted(((repr(_canonical(k)), _canonical(v)) for k, v in value.items()), key=lambda kv: kv[0])))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(_canonical(v)) for v in value)))
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(v) for v in value)
+    return value
+
+
+# --- payloads: what a worker returns for one article ---------------------------------------
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def score_payloads(articles: Sequence[Article], scorer: Any) -> list[bytes | str]:
+    """Score a chunk of articles: a payload per article, or a one-line reason when one could not
+    be scored (the rest of the chunk is unaffected). Runs on workers."""
+    from .pipeline import evidence_records, score_article
+
+    out: list[bytes | str] = []
+    for article in articles:
+        try:
+            result = score_article(article, scorer)
+            evidence = []
+            for rec in evidence_records(result, article.id):
+                del rec["article_id"]  # set when written: ids are made unique per run
+                evidence.append(json.dumps(rec, ensure_ascii=False))
+            payload = {
+                "scores": result.scores,
+                "sentences": result.sentences,
+                "tone": [round(t, 4) for t in result.sentence_tone],
+                "evidence": evidence,
+            }
+            out.append(zlib.compress(json.dumps(payload, ensure_ascii=False, default=_json_default).encode("utf-8", "surrogatepass"), 1))
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:  # one article's failure must not lose the others
+            if os.environ.get("FRAMING_DEBUG"):
+                raise
+            first = str(exc).splitlines()[0][:200] if str(exc) else ""
+            out.append(f"could not be scored ({exc.__class__.__name__}{': ' + first if first else ''}); skipped")
+    return out
+
+
+def decode_payload(blob: bytes) -> dict[str, Any]:
+    return json.loads(zlib.decompress(blob).decode("utf-8", "surrogatepass"))
+
+
+def evidence_line(article_id_json: str, tail: str) -> str:
+    """An evidence.jsonl line: `article_id` first, then the record as the worker serialised it."""
+    return '{"article_id": ' + article_id_json + (", " + tail[1:] if len(tail) > 2 else "}") + "\n"
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _output_lock(out: Path) -> Iterator[None]:
+    """One run at a time per output folder (a second would race for the same temporary files);
+    the lock goes away with the process, however it ends."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    from .errors import OutputError
+
+    lock_path = out / ".framing.lock"
+    try:
+        fh = open(lock_path, "a+")
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create a lock file ({exc.strerror or exc})") from None
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OutputError(f"{out}: another framing run is writing to this folder; wait for it or use another --out") from None
+        yield
+    finally:
+        fh.close()
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Temporary files left by a run that was killed (never the finished outputs)."""
+    for entry in os.scandir(out):
+        if _OUTPUT_TEMP_RE.match(entry.name):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+class _Counter(threading.Thread):
+    """Counts the inputs' articles in the background, for the progress bar's total."""
+
+    def __init__(self, paths: Sequence[str | os.PathLike[str]], on_total: Callable[[int], None]) -> None:
+        super().__init__(daemon=True, name="framing-count")
+        self.paths, self.on_total = list(paths), on_total
+        self.total: int | None = None
+
+    def run(self) -> None:
+        from .io.spool import count_articles
+
+        self.total = count_articles(self.paths)
+
+
+def run(
+    paths: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    lexicon_dirs: Sequence[str | Path] = (),
+    text_field: str = "text",
+    fmt: str = "csv",
+    classifiers: bool = True,
+    progress: Callable[[int], None] | None = None,
+    on_skip: Callable[[SkippedInput], None] | None = None,
+    on_warn: Callable[[str], None] | None = None,
+    scorer: Any = None,
+    jobs: int | None = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    cache: bool | str | Path = True,
+    chunk_size: int = CHUNK_SIZE,
+    on_total: Callable[[int], None] | None = None,
+) -> Any:
+    from .engines import check_engine, make_engine
+    from .io.cache import CACHE_FILENAME, ResultCache, RunState
+    from .io.readers import iter_articles
+    from .io.spool import RowSpool, check_format, write_scores
+    from .io.writers import atomic_open, ensure_output_dir, write_json
+    from .pipeline import BASE_COLUMNS, BatchResult, build_scorer, dependency_versions, score_columns
+
+    started = time.time()
+    suffix = check_format(fmt)
+    check_engine(engine, scheduler)
+    out = ensure_output_dir(out_dir)
+    chunk_size = max(1, int(chunk_size))
+    with _output_lock(out):
+        _remove_stale_temporaries(out)
+        scorer = scorer or build_scorer(lexicon_dirs, classifiers=classifiers)
+        cache_path = (out / CACHE_FILENAME) if cache is True else (Path(cache) if cache else None)
+        skipped: list[SkippedInput] = []
+        warnings: list[str] = []
+        duplicates: list[dict[str, str]] = []
+        counts = {"articles": 0, "scored": 0, "cached": 0}
+
+        def _skip(item: SkippedInput) -> None:
+            skipped.append(item)
+            if on_skip is not None:
+                on_skip(item)
+
+        def _warn(message: str) -> None:
+            warnings.append(message)
+            if on_warn is not None:
+                on_warn(message)
+
+        score_cols = score_columns(scorer)
+        reserved = set(BASE_COLUMNS) | set(score_cols)
+        meta_columns: list[str] = []
+        key = scorer_key(scorer)
+        with contextlib.ExitStack() as stack:
+            result_cache = stack.enter_context(ResultCache(cache_path, key)) if cache_path else None
+            state = stack.enter_context(RunState())
+            spool = stack.enter_context(RowSpool(out))
+            evidence = stack.enter_context(atomic_open(out / "evidence.jsonl", "w"))
+            articles_out = stack.enter_context(atomic_open(out / "articles.jsonl", "w"))
+            eng = stack.enter_context(make_engine(scorer, engine=engine, jobs=jobs, scheduler=scheduler))
+            counter = None
+            if on_total is not None:  # started after the engine: worker processes are forked first
+                counter = _Counter(paths, on_total)
+                counter.start()
+
+            def _write(article: Article, uid: str, outcome: bytes | str) -> None:
+                if isinstance(outcome, str):
+                    _skip(SkippedInput(article.source or article.id, outcome))
+                    return
+                payload = decode_payload(outcome)
+                row: dict[str, Any] = {"id": uid, "title": article.title}
+                for name, value in article.metadata.items():
+                    col = name if name not in reserved else f"meta.{name}"
+                    if col not in row:
+                        if col not in meta_columns:
+                            meta_columns.append(col)
+                        row[col] = value
+                row.update(payload["scores"])
+                spool.append(row)
+                uid_json = json.dumps(uid, ensure_ascii=False)
+                evidence.writelines(evidence_line(uid_json, tail) for tail in payload["evidence"])
+                articles_out.write(json.dumps({
+                    "id": uid, "title": article.title, "metadata": dict(article.metadata), "text": article.text,
+                    "sentences": payload["sentences"], "sentence_tone": payload["tone"],
+                    "n_evidence": len(payload["evidence"]),
+                }, ensure_ascii=False, default=str) + "\n")
+                counts["articles"] += 1
+
+            # A chunk in flight: its articles (with run-unique ids and text keys), the payloads
+            # found in the cache, and the engine's handle for the rest.
+            in_flight: deque[tuple[list[tuple[Article, str, bytes]], dict[bytes, bytes], Any, list[int]]] = deque()
+
+            def _finish_oldest() -> None:
+                items, cached, handle, misses = in_flight.popleft()
+                fresh = handle.result() if handle is not None else []
+                outcomes: list[bytes | str] = []
+                new_entries: list[tuple[bytes, bytes]] = []
+                fresh_iter = iter(fresh)
+                miss_set = set(misses)
+                for i, (article, uid, tkey) in enumerate(items):
+                    if i in miss_set:
+                        outcome = next(fresh_iter)
+                        if isinstance(outcome, bytes):
+                            new_entries.append((tkey, outcome))
+                    else:
+                        outcome = cached[tkey]
+                    outcomes.append(outcome)
+                if result_cache is not None:
+                    result_cache.put_many(new_entries)  # committed before the outputs move on
+                counts["scored"] += len(misses)
+                counts["cached"] += len(items) - len(misses)
+                for (article, uid, _), outcome in zip(items, outcomes):
+                    _write(article, uid, outcome)
+                if progress is not None:
+                    progress(len(items))
+                if counter is not None and counter.total is not None:
+                    counter.on_total(counter.total)
+                    counter.total = None
+
+            def _submit(items: list[tuple[Article, str, bytes]]) -> None:
+                cached = result_cache.get_many([k for _, _, k in items]) if result_cache is not None else {}
+                misses = [i for i, (_, _, k) in enumerate(items) if k not in cached]
+                handle = eng.submit([items[i][0] for i in misses]) if misses else None
+                in_flight.append((items, cached, handle, misses))
+                while len(in_flight) > eng.window:
+                    _finish_oldest()
+
+            chunk: list[tuple[Article, str, bytes]] = []
+            for article in iter_articles(paths, text_field=text_field, on_skip=_skip, warn=_warn):
+                tkey = text_key(article.text)
+                first = state.first_with_text(tkey)
+                if first is not None:
+                    duplicates.append({"id": article.id, "source": article.source, "duplicate_of": first})
+                    if progress is not None:
+                        progress(1)
+                    continue
+                chunk.append((article, state.add(tkey, article.id), tkey))
+                if len(chunk) >= chunk_size:
+                    _submit(chunk)
+                    chunk = []
+            if chunk:
+                _submit(chunk)
+            while in_flight:
+                _finish_oldest()
+
+            columns = list(BASE_COLUMNS) + meta_columns + score_cols
+            write_scores(out / f"scores.{suffix}", spool, columns, fmt=fmt)
+            if result_cache is not None:
+                result_cache.complete()
+        # evidence.jsonl and articles.jsonl are renamed into place as the stack closes
+
+        manifest = {
+            "tool": "framing",
+            "version": __version__,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "duration_seconds": round(time.time() - started, 3),
+            "inputs": [str(p) for p in paths],
+            "n_articles": counts["articles"],
+            "n_skipped": len(skipped),
+            "skipped": [s.as_dict() for s in skipped],
+            "duplicates": duplicates,
+            "warnings": warnings,
+            "lexicons": dict(scorer.lexicon_hashes),
+            "lexicon_dimensions": [lx.dimension for lx in scorer.lexicons],
+            "models": {e.name: getattr(e, "fingerprint", "") for e in scorer.extras},
+            "versions": dependency_versions(),
+            "run": {
+                "engine": eng.name,
+                "jobs": eng.jobs,
+                "scheduler": scheduler if engine == "dask" else None,
+                "scored": counts["scored"],
+                "from_cache": counts["cached"],
+                "cache": str(cache_path) if cache_path else None,
+                "scorer_key": key,
+            },
+            "outputs": [f"scores.{suffix}", "evidence.jsonl", "articles.jsonl", "manifest.json"],
+        }
+        write_json(out / "manifest.json", manifest)
+    return BatchResult(
+        out, columns, skipped, duplicates, warnings, manifest,
+        n_articles=counts["articles"], n_scored=counts["scored"], n_cached=counts["cached"], scores_path=out / f"scores.{suffix}",
+    )

@@ -1,0 +1,131 @@
+"""`framing train` and `framing evaluate`: bring your own annotations (CSV or JSONL with `text`,
+`label` and optionally `group`)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import cli, handle_errors, lexicons_option, quiet_option
+
+annotations_option = click.option(
+    "--annotations", "annotations", required=True, type=click.Path(path_type=Path),
+    help="CSV or JSONL with `text`, `label` and optionally `group` (document or author, for grouped cross-validation).",
+)
+folds_option = click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 50), help="Grouped cross-validation folds.")
+no_shipped_option = click.option("--no-shipped-lexicons", "no_shipped", is_flag=True, help="Use only the --lexicons folders, not the shipped lexicons.")
+
+
+def _lexicon_for(dimension: str, lexicon_dirs, include_shipped: bool = True) -> object | None:
+    from ..lexicon.build import load_lexicons
+
+    for lx in load_lexicons(list(lexicon_dirs), include_shipped=include_shipped):
+        if lx.dimension == dimension:
+            return lx
+    return None
+
+
+def _check_labels(rows, lexicon, dimension: str, quiet: bool) -> None:
+    from ..evaluate import expected_labels
+
+    known = expected_labels(lexicon)
+    if lexicon is None:
+        if not quiet:
+            click.echo(f"warning: no lexicon for dimension {dimension!r}: the model uses n-grams only and there is no lexicon comparison", err=True)
+        return
+    unknown = sorted({r["label"] for r in rows} - (known or set()))
+    if unknown and not quiet:
+        click.echo(f"warning: label(s) the {dimension} lexicon never gives: {', '.join(unknown)}", err=True)
+
+
+def _cv_line(cv) -> str:
+    parts = []
+    for source in ("classifier", "lexicon", "baseline"):
+        rep = cv.get(source)
+        if rep:
+            alpha = rep.get("alpha")
+            parts.append(f"{source} macro-F1 {rep['macro_f1']:.3f} (alpha {'n/a' if alpha is None else f'{alpha:.3f}'})")
+    return "; ".join(parts)
+
+
+@cli.command("train")
+@annotations_option
+@click.option("--dimension", required=True, help="The dimension the labels belong to (alliance, prescriptions, ideology, or your own lexicon's).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for <dimension>.json + <dimension>.npz.")
+@lexicons_option
+@no_shipped_option
+@folds_option
+@click.option("--no-cv", is_flag=True, help="Skip cross-validation (blend weight 0.5, no validation figures).")
+@quiet_option
+@handle_errors
+def train_cmd(annotations, dimension, out_dir, lexicon_dirs, no_shipped, folds, no_cv, quiet):
+    """Train a dimension's classifier on your annotations (grouped cross-validation first)."""
+    from ..io.annotations import read_annotations
+    from ..io.writers import ensure_output_dir, write_json
+    from ..scoring.classifiers import save_frame_model
+    from ..training.frames import TrainingConfig, cross_validate, train
+
+    rows = read_annotations(annotations)
+    include_shipped = not no_shipped
+    lexicon = _lexicon_for(dimension, lexicon_dirs, include_shipped)
+    _check_labels(rows, lexicon, dimension, quiet)
+    config = TrainingConfig(folds=folds, lexicon_features=lexicon is not None)
+    cv = None
+    if not no_cv:
+        cv = cross_validate(rows, dimension=dimension, config=config, lexicon_dirs=lexicon_dirs, include_shipped=include_shipped)
+        if not quiet:
+            click.echo(f"{dimension}: grouped {cv['folds']}-fold cross-validation on {cv['n']} units: {_cv_line(cv)}", err=True)
+    model = train(rows, dimension=dimension, config=config, lexicon_dirs=lexicon_dirs, include_shipped=include_shipped, cv=cv)
+    out = ensure_output_dir(out_dir)
+    written = save_frame_model(model, out / dimension)
+    if cv is not None:
+        write_json(out / f"{dimension}.evaluation.json", cv)
+        written.append(out / f"{dimension}.evaluation.json")
+    if not quiet:
+        click.echo(f"{dimension}: trained on {len(rows)} units (blend weight {model.blend_weight:.2f}) -> " + ", ".join(str(p) for p in written), err=True)
+
+
+@cli.command("evaluate")
+@annotations_option
+@click.option("--dimension", default=None, help="The labels' dimension (default: the model's, or the file name's).")
+@click.option("--model", "model_path", default=None, type=click.Path(path_type=Path),
+              help="A trained model (path without .json/.npz) to test on these annotations; default: grouped cross-validation on them.")
+@lexicons_option
+@no_shipped_option
+@folds_option
+@click.option("--json", "json_out", default=None, type=click.Path(path_type=Path), help="Also write the full results as JSON.")
+@quiet_option
+@handle_errors
+def evaluate_cmd(annotations, dimension, model_path, lexicon_dirs, no_shipped, folds, json_out, quiet):
+    """Precision, recall, F1 per class, confusion matrices and Krippendorff's alpha: human labels
+    vs the lexicon and vs the classifier."""
+    from ..errors import ConfigError
+    from ..evaluate import evaluate_model, format_report
+    from ..io.annotations import read_annotations
+    from ..io.writers import write_json
+    from ..training.frames import TrainingConfig, cross_validate
+
+    rows = read_annotations(annotations)
+    model = None
+    if model_path is not None:
+        from ..scoring.classifiers import load_frame_model
+
+        model = load_frame_model(Path(str(model_path)).with_suffix("") if str(model_path).endswith((".json", ".npz")) else model_path)
+        dimension = dimension or model.dimension
+    if dimension is None:
+        stem = Path(annotations).name.split(".")[0]
+        if _lexicon_for(stem, lexicon_dirs, not no_shipped) is None:
+            raise ConfigError(f"{annotations}: give --dimension (the file name {stem!r} is not a lexicon dimension)")
+        dimension = stem
+    lexicon = _lexicon_for(dimension, lexicon_dirs, not no_shipped)
+    _check_labels(rows, lexicon, dimension, quiet)
+    if model is not None:
+        result = evaluate_model(rows, model=model, lexicon=lexicon, source=f"model {model_path}")
+    else:
+        config = TrainingConfig(folds=folds, lexicon_features=lexicon is not None)
+        result = cross_validate(rows, dimension=dimension, config=config, lexicon_dirs=lexicon_dirs, include_shipped=not no_shipped)
+    click.echo(format_report(result))
+    if json_out is not None:
+        write_json(json_out, result)
+    sys.exit(0)

@@ -1,0 +1,339 @@
+"""`framing lexicon show` and `framing lexicon kwic`: what a lexicon holds and how it fires.
+
+Both are plain functions returning frozen dataclasses; the CLI prints them as tables.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from ..errors import ConfigError, LexiconError
+from ..io.lexicon_files import Located
+from ..models import Article, Lexicon, LexiconCategory, ScopeRule
+from ..scoring.lexicon_scores import CompiledLexicon, match_document
+from .build import entry_key, parse_entry
+from .corpus import CorpusStats, find_lexicon, iter_documents, literal_needles, parse_target
+
+__all__ = [
+    "EntryView",
+    "CategoryView",
+    "ScopeView",
+    "DimensionView",
+    "ShowResult",
+    "show",
+    "KwicHit",
+    "KwicResult",
+    "kwic",
+]
+
+
+@dataclass(frozen=True)
+class EntryView:
+    term: str
+    weight: float
+    path: str
+    line: int
+    note: str = ""
+    # with a corpus:
+    hits: int | None = None
+    counted: int | None = None
+    negated: int | None = None
+    hedged: int | None = None
+    quoted: int | None = None
+    articles: int | None = None
+    score: float | None = None  # what the entry adds to its own category's score
+    share: float | None = None  # ... as a share of that category's whole score
+    forms: tuple[tuple[str, int], ...] = ()  # most frequent matched forms (wildcards)
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    dimension: str
+    name: str
+    description: str
+    opposite: str | None
+    entries: tuple[EntryView, ...]
+    total_score: float | None = None
+    from_other_categories: float | None = None  # score that arrived by negation flips
+    dominant_term: str | None = None  # set when one entry carries at least the dominance share
+    dominant_share: float | None = None
+    silent_entries: int | None = None  # entries that never fired in the corpus
+
+
+@dataclass(frozen=True)
+class ScopeView:
+    rule: str  # negation | hedging | quotation
+    cues: tuple[str, ...]
+    window: int
+    factor: float
+    action: str
+    exceptions: tuple[str, ...]
+    boundaries: tuple[str, ...]
+    marks: bool
+
+
+@dataclass(frozen=True)
+class DimensionView:
+    dimension: str
+    kind: str
+    description: str
+    stem: bool
+    params: Mapping[str, Any]
+    sources: tuple[str, ...]
+    scope: tuple[ScopeView, ...]
+    stance_cues: Mapping[str, tuple[str, ...]]
+    categories: tuple[CategoryView, ...]
+
+
+@dataclass(frozen=True)
+class ShowResult:
+    dimensions: tuple[DimensionView, ...]
+    selector: str | None
+    n_articles: int | None = None
+    n_tokens: int | None = None
+
+
+def _scope_view(name: str, rule: ScopeRule) -> ScopeView:
+    return ScopeView(
+        rule=name,
+        cues=tuple(e.term for e in rule.cues),
+        window=rule.window,
+        factor=rule.factor,
+        action=rule.action,
+        exceptions=tuple(e.term for e in rule.exceptions),
+        boundaries=tuple(sorted(rule.boundaries)),
+        marks=rule.marks,
+    )
+
+
+def _category_view(lx: Lexicon, cat: LexiconCategory, stats: CorpusStats | None, *, dominance: float, min_hits: int) -> CategoryView:
+    if stats is None:
+        entries = tuple(EntryView(e.term, e.weight, e.path, e.line, e.note) for e in cat.entries)
+        return CategoryView(lx.dimension, cat.name, cat.description, cat.opposite, entries)
+    total = stats.category_totals.get(lx.dimension, {}).get(cat.name, 0.0)
+    views = []
+    own = 0.0
+    hits_total = 0
+    for e in cat.entries:
+        c = stats.counts(lx.dimension, e.term)
+        score = c.contributions.get(cat.name, 0.0)
+        own += score
+        hits_total += c.hits
+        views.append(
+            EntryView(
+                e.term, e.weight, e.path, e.line, e.note,
+                hits=c.hits, counted=c.counted, negated=c.negated, hedged=c.hedged, quoted=c.quoted, articles=c.articles,
+                score=round(score, 4), share=round(score / total, 4) if total > 0 else 0.0,
+                forms=tuple(c.forms.most_common(5)),
+            )
+        )
+    views.sort(key=lambda v: (-(v.score or 0.0), -(v.hits or 0), v.term))
+    dominant = dominant_share = None
+    if total > 0 and hits_total >= min_hits and views and (views[0].share or 0.0) >= dominance:
+        dominant, dominant_share = views[0].term, views[0].share
+    return CategoryView(
+        lx.dimension, cat.name, cat.description, cat.opposite, tuple(views),
+        total_score=round(total, 4), from_other_categories=round(max(0.0, total - own), 4),
+        dominant_term=dominant, dominant_share=dominant_share,
+        silent_entries=sum(1 for v in views if not v.hits),
+    )
+
+
+def show(
+    lexicons: Sequence[Lexicon],
+    selector: str | None = None,
+    *,
+    stats: CorpusStats | None = None,
+    dominance: float = 0.5,
+    min_hits: int = 5,
+) -> ShowResult:
+    """The entries, weights and scope rules of every dimension, one dimension (`alliance`) or one
+    category (`alliance.threat`); with corpus `stats`, how each entry fires and what share of its
+    category's score it carries. A category where one entry carries at least `dominance` of the
+    score (over at least `min_hits` hits) is flagged."""
+    chosen = list(lexicons)
+    cat_name: str | None = None
+    if selector:
+        dim, cat_name = parse_target(selector)
+        lx = find_lexicon(lexicons, dim)
+        if lx is None:
+            raise ConfigError(f"no dimension {dim!r}; dimensions: {', '.join(x.dimension for x in lexicons)}")
+        if cat_name is not None and cat_name not in lx.category_names:
+            raise ConfigError(f"no category {cat_name!r} in {dim!r}; categories: {', '.join(lx.category_names)}")
+        chosen = [lx]
+    views = []
+    for lx in chosen:
+        cats = [c for c in lx.categories if cat_name is None or c.name == cat_name]
+        views.append(
+            DimensionView(
+                dimension=lx.dimension,
+                kind=lx.kind,
+                description=lx.description,
+                stem=lx.stem,
+                params=dict(lx.params),
+                sources=lx.sources,
+                scope=tuple(_scope_view(n, getattr(lx.scope, n)) for n in ("negation", "hedging", "quotation")) if lx.kind != "actors" else (),
+                stance_cues={role: tuple(e.term for e in cues) for role, cues in lx.stance_cues.items()},
+                categories=tuple(_category_view(lx, c, stats, dominance=dominance, min_hits=min_hits) for c in cats),
+            )
+        )
+    return ShowResult(
+        tuple(views), selector,
+        n_articles=stats.n_articles if stats is not None else None,
+        n_tokens=stats.n_tokens if stats is not None else None,
+    )
+
+
+# --- keyword in context ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KwicHit:
+    article_id: str
+    source: str
+    sentence_index: int
+    left: str
+    match: str
+    right: str
+    dimension: str
+    entry: str
+    category: str | None  # the entry's category; None when the term is not in the lexicon
+    counts_for: str | None  # where it counted after scope rules
+    negated: bool
+    hedged: bool
+    quoted: bool
+    weight: float
+    effective_weight: float
+    role: str = ""
+    covered_by: str | None = None  # a term not in the lexicon: the entry that claims this text instead
+    sentence: str = ""
+
+
+@dataclass(frozen=True)
+class KwicResult:
+    term: str
+    dimensions: tuple[str, ...]
+    in_lexicon: bool
+    hits: tuple[KwicHit, ...]  # the first `limit` occurrences, in corpus order
+    total: int  # occurrences where the term counts as itself (an entry's own matches)
+    taken: int  # occurrences whose words another, longer entry matched instead
+    n_articles: int  # articles read (after de-duplication and pre-filtering)
+
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    return _SPACE_RE.sub(" ", text)
+
+
+def _probe_lexicon(lx: Lexicon, term: str) -> Lexicon:
+    """A one-entry lexicon with `lx`'s scope rules: where `term` occurs and how each occurrence
+    would be flagged, whatever other entries claim."""
+    entry = parse_entry(Located(term, 0, term), category="(not in lexicon)", stem=lx.stem, path="<kwic>")
+    kind = "categories" if lx.kind in ("poles", "stances", "categories") else lx.kind
+    return Lexicon(
+        dimension=lx.dimension,
+        kind=kind,
+        description="",
+        categories=(LexiconCategory("(not in lexicon)", "", (entry,)),),
+        scope=lx.scope,
+        params={},
+        stem=lx.stem,
+        stance_cues=lx.stance_cues,
+    )
+
+
+def kwic(
+    lexicons: Sequence[Lexicon],
+    term: str,
+    articles: Iterable[Article],
+    *,
+    dimension: str | None = None,
+    width: int = 50,
+    limit: int = 100,
+) -> KwicResult:
+    """Every place `term` occurs in the corpus, with the category, negation, hedging and
+    quotation flags each hit received.
+
+    Each occurrence is found by matching the term on its own; the dimension's full compiled
+    matcher (longest match first, as in scoring) then says whether the occurrence counted as the
+    entry, or whose words they became (`covered_by`: "marriage" inside "marriage of
+    convenience"). A term that is not an entry gets the scope rules of `dimension` (default: the
+    first dimension with scope rules), so you see how it would fare if you added it.
+    """
+    term = term.strip()
+    if not term:
+        raise ConfigError("kwic needs a term")
+    key = entry_key(term)
+    candidates = [lx for lx in lexicons if dimension is None or lx.dimension == dimension]
+    if dimension is not None and not candidates:
+        raise ConfigError(f"no dimension {dimension!r}; dimensions: {', '.join(x.dimension for x in lexicons)}")
+    holders = [lx for lx in candidates if any(entry_key(e.term) == key for c in lx.categories for e in c.entries)]
+    in_lexicon = bool(holders)
+    if not holders:
+        base = next((lx for lx in candidates if lx.kind != "actors"), candidates[0] if candidates else None)
+        if base is None:
+            raise ConfigError("no lexicons loaded")
+        holders = [base]
+    plans: list[tuple[CompiledLexicon, CompiledLexicon]] = []  # (the term alone, the full lexicon)
+    needles: list[str] | None = []
+    for lx in holders:
+        try:
+            probe = _probe_lexicon(lx, term)
+        except LexiconError as exc:
+            raise ConfigError(f"cannot match {term!r}: {exc.message}") from None
+        plans.append((CompiledLexicon(probe), CompiledLexicon(lx)))
+        got = literal_needles(probe.categories[0].entries, stem=lx.stem)
+        needles = None if got is None or needles is None else needles + got
+    hits: list[KwicHit] = []
+    total = taken = 0
+    n_articles = 0
+    for doc in iter_documents(articles, needles=needles):
+        n_articles += 1
+        text = doc.article.text
+        norms_cache: dict[int, list[str]] = {}
+        for probe_c, full_c in plans:
+            occurrences = match_document(doc, probe_c, norms_cache=norms_cache)
+            if not occurrences:
+                continue
+            claimed = match_document(doc, full_c, norms_cache=norms_cache)
+            for occ in occurrences:
+                own = next((c for c in claimed if c.start == occ.start and c.end == occ.end and entry_key(c.entry) == key), None) if in_lexicon else None
+                cover = None
+                if own is None:
+                    cover = next((c.entry for c in claimed if c.start < occ.end and occ.start < c.end), None)
+                if own is not None:
+                    total += 1
+                elif in_lexicon:
+                    taken += 1
+                else:
+                    total += 1
+                if len(hits) >= limit:
+                    continue
+                m = own or occ
+                s = doc.sentences[m.sentence_index]
+                hits.append(
+                    KwicHit(
+                        article_id=doc.article.id,
+                        source=doc.article.source,
+                        sentence_index=m.sentence_index,
+                        left=_squash(text[max(0, m.start - width) : m.start]).lstrip()[-width:],
+                        match=_squash(m.text),
+                        right=_squash(text[m.end : m.end + width]).rstrip()[:width],
+                        dimension=m.dimension,
+                        entry=own.entry if own is not None else term,
+                        category=own.category if own is not None else None,
+                        counts_for=own.counts_for if own is not None else None,
+                        negated=m.negated,
+                        hedged=m.hedged,
+                        quoted=m.quoted,
+                        weight=m.weight,
+                        effective_weight=round(m.effective_weight, 4) if own is not None or not in_lexicon else 0.0,
+                        role=m.role,
+                        covered_by=cover,
+                        sentence=_squash(text[s.start : s.end]),
+                    )
+                )
+    return KwicResult(term, tuple(p[1].lexicon.dimension for p in plans), in_lexicon, tuple(hits), total, taken, n_articles)

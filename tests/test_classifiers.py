@@ -1,0 +1,293 @@
+"""The framing classifiers: features, training, export, storage, blending and the shipped models."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from framing.errors import FramingError
+from framing.io.annotations import read_annotations
+from framing.lexicon.build import load_lexicons
+from framing.models import Article
+from framing.pipeline import build_scorer, score_article, score_columns
+from framing.scoring.classifiers import (
+    FrameModel,
+    FramingClassifiers,
+    _blend_prescriptions,
+    _blend_stances,
+    _passages,
+    default_classifier_scorers,
+    load_frame_model,
+    load_model_dir,
+    save_frame_model,
+    shipped_model_dir,
+)
+from framing.scoring.features import LexiconFeatures, TokenNgrams, lexicon_unit_label, match_units
+from framing.scoring.model_store import ModelFileError
+from framing.training.frames import TrainingConfig, build_pipeline, train
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TRAIN_CSV = FIXTURES / "annotations" / "alliance_train.csv"
+SMALL = TrainingConfig(folds=3, calibration_folds=3, max_word_features=500, max_char_features=500, min_df=1)
+
+
+@pytest.fixture(scope="module")
+def fixture_lexicons(fixture_lexicons):
+    return {lx.dimension: lx for lx in load_lexicons([fixture_lexicons], include_shipped=False)}
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return read_annotations(TRAIN_CSV)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(rows, fixture_lexicons) -> FrameModel:
+    from framing.training.frames import cross_validate
+
+    lexicon_dirs = [str(FIXTURES / "lexicons")]
+    cv = cross_validate(rows, dimension="alliance", config=SMALL, lexicon_dirs=lexicon_dirs, include_shipped=False)
+    return train(rows, dimension="alliance", config=SMALL, lexicon_dirs=lexicon_dirs, include_shipped=False, cv=cv)
+
+
+# --- features ---------------------------------------------------------------------------------
+
+
+def test_char_ngrams_equal_sklearn_char_wb_on_plain_words():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    text = "axis of upheaval grows"
+    ours = sorted(TokenNgrams("char_wb", (3, 5))(text))
+    theirs = sorted(CountVectorizer(analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()(text))
+    assert ours == theirs
+
+
+def test_word_ngrams_keep_negation_tokens_and_stay_inside_sentences():
+    grams = TokenNgrams("word", (1, 2))("They don't trust Moscow. Beijing agrees.")
+    assert "n't" in grams and "do n't" in grams
+    assert "moscow beijing" not in grams  # a bigram never spans two sentences
+
+
+def test_lexicon_features_follow_sklearn_conventions(fixture_lexicons):
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    lf = LexiconFeatures(dimension="alliance", lexicon_dirs=(str(FIXTURES / "lexicons"),), include_shipped=False)
+    assert lf.get_params() == {"dimension": "alliance", "lexicon_dirs": (str(FIXTURES / "lexicons"),), "include_shipped": False}
+    assert clone(lf).get_params() == lf.get_params()
+    with pytest.raises(NotFittedError):
+        lf.transform(["x"])
+    with pytest.raises(ValueError, match="string object received"):
+        lf.fit("one string")
+    X = lf.fit(["a"]).transform(["This is not a marriage of convenience.", "A multipolar world.", "Nothing here."])
+    assert lf.feature_names_ == ["threat", "hollow", "legitimate"]
+    # negated hollow phrase (weight 2) flips to threat in the fixture alliance lexicon
+    np.testing.assert_allclose(X, [[np.log1p(2.0), 0, 0], [0, 0, np.log1p(1.0)], [0, 0, 0]])
+
+
+def test_lexicon_unit_label_for_each_kind(fixture_lexicons):
+    def label(dim, text):
+        lx = fixture_lexicons[dim]
+        (matches, n_tokens, n_sents), = match_units(lx, [text])
+        return lexicon_unit_label(lx, matches, n_tokens=n_tokens, n_sentences=n_sents)
+
+    assert label("alliance", "The axis of upheaval is fragile.") == "threat"  # 2.0 vs 1.0
+    assert label("alliance", "It is a fragile marriage.") == "hollow"
+    assert label("alliance", "Leaders met on Tuesday.") == "none"
+    assert label("prescriptions", "Washington should impose sanctions.") == "sanctions_economic_pressure:advocate"
+    assert label("prescriptions", "Sanctions would be counterproductive.") == "sanctions_economic_pressure:reject"
+    assert label("prescriptions", "Talks resumed in Geneva.") == "diplomacy_engagement:describe"
+    assert label("prescriptions", "Leaders met on Tuesday.") == "none"
+    assert label("ideology", "Restraint serves the national interest, and restraint is wise.") == "realist_restraint"
+    assert label("ideology", "Leaders met on Tuesday.") == "neutral"
+
+
+# --- training, export, storage ---------------------------------------------------------------
+
+
+def test_training_is_deterministic(rows, tmp_path):
+    kw = dict(dimension="alliance", config=SMALL, lexicon_dirs=[str(FIXTURES / "lexicons")], include_shipped=False)
+    a, b = train(rows, **kw), train(rows, **kw)
+    assert np.array_equal(a.coef, b.coef) and a.temperature == b.temperature
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    written_a = save_frame_model(a, tmp_path / "a" / "alliance")
+    written_b = save_frame_model(b, tmp_path / "b" / "alliance")
+    assert [p.read_bytes() for p in written_a] == [p.read_bytes() for p in written_b]
+
+
+def test_exported_model_predicts_like_the_sklearn_pipeline(rows):
+    texts = [r["text"] for r in rows]
+    y = [r["label"] for r in rows]
+    pipe = build_pipeline("alliance", config=SMALL, lexicon_dirs=[str(FIXTURES / "lexicons")], include_shipped=False)
+    pipe.fit(texts, y, clf__groups=[r["group"] for r in rows])
+    model = FrameModel.from_pipeline(pipe, metadata={"dimension": "alliance"})
+    lexicon = {lx.dimension: lx for lx in load_lexicons([FIXTURES / "lexicons"], include_shipped=False)}["alliance"]
+    probe = texts[:10] + ["The coordinated bloc is not fragile. Officials met."]
+    ours = model.predict_proba_texts(probe, lexicon=lexicon)
+    theirs = pipe.predict_proba(probe)
+    assert model.classes == list(pipe.classes_)
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    assert (ours.argmax(1) == theirs.argmax(1)).all()
+
+
+def test_model_round_trips_with_identical_predictions(tiny_model, fixture_lexicons, tmp_path):
+    written = save_frame_model(tiny_model, tmp_path / "alliance")
+    assert sorted(p.name for p in written) == ["alliance.json", "alliance.npz"]
+    loaded = load_frame_model(tmp_path / "alliance")
+    texts = ["The axis of upheaval is coordinated.", "A fragile marriage of convenience.", "Grain prices rose."]
+    lx = fixture_lexicons["alliance"]
+    assert np.array_equal(tiny_model.predict_proba_texts(texts, lexicon=lx), loaded.predict_proba_texts(texts, lexicon=lx))
+    assert loaded.metadata["blend_weight"] == tiny_model.blend_weight
+    assert set(load_model_dir(tmp_path)) == {"alliance"}
+
+
+def test_loading_refuses_tampered_or_unknown_files(tiny_model, tmp_path):
+    save_frame_model(tiny_model, tmp_path / "alliance")
+    npz = tmp_path / "alliance.npz"
+    original = npz.read_bytes()
+
+    data = bytearray(original)
+    data[len(data) // 2] ^= 0xFF
+    npz.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="sha256"):
+        load_frame_model(tmp_path / "alliance")
+    npz.write_bytes(original)
+
+    meta_path = tmp_path / "alliance.json"
+    meta = json.loads(meta_path.read_text())
+    meta["temperature"] = 0.001
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="edited"):
+        load_frame_model(tmp_path / "alliance")
+
+    (tmp_path / "other.json").write_text(json.dumps({"format": "something-else", "format_version": 1}))
+    with pytest.raises(ModelFileError):
+        load_frame_model(tmp_path / "other")
+    with pytest.raises(ModelFileError):
+        load_frame_model(tmp_path / "missing")
+    assert issubclass(ModelFileError, FramingError)
+
+
+# --- scoring and blending ----------------------------------------------------------------------
+
+ARTICLE = Article(
+    id="a1",
+    text=(
+        "The axis of upheaval is closely coordinated. Yet mistrust runs deep and the bond is fragile. "
+        "Officials met in Geneva on Tuesday. A multipolar order is win-win, state media said. "
+        "It remains a marriage of convenience."
+    ),
+)
+
+
+def test_scorer_blends_lexicon_and_classifier(tiny_model):
+    base = build_scorer([FIXTURES / "lexicons"], include_shipped=False, classifiers=False, sentiment=False)
+    extra = FramingClassifiers({"alliance": tiny_model}, lexicons=base.lexicons)
+    scorer = replace(base, extras=(extra,))
+    lexicon_only = score_article(ARTICLE, base).scores
+    result = score_article(ARTICLE, scorer)
+    s = result.scores
+    w = tiny_model.blend_weight
+    assert s["alliance.position_lexicon"] == lexicon_only["alliance.position"]
+    assert s["alliance.label_lexicon"] == lexicon_only["alliance.label"]
+    assert s["alliance.position"] == pytest.approx(w * s["alliance.position_classifier"] + (1 - w) * s["alliance.position_lexicon"], abs=2e-4)
+    assert s["alliance.ci_low"] <= s["alliance.position"] <= s["alliance.ci_high"]
+    assert -1 <= s["alliance.position_classifier"] <= 1
+    assert 0.0 <= s["alliance.agreement"] <= 1.0
+    assert s["alliance.label"] in {"threat", "hollow", "legitimate", "mixed", "absent"}
+    for col in extra.columns(base.lexicons):
+        assert col in s and col in score_columns(scorer)
+    assert result.sentence_probabilities, "sentence probabilities go to the evidence"
+    for p in result.sentence_probabilities:
+        assert p.dimension == "alliance" and 0 <= p.sentence_index < 5
+        assert set(p.probabilities) <= set(tiny_model.classes) and sum(p.probabilities.values()) <= 1.0001
+
+
+def test_prescription_blend_follows_the_documented_formula(fixture_lexicons):
+    lx = fixture_lexicons["prescriptions"]
+    classes = ["diplomacy_engagement:advocate", "none", "sanctions_economic_pressure:advocate", "sanctions_economic_pressure:reject"]
+    # sentence 1 advocates sanctions (p=0.8); sentence 2 is none; sentence 3's top class is none,
+    # so its 0.3 on `reject` counts nowhere
+    proba = np.array([[0.1, 0.1, 0.8, 0.0], [0.0, 1.0, 0.0, 0.0], [0.1, 0.6, 0.0, 0.3]])
+    lex = {"prescription.sanctions_economic_pressure": 0.0, "prescription.diplomacy_engagement": 0.5, "prescriptions.advocated": "diplomacy_engagement"}
+    out = _blend_prescriptions("prescriptions", lx, classes, proba, lex, w=0.5)
+    cls = 0.8 / (0.8 + 0 + 1.0)  # (adv - rej) / (adv + rej + smoothing)
+    assert out["prescription.sanctions_economic_pressure_classifier"] == pytest.approx(round(cls, 4))
+    assert out["prescription.sanctions_economic_pressure"] == pytest.approx(round(0.5 * cls, 4))
+    assert out["prescription.diplomacy_engagement"] == pytest.approx(0.25)
+    assert out["prescriptions.advocated"] == ""  # 0.222 and 0.25 are below the 0.3 threshold
+    assert out["prescriptions.advocated_classifier"] == "sanctions_economic_pressure"
+    assert out["prescriptions.advocated_lexicon"] == "diplomacy_engagement"
+    heavier = _blend_prescriptions("prescriptions", lx, classes, proba, lex, w=0.8)
+    assert heavier["prescriptions.advocated"] == "sanctions_economic_pressure"
+
+
+def test_stance_blend_is_a_token_weighted_mixture(fixture_lexicons):
+    lx = fixture_lexicons["ideology"]
+    classes = ["conservative_hawk", "neutral", "realist_restraint"]
+    proba = np.array([[0.0, 0.2, 0.8], [0.0, 1.0, 0.0]])
+    tokens = np.array([30.0, 10.0])
+    lex = {"ideology.realist_restraint": 0.2, "ideology.conservative_hawk": 0.1, "ideology.neutral": 0.7, "ideology.label": "neutral"}
+    out = _blend_stances("ideology", lx, classes, proba, tokens, lex, w=0.5)
+    cls_restraint = (30 * 0.8) / 40
+    assert out["ideology.realist_restraint_classifier"] == pytest.approx(cls_restraint)
+    assert out["ideology.realist_restraint"] == pytest.approx(0.5 * cls_restraint + 0.5 * 0.2)
+    assert out["ideology.label"] == "neutral"  # 0.45 vs 0.5 * (0.4 + 0.7) = 0.55
+    assert out["ideology.label_classifier"] == "realist_restraint"
+    assert sum(out[f"ideology.{c}"] for c in lx.category_names) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_passages_are_runs_of_four_sentences():
+    assert _passages(0) == []
+    assert _passages(3) == [0, 0, 0]
+    assert _passages(10) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]
+    assert _passages(9) == [0, 0, 0, 0, 1, 1, 1, 1, 1]  # a one-sentence tail joins the passage before
+
+
+def test_no_model_files_means_no_classifier_scorers(tmp_path):
+    assert default_classifier_scorers(model_dir=tmp_path) == ()
+
+
+# --- the shipped models --------------------------------------------------------------------------
+
+
+def test_shipped_models_load_and_predict_on_the_seeds(seeds_dir):
+    models = load_model_dir(shipped_model_dir())
+    assert set(models) == {"alliance", "prescriptions", "ideology"}
+    for model in models.values():
+        assert 0.2 <= model.blend_weight <= 0.8 and model.metadata["cv"]["classifier"]["macro_f1"] > 0
+    scorer = build_scorer(sentiment=False)
+    extra = next(e for e in scorer.extras if isinstance(e, FramingClassifiers))
+    from framing.io.readers import iter_articles
+
+    for article in iter_articles([seeds_dir], on_skip=lambda item: None):
+        result = score_article(article, scorer)
+        s = result.scores
+        assert -1 <= s["alliance.position"] <= 1 and -1 <= s["alliance.position_classifier"] <= 1
+        for dim in ("alliance", "prescriptions", "ideology"):
+            assert 0 <= s[f"{dim}.agreement"] <= 1
+        stances = [c for c in models["ideology"].classes]
+        assert sum(s[f"ideology.{c}"] for c in stances) == pytest.approx(1.0, abs=2e-3)
+        assert s["ideology.label"] in stances
+        assert {p.dimension for p in result.sentence_probabilities} <= set(models)
+        assert all(col in s for col in extra.columns(scorer.lexicons))
+
+
+def test_lean_wrapper_adds_the_lean_columns():
+    from framing.scoring.classifiers import LeanScorer
+
+    calls = []
+
+    def fake_predict(texts):
+        calls.append(list(texts))
+        return [{"lean.left": 0.2, "lean.center": 0.5, "lean.right": 0.3, "lean.label": "center"}]
+
+    scorer = replace(build_scorer([FIXTURES / "lexicons"], include_shipped=False, classifiers=False, sentiment=False), extras=(LeanScorer(fake_predict),))
+    result = score_article(ARTICLE, scorer)
+    assert calls == [[ARTICLE.text]]
+    assert {k: result.scores[k] for k in LeanScorer.COLUMNS} == {"lean.left": 0.2, "lean.center": 0.5, "lean.right": 0.3, "lean.label": "center"}
+    assert score_columns(scorer)[-4:] == list(LeanScorer.COLUMNS)
