@@ -20,6 +20,7 @@ import os
 import re
 import threading
 import time
+import weakref
 import zlib
 from collections import deque
 from datetime import datetime, timezone
@@ -40,10 +41,21 @@ def text_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+_SCORER_KEYS: dict[int, str] = {}
+
+
 def scorer_key(scorer: Any) -> str:
     """Everything besides the text that decides an article's outputs: the compiled lexicons
     (their full content, however the scorer was built), the lexicon files' and models'
-    fingerprint, whether sentiment is on, and framing's scoring code."""
+    fingerprint, whether sentiment is on, and framing's scoring code. Computed once per scorer."""
+    key = _SCORER_KEYS.get(id(scorer))
+    if key is None:
+        key = _SCORER_KEYS[id(scorer)] = _scorer_key(scorer)
+        weakref.finalize(scorer, _SCORER_KEYS.pop, id(scorer), None)
+    return key
+
+
+def _scorer_key(scorer: Any) -> str:
     from .io.cache import scoring_code_digest
 
     h = hashlib.sha256()
@@ -232,10 +244,7 @@ def run(
             evidence = stack.enter_context(atomic_open(out / "evidence.jsonl", "w"))
             articles_out = stack.enter_context(atomic_open(out / "articles.jsonl", "w"))
             eng = stack.enter_context(make_engine(scorer, engine=engine, jobs=jobs, scheduler=scheduler))
-            counter = None
-            if on_total is not None:  # started after the engine: worker processes are forked first
-                counter = _Counter(paths, on_total)
-                counter.start()
+            counter: _Counter | None = None
 
             def _write(article: Article, uid: str, outcome: bytes | str) -> None:
                 if isinstance(outcome, str):
@@ -291,11 +300,16 @@ def run(
                     counter.on_total(counter.total)
                     counter.total = None
 
-            def _submit(items: list[tuple[Article, str, bytes]]) -> None:
+            def _submit(items: list[tuple[Article, str, bytes]], *, last: bool = False) -> None:
+                nonlocal counter
                 cached = result_cache.get_many([k for _, _, k in items]) if result_cache is not None else {}
                 misses = [i for i, (_, _, k) in enumerate(items) if k not in cached]
-                handle = eng.submit([items[i][0] for i in misses]) if misses else None
+                handle = eng.submit([items[i][0] for i in misses], last=last) if misses else None
                 in_flight.append((items, cached, handle, misses))
+                if counter is None and on_total is not None and not last:
+                    # started only now: worker processes, if any, have been forked already
+                    counter = _Counter(paths, on_total)
+                    counter.start()
                 while len(in_flight) > eng.window:
                     _finish_oldest()
 
@@ -313,7 +327,7 @@ def run(
                     _submit(chunk)
                     chunk = []
             if chunk:
-                _submit(chunk)
+                _submit(chunk, last=True)
             while in_flight:
                 _finish_oldest()
 

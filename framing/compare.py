@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -359,7 +359,12 @@ def keyness_arrays(
         return []
     a = counts[sel]
     b = np.maximum(np.asarray(totals, dtype=float)[sel] - a, 0.0)
-    g2 = log_likelihood(a, b, c, d)
+    # log_likelihood with a > 0 known (min_count >= 1): the same formula without its guards, as
+    # this runs once per article page
+    n_ab = a + b
+    e1 = c * n_ab / (c + d)
+    e2 = d * n_ab / (c + d)
+    g2 = 2.0 * (a * np.log(a / e1) + b * np.log(np.where(b > 0, b, 1.0) / e2)) if min_count >= 1 else log_likelihood(a, b, c, d)
     keep = np.flatnonzero((a / c > b / d) & (g2 >= min_g2))
     if not keep.size:
         return []
@@ -627,7 +632,7 @@ _POLE_PHRASES = {
     "threat": "a threat",
     "hollow": "hollow",
     "legitimate": "a legitimate partnership",
-    "mixed": "mixed (neither pole dominates)",
+    "mixed": "mixed",
     "absent": "barely at all",
 }
 _SUBJECTS = {"alliance": "the alignment"}

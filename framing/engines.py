@@ -3,8 +3,8 @@ machine, or on a Dask cluster. All three run the same function (`framing.batch.s
 on chunks of articles with a scorer built once per worker, and hand results back in submission
 order, so output is identical whichever engine ran it.
 
-An engine is used as a context manager; `submit(articles)` returns a handle whose `result()`
-is the list of payloads, and `window` is how many chunks may be in flight at once (the caller
+An engine is used as a context manager; `submit(articles, last=...)` returns a handle whose
+`result()` is the list of payloads (`last`: no more chunks will follow), and `window` is how many chunks may be in flight at once (the caller
 keeps no more than that, so memory stays flat however large the corpus).
 """
 from __future__ import annotations
@@ -79,7 +79,7 @@ class InProcessEngine:
         self.jobs = 1
         self._gc = tuned_gc()
 
-    def submit(self, articles: Sequence[Article]) -> _Done:
+    def submit(self, articles: Sequence[Article], *, last: bool = False) -> _Done:
         from .batch import score_payloads
 
         return _Done(score_payloads(articles, self.scorer))
@@ -113,7 +113,8 @@ class ProcessEngine:
     """`jobs` worker processes on this machine. On Linux they are forked after the scorer is
     built, so lexicons and models are loaded once and shared copy-on-write (frozen out of the
     garbage collector so its scans do not copy the pages); elsewhere each worker unpickles the
-    scorer once, in its initializer."""
+    scorer once, in its initializer. Workers start with the first full chunk: a run smaller than
+    one chunk is scored in this process."""
 
     name = "local"
 
@@ -124,33 +125,38 @@ class ProcessEngine:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "ProcessEngine":
+        return self
+
+    def _start(self) -> None:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         gc.collect()
         gc.freeze()  # before forking: workers then never touch the scorer's pages to scan them
         self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.scorer,))
-        # Start every worker now (one trivial task each), before any other thread of this
-        # process exists: forking a process that has other threads can copy a held lock.
+        # Start every worker now (one trivial task each), before the caller starts any thread:
+        # forking a process that has other threads can copy a lock another thread holds.
         for f in [self._pool.submit(os.getpid) for _ in range(self.jobs)]:
-            self._wait(f)
-        return self
+            _Checked(f).result()
 
-    def submit(self, articles: Sequence[Article]) -> "_Checked":
+    def submit(self, articles: Sequence[Article], *, last: bool = False) -> Any:
+        if self._pool is None:
+            if last:  # the whole run fits in one chunk: not worth starting workers
+                from .batch import score_payloads
+
+                with tuned_gc():
+                    return _Done(score_payloads(articles, self.scorer))
+            self._start()
         assert self._pool is not None
         try:
             return _Checked(self._pool.submit(_score_in_worker, list(articles)))
         except BrokenProcessPool:
             raise _worker_died() from None
 
-    @staticmethod
-    def _wait(future: Future) -> Any:
-        return _Checked(future).result()
-
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        gc.unfreeze()
+            gc.unfreeze()
 
 
 class _Checked:
@@ -248,7 +254,7 @@ class DaskEngine:
             raise
         return self
 
-    def submit(self, articles: Sequence[Article]) -> Any:
+    def submit(self, articles: Sequence[Article], *, last: bool = False) -> Any:
         from .batch import score_payloads
 
         return self._client.submit(score_payloads, list(articles), self._scorer_future, pure=False)

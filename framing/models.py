@@ -87,6 +87,7 @@ class Match:
     counts_for: str | None = None  # where the match counts after scope rules (None: nowhere)
     effective_weight: float = 0.0  # weight after negation, hedging and quotation
     role: str = ""  # prescriptions: advocate | reject | describe; empty elsewhere
+    off_topic: bool = False  # too far from any mention of the subject (the lexicon's topic rule)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +106,7 @@ class Match:
             "counts_for": self.counts_for,
             "effective_weight": round(self.effective_weight, 6),
             "role": self.role,
+            "off_topic": self.off_topic,
         }
 
 

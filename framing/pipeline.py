@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequenc
 from . import __version__
 from .lexicon.build import lexicon_hashes, load_lexicons
 from .models import Article, ArticleResult, Document, Lexicon, Match, SentenceProbabilities, SkippedInput
-from .scoring.lexicon_scores import CompiledLexicon, category_columns_prefix, compile_lexicons, match_document, score_dimension
+from .scoring.lexicon_scores import CompiledLexicon, apply_topic, category_columns_prefix, compile_lexicons, match_document, score_dimension, topic_rule
 from .scoring.sentiment import sentence_compounds
 from .text import preprocess
 
@@ -123,13 +123,22 @@ def score_document(doc: Document, scorer: Scorer) -> ArticleResult:
     norms_cache: dict[int, list[str]] = {}
     all_matches: list[Match] = []
     actor_sentences: dict[str, set[int]] = {}
-    for compiled in scorer.compiled:
+    mentions: dict[str, dict[str, set[int]]] = {}  # dimension -> category -> sentences
+    # Lexicons without a topic rule first (actors among them), so topic rules can use them.
+    for compiled in sorted(scorer.compiled, key=lambda c: topic_rule(c.lexicon) is not None):
         lx = compiled.lexicon
         matches = match_document(doc, compiled, norms_cache=norms_cache)
+        rule = topic_rule(lx)
+        if rule is not None:
+            dim, cats, reach = rule
+            subject = [i for c, idx in mentions.get(dim, {}).items() if c in cats for i in idx]
+            matches = apply_topic(matches, mentions=subject, reach=reach)
+        by_category = mentions.setdefault(lx.dimension, {})
+        for m in matches:
+            by_category.setdefault(m.category, set()).add(m.sentence_index)
         scores.update(score_dimension(lx, matches, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences)))
         if lx.kind == "actors":
-            for m in matches:
-                actor_sentences.setdefault(m.category, set()).add(m.sentence_index)
+            actor_sentences = by_category
         all_matches.extend(matches)
     text = doc.article.text
     tones: tuple[float, ...] = ()

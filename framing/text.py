@@ -63,7 +63,7 @@ class _Norms(dict):
 
     def __missing__(self, token: str) -> str:
         norm = token.translate(_FOLD).lower()
-        if len(self) >= 500_000:
+        if len(self) >= 100_000:
             self.clear()
         self[token] = norm
         return norm

@@ -137,3 +137,19 @@ def test_a_cue_can_have_its_own_reach(fixture_scorer):
     far = _score(fixture_scorer, "The so-called partners form a bloc.")
     assert [m.quoted for m in near.matches if m.dimension == "alliance"] == [True]
     assert [m.quoted for m in far.matches if m.dimension == "alliance"] == [False]
+
+
+def test_topic_rule_ignores_frame_words_far_from_the_subject(fixture_lexicons, tmp_path):
+    from framing.pipeline import build_scorer
+
+    layer = tmp_path / "topic"
+    layer.mkdir()
+    (layer / "alliance.yaml").write_text(
+        "dimension: alliance\nparams:\n  topic: {dimension: actors, categories: [china, russia], sentences: 1}\n"
+    )
+    scorer = build_scorer([fixture_lexicons, layer], include_shipped=False, classifiers=False)
+    text = "Russia and China met. The bloc is fragile. Weather was mild. Sport was fun. Their budget is fragile."
+    r = score_article(Article("t", text), scorer)
+    flags = [(m.sentence_index, m.off_topic, m.counts_for) for m in r.matches if m.dimension == "alliance"]
+    assert flags == [(1, False, "threat"), (1, False, "hollow"), (4, True, None)]
+    assert r.scores["alliance.hollow"] > 0 and r.scores["alliance.position"] == 0

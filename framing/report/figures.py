@@ -185,8 +185,12 @@ def diverging_heatmap(
     fig = _figure(max(5.5, 1.6 + 0.75 * m + 3.0), 1.5 + 0.3 * n)
     ax = fig.subplots()
     ax.set_facecolor("#eeeeee")
+    # cell labels only where there is something to read: zeros stay blank
+    labels = np.where(np.isnan(frame.to_numpy()) | (frame.to_numpy() == 0), "", np.vectorize(lambda v: f"{v:.2f}".replace("-", "\u2212"))(frame.fillna(0).to_numpy())) if annotate else False
     sns.heatmap(frame, ax=ax, cmap=cmap, vmin=vmin, vmax=vmax, center=0, mask=frame.isna(), linewidths=0.5, linecolor="white",
-                annot=annotate, fmt=".2f", annot_kws={"fontsize": 7.5}, cbar_kws={"label": cbar_label, "shrink": 0.8})
+                annot=labels, fmt="", annot_kws={"fontsize": 7.5}, cbar_kws={"label": cbar_label, "shrink": 0.8},
+                xticklabels=False, yticklabels=False)
+    _tick_labels(ax, list(frame.columns), list(frame.index))
     if frame.isna().to_numpy().any():
         for (i, j) in zip(*np.nonzero(frame.isna().to_numpy())):
             ax.add_patch(_hatch(j, i))
@@ -200,6 +204,15 @@ def diverging_heatmap(
         ax.set_title(title, fontsize=11, loc="left")
     alt = f"heatmap of {n} rows by {m} columns" + (f"; hatched cells: {missing_label}" if missing_label else "")
     return _render(fig, alt)
+
+
+def _tick_labels(ax, columns: Sequence[str], rows: Sequence[str]) -> None:
+    """Label heatmap cells ourselves: seaborn's own tick labels draw the whole figure to check
+    for overlaps, which costs hundreds of megabytes on a tall figure."""
+    ax.set_xticks(np.arange(len(columns)) + 0.5)
+    ax.set_xticklabels(columns)
+    ax.set_yticks(np.arange(len(rows)) + 0.5)
+    ax.set_yticklabels(rows, rotation=0)
 
 
 def _hatch(x: int, y: int):
@@ -292,8 +305,9 @@ def clustermap(z: "Sequence[Sequence[float]]", rows: Sequence[str], columns: Seq
     for ax in (ax_row, ax_col):
         ax.set_axis_off()
     data = frame.iloc[row_order, col_order]
-    sns.heatmap(data, ax=ax_heat, cbar_ax=ax_cbar, cmap="vlag", center=0, vmin=-2.5, vmax=2.5, yticklabels=n <= 80,
+    sns.heatmap(data, ax=ax_heat, cbar_ax=ax_cbar, cmap="vlag", center=0, vmin=-2.5, vmax=2.5, yticklabels=False, xticklabels=False,
                 cbar_kws={"label": "SDs from the mean", "orientation": "horizontal"})
+    _tick_labels(ax_heat, list(data.columns), list(data.index) if n <= 80 else [])
     ax_heat.yaxis.tick_right()
     ax_heat.tick_params(axis="y", labelsize=7.5, rotation=0, left=False, right=False, labelleft=False, labelright=True)
     ax_heat.tick_params(axis="x", labelsize=8, rotation=45)
@@ -324,7 +338,7 @@ def group_distributions(values: Sequence[float], groups: Sequence[str], order: S
         ax.axvline(reference, color="#999999", lw=1)
     sns.boxplot(data=data, x="value", y="group", order=names, color="#dde6f3", fliersize=0, width=0.6, ax=ax)
     sample = data if len(data) <= 3000 else data.sample(3000, random_state=0)
-    sns.stripplot(data=sample, x="value", y="group", order=names, color="#1f2a44", size=3, alpha=0.55, jitter=0.22, ax=ax)
+    sns.stripplot(data=sample, x="value", y="group", order=names, color="#1f2a44", size=4, alpha=0.6, jitter=0.22, ax=ax, zorder=3)
     ax.set_xlabel(ylabel)
     ax.set_ylabel("")
     for side in ("top", "right"):

@@ -23,22 +23,20 @@ import math
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace as _ns
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 _esc = functools.partial(html.escape, quote=True)  # str -> str; the hot loops call it ~1,000 times a page
 
 from .. import __version__
 from ..compare import (
     REST,
-    Claim,
-    Dimension,
     Quote,
     Schema,
     compare_groups,
@@ -116,7 +114,8 @@ def quote_html(q: Quote, href: str) -> Markup:
     """An evidence sentence with a link to it in its article (a Python function, not a macro:
     it runs for every quote of 10,000 pages)."""
     label = {"tone": "tone", "probability": "probability"}.get(getattr(q, "measure", "weight"), "weight")
-    value = f" \u00b7 {label} {_esc(_fmt_num(q.weight))}" if q.weight else ""
+    shown = _fmt_signed(q.weight) if label == "tone" else _fmt_num(q.weight)
+    value = f" \u00b7 {label} {_esc(shown)}" if q.weight else ""
     return Markup(f'<blockquote>{_esc(q.sentence)}<span class="src"><a href="{_esc(href)}#s-{int(q.sentence_index)}">'
                   f"sentence {int(q.sentence_index) + 1}</a>{value}</span></blockquote>")
 
@@ -149,7 +148,10 @@ def read_outputs(scores_dir: str | Path) -> SavedOutputs:
         elif path.suffix == ".jsonl":
             table = pd.read_json(path, lines=True, dtype={"id": str, "title": str})
         else:
-            table = pd.read_parquet(path)
+            try:
+                table = pd.read_parquet(path)
+            except ImportError:
+                raise ConfigError(f"{path}: reading parquet needs pyarrow: pip install 'framing[parquet]'") from None
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise InputError(str(path), f"cannot read the scores table ({exc})") from None
     if "id" not in table.columns:
@@ -618,7 +620,10 @@ def _render_report(scores_dir: Path, *, out_dir, group_by, pairs, limits) -> Pat
             fh.write(html)
 
     # pairs
-    pair_list = _choose_pairs(n, z, near, near_d, far, far_d, ids, pairs, limits)
+    poles = schema.of_kind("poles")
+    informative = [str(r.get(f"{poles[0].name}.label") or "absent") != "absent" for r in records] if poles else [True] * n
+    top = _top_pairs(near, near_d, far, far_d, informative, limits.top_pairs)
+    pair_list = _choose_pairs(n, z, ids, pairs, limits, top)
     pair_ctx = []
     for i, j, why in pair_list:
         d = float(np.sqrt(((z[i] - z[j]) ** 2).sum() / max(z.shape[1], 1))) if z.size else None
@@ -636,7 +641,7 @@ def _render_report(scores_dir: Path, *, out_dir, group_by, pairs, limits) -> Pat
         table=table, records=records, schema=schema, ids=ids, names=names, pages=pages, z=z, pcols=pcols, groups=groups,
         group_by=group_by, group_field=group_field, limits=limits, near=near, near_d=near_d, far=far, far_d=far_d,
         article_keyness=article_keyness, group_counts=group_counts, totals=totals, total_size=total_size, vocab_list=vocab_list,
-        keyness_groups=keyness_groups, lexicon_words=lexicon_words, has_text=has_text, pair_ctx=pair_ctx, manifest=manifest,
+        keyness_groups=keyness_groups, lexicon_words=lexicon_words, has_text=has_text, pair_ctx=pair_ctx, manifest=manifest, top_pairs=top,
         outputs=outputs, out=out,
     )
     table_pages = index_ctx.pop("table_pages")
@@ -719,9 +724,9 @@ def _default_groups(records: Sequence[Mapping[str, Any]], schema: Schema) -> lis
     return [str(r.get(col) or "absent") for r in records]
 
 
-def _choose_pairs(n, z, near, near_d, far, far_d, ids, requested, limits) -> list[tuple[int, int, str]]:
-    import numpy as np
-
+def _choose_pairs(n, z, ids, requested, limits, top_pairs) -> list[tuple[int, int, str]]:
+    """The pairs on pairs.html: the requested ones, then every pair (few articles, most different
+    first) or the most different and most similar ones."""
     chosen: dict[tuple[int, int], str] = {}
     index = {rid: i for i, rid in enumerate(ids)}
     for a, b in requested:
@@ -740,16 +745,40 @@ def _choose_pairs(n, z, near, near_d, far, far_d, ids, requested, limits) -> lis
         for p in order:
             chosen.setdefault(p, "")
         return [(i, j, why) for (i, j), why in chosen.items()]
-    if n >= 2:
-        for i in np.argsort(-np.nan_to_num(far_d, nan=-1), kind="stable")[: limits.top_pairs * 2]:
-            p = (min(i, far[i]), max(i, far[i]))
-            if len([1 for v in chosen.values() if v == "most different"]) < limits.top_pairs:
-                chosen.setdefault(p, "most different")
-        for i in np.argsort(np.nan_to_num(near_d, nan=np.inf), kind="stable")[: limits.top_pairs * 2]:
-            p = (min(i, near[i]), max(i, near[i]))
-            if len([1 for v in chosen.values() if v == "most similar"]) < limits.top_pairs:
-                chosen.setdefault(p, "most similar")
+    different, similar = top_pairs
+    for i, j, _ in different:
+        chosen.setdefault((i, j), "most different")
+    for i, j, _ in similar:
+        chosen.setdefault((i, j), "most similar")
     return [(int(i), int(j), why) for (i, j), why in chosen.items()]
+
+
+def _top_pairs(near, near_d, far, far_d, informative, k: int) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]:
+    """The k most different and k most similar pairs (from each article's farthest and nearest
+    neighbour). Similar pairs need evidence on both sides: two articles that never touch the
+    subject have identical, empty profiles, which says nothing."""
+    import numpy as np
+
+    def pick(order, partner, dist, keep) -> list[tuple[int, int, float]]:
+        out: list[tuple[int, int, float]] = []
+        seen: set[tuple[int, int]] = set()
+        for i in order:
+            j = int(partner[i])
+            if j < 0 or not keep(int(i), j):
+                continue
+            p = (min(int(i), j), max(int(i), j))
+            if p not in seen:
+                seen.add(p)
+                out.append((p[0], p[1], float(dist[i])))
+            if len(out) >= k:
+                break
+        return out
+
+    if len(near) < 2:
+        return [], []
+    different = pick(np.argsort(-np.nan_to_num(far_d, nan=-1), kind="stable"), far, far_d, lambda i, j: informative[i] or informative[j])
+    similar = pick(np.argsort(np.nan_to_num(near_d, nan=np.inf), kind="stable"), near, near_d, lambda i, j: informative[i] and informative[j])
+    return different, similar
 
 
 # --- the article page -----------------------------------------------------------------------
@@ -1014,8 +1043,10 @@ def _index_context(**kw: Any) -> dict[str, Any]:
     groups = kw["groups"]
     n = len(records)
     detail = n <= limits.detail
-    agg_groups = groups if groups is not None else _default_groups(records, schema)
-    agg_title = f"by {kw['group_by']}" if groups is not None else "by alliance label"
+    # many articles: the figures above the groups section summarise them by their frame label (the
+    # --by groups have their own section)
+    agg_groups = _default_groups(records, schema)
+    agg_title = "by alliance label"
     notes: list[str] = []
     sections: list[dict[str, Any]] = []
 
@@ -1027,8 +1058,6 @@ def _index_context(**kw: Any) -> dict[str, Any]:
         return pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
 
     order_groups = [g for g, _ in Counter(agg_groups).most_common(limits.figure_groups)]
-    if len(set(agg_groups)) > limits.figure_groups:
-        notes.append(f"Group figures show the {limits.figure_groups} largest of {len(set(agg_groups))} groups.")
 
     def group_matrix(columns: Sequence[str]) -> np.ndarray:
         labels = np.asarray(agg_groups, dtype=object)
@@ -1141,25 +1170,9 @@ def _index_context(**kw: Any) -> dict[str, Any]:
             d = pairwise_distances(z)
             similarity["matrix"] = [{"name": names[i], "page": pages[i], "cells": [{"d": float(d[i, j]), "shade": _shade(float(d[i, j]))} for j in range(n)]} for i in range(n)]
             similarity["short"] = [f"{k + 1}" for k in range(n)]
-        near, near_d, far, far_d = kw["near"], kw["near_d"], kw["far"], kw["far_d"]
-        most_diff = []
-        seen: set[tuple[int, int]] = set()
-        for i in np.argsort(-np.nan_to_num(far_d, nan=-1), kind="stable"):
-            p = (min(i, far[i]), max(i, far[i]))
-            if p not in seen:
-                seen.add(p)
-                most_diff.append({"a": names[p[0]], "pa": pages[p[0]], "b": names[p[1]], "pb": pages[p[1]], "d": float(far_d[i]), "anchor": f"pair-{p[0]}-{p[1]}"})
-            if len(most_diff) >= 5:
-                break
-        most_sim = []
-        seen = set()
-        for i in np.argsort(np.nan_to_num(near_d, nan=np.inf), kind="stable"):
-            p = (min(i, near[i]), max(i, near[i]))
-            if p not in seen:
-                seen.add(p)
-                most_sim.append({"a": names[p[0]], "pa": pages[p[0]], "b": names[p[1]], "pb": pages[p[1]], "d": float(near_d[i]), "anchor": f"pair-{p[0]}-{p[1]}"})
-            if len(most_sim) >= 5:
-                break
+        different, similar = kw["top_pairs"]
+        most_diff = [{"a": names[i], "pa": pages[i], "b": names[j], "pb": pages[j], "d": d, "anchor": f"pair-{i}-{j}"} for i, j, d in different[:5]]
+        most_sim = [{"a": names[i], "pa": pages[i], "b": names[j], "pb": pages[j], "d": d, "anchor": f"pair-{i}-{j}"} for i, j, d in similar[:5]]
         similarity["most_different"] = most_diff
         similarity["most_similar"] = most_sim
     similarity["features"] = [humanize(c) for c in pcols]
@@ -1222,6 +1235,23 @@ def _index_context(**kw: Any) -> dict[str, Any]:
     }
 
 
+def metric_label(col: str, schema: Schema) -> str:
+    """A score column in words: `alliance.hollow` -> `alliance: hollow (per 1,000 words)`."""
+    if col == "tone.compound":
+        return "tone (all sentences)"
+    if col.startswith("tone."):
+        return f"tone towards {actor_name(col[5:])}"
+    for dim in schema.dimensions:
+        if col in dim.columns:
+            cat = humanize(dim.categories[dim.columns.index(col)])
+            unit = {"poles": " (per 1,000 words)", "categories": " (per 1,000 words)", "prescriptions": " (net stance)",
+                    "stances": " (share)", "lean": " (probability)"}.get(dim.kind, "")
+            return f"{humanize(dim.name)}: {cat}{unit}"
+        if col.startswith(dim.name + "."):
+            return f"{humanize(dim.name)} {humanize(col[len(dim.name) + 1:])}"
+    return col
+
+
 def _shade(d: float) -> str:
     """Background for a distance cell: light to dark blue (0 .. 2). Computed here, never from data."""
     t = max(0.0, min(1.0, d / 2.0))
@@ -1236,6 +1266,7 @@ def _group_context(table, records, schema: Schema, groups: Sequence[str], group_
 
     sizes = Counter(groups)
     order = [g for g, _ in sizes.most_common(limits.figure_groups)]
+    shown = f"The figures show the {len(order)} largest of {len(sizes)} groups." if len(sizes) > len(order) else ""
     figs = []
     for dim in schema.of_kind("poles"):
         v = col(f"{dim.name}.position")
@@ -1246,6 +1277,33 @@ def _group_context(table, records, schema: Schema, groups: Sequence[str], group_
         shares = [[sum(1 for g2, l2 in zip(groups, labels) if g2 == g and l2 == c) / sizes[g] for c in cats] for g in order]
         figs.append({"title": f"{humanize(dim.name).capitalize()} labels by {group_by}", "image": figures.label_composition(shares, [f"{g} (n={sizes[g]})" for g in order], cats),
                      "caption": "The share of each group's articles with each label."})
+    labels_arr = np.asarray(groups, dtype=object)
+    row_names = [f"{g} (n={sizes[g]})" for g in order]
+
+    def means(columns: Sequence[str]) -> list[list[float]]:
+        out = []
+        for g in order:
+            mask = labels_arr == g
+            row = []
+            for c in columns:
+                v = col(c)[mask]
+                v = v[~np.isnan(v)]
+                row.append(float(v.mean()) if len(v) else float("nan"))
+            out.append(row)
+        return out
+
+    for dim in schema.of_kind("prescriptions"):
+        if dim.columns:
+            figs.append({"title": f"Policy prescriptions by {group_by}", "caption": "Average net stance of each group's articles: purple advocated, orange rejected.",
+                         "image": figures.diverging_heatmap(means(dim.columns), row_names, dim.categories, cbar_label="mean net stance")})
+    for dim in schema.of_kind("stances", "lean"):
+        figs.append({"title": f"{'Political lean' if dim.kind == 'lean' else humanize(dim.name).capitalize()} by {group_by}",
+                     "caption": "The average distribution of each group's articles.",
+                     "image": figures.stacked_bars(means(dim.columns), row_names, dim.categories, xlabel="share")})
+    if schema.actors_with_tone:
+        actors = list(schema.actors_with_tone)
+        figs.append({"title": f"Tone towards each actor by {group_by}", "caption": "Average tone of the sentences naming each actor (red negative, blue positive); hatched: not named.",
+                     "image": figures.diverging_heatmap(means([f"tone.{a}" for a in actors]), row_names, actors, cmap="RdBu", cbar_label="average sentence tone")})
     metrics = list(pcols)
     for dim in schema.of_kind("poles"):
         metrics.insert(metrics.index(f"{dim.name}.position") + 1, f"{dim.name}.intensity")
@@ -1257,7 +1315,8 @@ def _group_context(table, records, schema: Schema, groups: Sequence[str], group_
     diffs = compare_groups(values, groups, metrics=metrics)
     diffs.sort(key=lambda d: (d.p_adjusted, -abs(d.cliffs_delta)))
     n_groups = len([g for g, k in sizes.items() if k >= 3])
+    labels = {m: metric_label(m, schema) for m in metrics}
     return {
-        "by": group_by, "sizes": sizes.most_common(), "figures": figs, "differences": diffs[:500], "n_differences": len(diffs),
+        "by": group_by, "sizes": sizes.most_common(), "figures": figs, "shown": shown, "differences": diffs[:500], "n_differences": len(diffs), "labels": labels,
         "n_significant": sum(d.significant for d in diffs), "pairwise": n_groups <= 6, "rest": REST, "small": [g for g, k in sizes.items() if k < 3],
     }

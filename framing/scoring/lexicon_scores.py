@@ -10,9 +10,9 @@ import bisect
 import math
 import re
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -252,6 +252,25 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
     return matches
 
 
+def topic_rule(lexicon: Lexicon) -> tuple[str, frozenset[str], int] | None:
+    """The lexicon's topic rule (`params.topic`): matches count only within `sentences` sentences
+    of a mention of one of `categories` of the `dimension` lexicon (default: actors)."""
+    spec = lexicon.params.get("topic")
+    if not isinstance(spec, dict) or not spec.get("categories"):
+        return None
+    return str(spec.get("dimension", "actors")), frozenset(map(str, spec["categories"])), int(spec.get("sentences", 1))
+
+
+def apply_topic(matches: Sequence[Match], *, mentions: Iterable[int], reach: int) -> list[Match]:
+    """Matches more than `reach` sentences from every subject mention count for nothing: frame
+    words in a passage about something else ("collusion" in a domestic-politics story) are not
+    evidence of how the article frames the alignment. They stay in the evidence, flagged."""
+    near: set[int] = set()
+    for i in mentions:
+        near.update(range(i - reach, i + reach + 1))
+    return [m if m.sentence_index in near else replace(m, off_topic=True, counts_for=None, effective_weight=0.0) for m in matches]
+
+
 def _rate(total: float, n_tokens: int) -> float:
     return 1000.0 * total / n_tokens if n_tokens else 0.0
 
@@ -357,6 +376,8 @@ def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int
         adv = {c: 0.0 for c in names}
         rej = {c: 0.0 for c in names}
         for m in matches:
+            if m.off_topic:
+                continue
             w = m.weight * (lexicon.scope.hedging.factor if m.hedged else 1.0) * (lexicon.scope.quotation.factor if m.quoted else 1.0)
             if m.role == "advocate":
                 adv[m.category] += w

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 __all__ = ["sentence_compounds", "analyzer", "compound"]
 
-_MEMO_LIMIT = 300_000  # distinct words remembered per memo before it is cleared
+_MEMO_LIMIT = 100_000  # distinct words remembered before the memo is cleared (about 10 MB)
 
 
 @lru_cache(maxsize=1)

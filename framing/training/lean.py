@@ -5,13 +5,13 @@
 
 What it does, with fixed seeds (same data -> byte-identical weights):
 
-1. streams the gzipped JSONL twice (nothing but the three label/split/outlet columns and a
-   sparse count matrix is kept in memory): pass 1 finds boilerplate lines (a line repeated, after
-   lower-casing and digit folding, in >= 3 training articles: bylines, bios, newsletter prompts);
-   pass 2 cleans each article (title + body; drops those lines, the article's own author names,
-   short caption/newsletter/copyright lines, gallery/video widget lines, URLs/e-mails/@handles/
-   domains and ~170 outlet names)
-   and counts word 1-2-grams (letters only; the house-style honorifics Mr/Mrs/Ms are stop words);
+1. streams the gzipped JSONL (only the label/split/outlet columns and a sparse count matrix are
+   kept in memory): pass 1 finds boilerplate lines (a line repeated, after lower-casing and digit
+   folding, in >= 3 training articles: bylines, bios, newsletter prompts); pass 2 cleans each
+   article (title + body; drops those lines, the article's own author names, short caption/
+   newsletter/copyright lines, gallery/video widget lines, URLs/e-mails/@handles/domains and
+   ~190 outlet and programme names; JSON parsing and cleaning run in a worker process) and counts
+   word 1-2-grams (letters only; house-style words such as Mr/Mrs/Ms and "ET" are stop words);
 2. picks the vocabulary on the training split only: document frequency >= 5 and <= 50%, used
    by >= 3 outlets, no single outlet holding more than half of its documents (drops outlet
    boilerplate and house style), the 100k most frequent;
@@ -20,8 +20,8 @@ What it does, with fixed seeds (same data -> byte-identical weights):
    articles (the validation split is 59% New York Times);
 4. fits a temperature on validation (outlet-capped, class-balanced NLL), evaluates on test
    (outlets unseen in training), compares with the majority baseline and with a random
-   article-level stratified split of the same size, and checks the saved files reproduce the
-   in-memory model;
+   article-level stratified split of the same size, checks the saved files reproduce the
+   in-memory model, and scores the raw test articles (a third pass) with the saved files;
 5. writes ``lean.json`` + ``lean.npz`` (framing.scoring.model_store, no pickle) and the model
    card, and prints the figures.
 
@@ -38,7 +38,7 @@ import platform
 import re
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -71,7 +71,9 @@ DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "abp" / "articles.jso
 DEFAULT_OUT = REPO_ROOT / "framing" / "data" / "models"
 DEFAULT_CARD = REPO_ROOT / "docs" / "lean-model-card.md"
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of 2+ letters: no numbers, dates or years
-HOUSE_STYLE_STOP_WORDS = ("mr", "mrs", "ms")  # honorifics: a house style (NYT, WSJ, Wash. Times)
+# House style rather than lean: honorifics (NYT, WSJ, Washington Times) and time-zone marks of
+# timestamps ("2 p.m. ET"). Stop words: removed before n-grams are formed.
+HOUSE_STYLE_STOP_WORDS = ("mr", "mrs", "ms", "et", "est", "edt")
 
 # Outlet names, removed (case-sensitive, whole words) from training and from every text the
 # model scores. Ambiguous single words are listed only in unambiguous forms ("Reason magazine",
@@ -110,7 +112,11 @@ OUTLET_PHRASES = (
     "Reason.com", "The Federalist", "RedState", "PJ Media", "Gateway Pundit", "The Gateway Pundit",
     "InfoWars", "Infowars", "The Weekly Standard", "Weekly Standard", "Washington Monthly",
     "Raw Story", "Talking Points Memo", "Mediaite", "American Enterprise Institute",
-    "Yellow Scene Magazine",
+    "Yellow Scene Magazine", "the Monitor", "The Monitor",
+    # programme names of outlets
+    "Morning Edition", "Weekend Edition", "All Things Considered", "Fresh Air", "Political Junkie",
+    "Fox & Friends", "Tucker Carlson Tonight", "The Ingraham Angle", "Anderson Cooper 360",
+    "Face the Nation", "Meet the Press",
 )
 
 # Short lines (<= 200 characters) containing one of these (case-insensitive) are dropped:
@@ -123,7 +129,8 @@ BOILERPLATE_MARKERS = (
     "read more:", "related:", "watch:", "video:", "listen:", "now watch", "story highlights",
     "copyright", "all rights reserved", "reprint permission", "follow us on", "like us on facebook",
     "this story has been updated", "this article has been updated", "this story was updated",
-    "updated at", "\u00a9",
+    "updated at", "read or share this story", "opinions expressed in this", "privacy policy",
+    "delivered to your inbox", "stories you care about", "\u00a9",
 )
 
 
@@ -648,8 +655,8 @@ def write_card(path: Path, info: dict[str, Any]) -> None:
         "marker (`Hide Caption`, `Replay More Videos`, `MUST WATCH`, ...); URLs, e-mail addresses, "
         "@handles and domains.")
     add(f"- Tokens: words of two or more letters (no numbers, so no years or dates), lower-cased; "
-        f"the honorifics {', '.join(HOUSE_STYLE_STOP_WORDS)} (a house style of a few outlets) are "
-        "stop words.")
+        f"the house-style words {', '.join(HOUSE_STYLE_STOP_WORDS)} (honorifics used by a few outlets, "
+        "time-zone marks of timestamps) are stop words.")
     vs = media.vocab_stats
     add(f"- Vocabulary (training split only): word 1-2-grams with document frequency >= {cfg.min_df} "
         f"and <= {int(cfg.max_df * 100)}% ({vs['frequency']:,}), used by >= {cfg.min_outlets} outlets "
@@ -760,7 +767,7 @@ def write_card(path: Path, info: dict[str, Any]) -> None:
     add("```")
     add("")
     add(f"Seeds are fixed (seed {cfg.seed}); the same data and library versions give byte-identical "
-        f"files. This run: {info['runtime_s']:.0f} s on {info['cpus']} cores; {info['versions']}.")
+        f"files. This run: {info['runtime_s']:.0f} s wall-clock with {info['cpus']} processes; {info['versions']}.")
     add("")
     add("| file | bytes | sha256 |")
     add("|---|---:|---|")
