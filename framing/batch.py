@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from . import __version__
 from .models import Article, SkippedInput
 
-__all__ = ["score_payloads", "decode_payload", "text_key", "scorer_key", "run", "CHUNK_SIZE"]
+__all__ = ["score_payloads", "decode_payload", "evidence_lines", "text_key", "scorer_key", "run", "CHUNK_SIZE"]
 
 CHUNK_SIZE = 64  # articles per task: large enough to amortise inter-process traffic, small for memory
 _OUTPUT_TEMP_RE = re.compile(r"^\.(?:scores\.(?:csv|jsonl|parquet)|evidence\.jsonl|articles\.jsonl|manifest\.json)\..*\.tmp$|^\.framing-rows-.*\.tmp$")
@@ -95,7 +95,11 @@ def _json_default(value: Any) -> Any:
 
 def score_payloads(articles: Sequence[Article], scorer: Any) -> list[bytes | str]:
     """Score a chunk of articles: a payload per article, or a one-line reason when one could not
-    be scored (the rest of the chunk is unaffected). Runs on workers."""
+    be scored (the rest of the chunk is unaffected). Runs on workers.
+
+    A payload is compressed text: one JSON line (scores, sentence spans and tones, the number of
+    evidence records), then the evidence records as JSON lines without their `article_id`
+    (added when written, as ids are made unique per run)."""
     from .pipeline import evidence_records, score_article
 
     out: list[bytes | str] = []
@@ -104,15 +108,16 @@ def score_payloads(articles: Sequence[Article], scorer: Any) -> list[bytes | str
             result = score_article(article, scorer)
             evidence = []
             for rec in evidence_records(result, article.id):
-                del rec["article_id"]  # set when written: ids are made unique per run
+                del rec["article_id"]
                 evidence.append(json.dumps(rec, ensure_ascii=False))
-            payload = {
+            header = {
                 "scores": result.scores,
                 "sentences": result.sentences,
                 "tone": [round(t, 4) for t in result.sentence_tone],
-                "evidence": evidence,
+                "n_evidence": len(evidence),
             }
-            out.append(zlib.compress(json.dumps(payload, ensure_ascii=False, default=_json_default).encode("utf-8", "surrogatepass"), 1))
+            text = json.dumps(header, ensure_ascii=False, default=_json_default) + "\n" + "\n".join(evidence)
+            out.append(zlib.compress(text.encode("utf-8", "surrogatepass"), 1))
         except (KeyboardInterrupt, MemoryError):
             raise
         except Exception as exc:  # one article's failure must not lose the others
@@ -123,13 +128,19 @@ def score_payloads(articles: Sequence[Article], scorer: Any) -> list[bytes | str
     return out
 
 
-def decode_payload(blob: bytes) -> dict[str, Any]:
-    return json.loads(zlib.decompress(blob).decode("utf-8", "surrogatepass"))
+def decode_payload(blob: bytes) -> tuple[dict[str, Any], str]:
+    """(the payload's JSON header, its evidence lines without article ids, newline-separated)."""
+    header, _, evidence = zlib.decompress(blob).decode("utf-8", "surrogatepass").partition("\n")
+    return json.loads(header), evidence
 
 
-def evidence_line(article_id_json: str, tail: str) -> str:
-    """An evidence.jsonl line: `article_id` first, then the record as the worker serialised it."""
-    return '{"article_id": ' + article_id_json + (", " + tail[1:] if len(tail) > 2 else "}") + "\n"
+def evidence_lines(article_id: str, evidence: str) -> str:
+    """The evidence.jsonl lines of one article: each record with `article_id` put first. (A JSON
+    line never holds a raw newline, so "\\n{" only ever starts a record.)"""
+    if not evidence:
+        return ""
+    prefix = '{"article_id": ' + json.dumps(article_id, ensure_ascii=False) + ", "
+    return prefix + evidence[1:].replace("\n{", "\n" + prefix) + "\n"
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -240,7 +251,7 @@ def run(
         with contextlib.ExitStack() as stack:
             result_cache = stack.enter_context(ResultCache(cache_path, key)) if cache_path else None
             state = stack.enter_context(RunState())
-            spool = stack.enter_context(RowSpool(out))
+            spool = stack.enter_context(RowSpool(out, track_kinds=fmt == "parquet"))
             evidence = stack.enter_context(atomic_open(out / "evidence.jsonl", "w"))
             articles_out = stack.enter_context(atomic_open(out / "articles.jsonl", "w"))
             eng = stack.enter_context(make_engine(scorer, engine=engine, jobs=jobs, scheduler=scheduler))
@@ -250,7 +261,7 @@ def run(
                 if isinstance(outcome, str):
                     _skip(SkippedInput(article.source or article.id, outcome))
                     return
-                payload = decode_payload(outcome)
+                payload, evidence_text = decode_payload(outcome)
                 row: dict[str, Any] = {"id": uid, "title": article.title}
                 for name, value in article.metadata.items():
                     col = name if name not in reserved else f"meta.{name}"
@@ -260,12 +271,11 @@ def run(
                         row[col] = value
                 row.update(payload["scores"])
                 spool.append(row)
-                uid_json = json.dumps(uid, ensure_ascii=False)
-                evidence.writelines(evidence_line(uid_json, tail) for tail in payload["evidence"])
+                evidence.write(evidence_lines(uid, evidence_text))
                 articles_out.write(json.dumps({
                     "id": uid, "title": article.title, "metadata": dict(article.metadata), "text": article.text,
                     "sentences": payload["sentences"], "sentence_tone": payload["tone"],
-                    "n_evidence": len(payload["evidence"]),
+                    "n_evidence": payload["n_evidence"],
                 }, ensure_ascii=False, default=str) + "\n")
                 counts["articles"] += 1
 
@@ -306,26 +316,38 @@ def run(
                 misses = [i for i, (_, _, k) in enumerate(items) if k not in cached]
                 handle = eng.submit([items[i][0] for i in misses], last=last) if misses else None
                 in_flight.append((items, cached, handle, misses))
-                if counter is None and on_total is not None and not last:
-                    # started only now: worker processes, if any, have been forked already
+                if counter is None and on_total is not None and not last and not getattr(eng, "may_fork", False):
+                    # started only once worker processes, if any, have been forked: forking a
+                    # process that runs other threads can copy a lock one of them holds
                     counter = _Counter(paths, on_total)
                     counter.start()
                 while len(in_flight) > eng.window:
                     _finish_oldest()
 
             chunk: list[tuple[Article, str, bytes]] = []
+
+            def _admit(batch: list[Article]) -> None:
+                """Drop exact duplicates, make ids unique, and queue the rest for scoring."""
+                nonlocal chunk
+                keys = [text_key(a.text) for a in batch]
+                for article, tkey, (first, uid) in zip(batch, keys, state.admit([(k, a.id) for k, a in zip(keys, batch)])):
+                    if first is not None:
+                        duplicates.append({"id": article.id, "source": article.source, "duplicate_of": first})
+                        if progress is not None:
+                            progress(1)
+                        continue
+                    chunk.append((article, uid, tkey))
+                    if len(chunk) >= chunk_size:
+                        _submit(chunk)
+                        chunk = []
+
+            read: list[Article] = []
             for article in iter_articles(paths, text_field=text_field, on_skip=_skip, warn=_warn):
-                tkey = text_key(article.text)
-                first = state.first_with_text(tkey)
-                if first is not None:
-                    duplicates.append({"id": article.id, "source": article.source, "duplicate_of": first})
-                    if progress is not None:
-                        progress(1)
-                    continue
-                chunk.append((article, state.add(tkey, article.id), tkey))
-                if len(chunk) >= chunk_size:
-                    _submit(chunk)
-                    chunk = []
+                read.append(article)
+                if len(read) >= chunk_size:
+                    _admit(read)
+                    read = []
+            _admit(read)
             if chunk:
                 _submit(chunk, last=True)
             while in_flight:

@@ -87,8 +87,13 @@ class Schema:
         return None
 
 
+# Columns the classifiers add beside each dimension: each source's value and their agreement.
+_SOURCE_SUFFIXES = ("_lexicon", "_classifier")
+
+
 def _is_category_name(suffix: str) -> bool:
-    return suffix not in _RESERVED and "classifier" not in suffix and "." not in suffix
+    return (suffix not in _RESERVED and suffix != "agreement" and not suffix.endswith(_SOURCE_SUFFIXES)
+            and "classifier" not in suffix and "." not in suffix)
 
 
 def infer_schema(columns: Sequence[str], dimension_names: Sequence[str] | None = None) -> Schema:
@@ -370,13 +375,13 @@ def keyness_arrays(
         return []
     names = [terms[sel[k]] for k in keep]
     order = sorted(range(len(keep)), key=lambda k: (-g2[keep[k]], names[k]))[:top]
-    out = []
-    for k in order:
-        i = keep[k]
-        lr = float(log_ratio(a[i], b[i], c, d))
-        out.append(KeyTerm(names[k], int(a[i]), int(b[i]), round(float(g2[i]), 1), round(lr, 2),
-                           round(float(1e4 * a[i] / c), 1), round(float(1e4 * b[i] / d), 1)))
-    return out
+    idx = keep[order]
+    ratios = log_ratio(a[idx], b[idx], c, d)
+    return [
+        KeyTerm(names[k], int(a[i]), int(b[i]), round(float(g2[i]), 1), round(float(r), 2),
+                round(float(1e4 * a[i] / c), 1), round(float(1e4 * b[i] / d), 1))
+        for k, i, r in zip(order, idx, ratios)
+    ]
 
 
 # --- group statistics ---------------------------------------------------------------------------
@@ -443,24 +448,6 @@ def holm(p_values: Sequence[float]) -> np.ndarray:
     return adjusted
 
 
-def bootstrap_means(x: np.ndarray, *, n_boot: int, rng: np.random.Generator, exact_below: int = 2000) -> np.ndarray:
-    """`n_boot` bootstrap replicates of the mean of x. Above `exact_below` values the replicates
-    are drawn from the normal distribution the bootstrap converges to (same mean and standard
-    error), which keeps 10,000 articles fast."""
-    x = np.asarray(x, dtype=float)
-    n = len(x)
-    if n == 0:
-        return np.full(n_boot, np.nan)
-    if n >= exact_below:
-        return x.mean() + rng.standard_normal(n_boot) * x.std() / math.sqrt(n)
-    out = np.empty(n_boot)
-    chunk = max(1, 2_000_000 // n)
-    for lo in range(0, n_boot, chunk):
-        hi = min(n_boot, lo + chunk)
-        out[lo:hi] = x[rng.integers(0, n, size=(hi - lo, n))].mean(axis=1)
-    return out
-
-
 @dataclass(frozen=True)
 class GroupDifference:
     metric: str
@@ -482,17 +469,72 @@ class GroupDifference:
 REST = "all other articles"
 
 
+def bootstrap_means(x: np.ndarray, *, n_boot: int, rng: np.random.Generator, exact_below: int = 1000) -> np.ndarray:
+    """Bootstrap replicates (n_boot x metrics) of the mean of each column of x (articles x
+    metrics, NaN where an article has no value), all metrics from the same resamples of articles.
+
+    A resample is a row of multinomial counts, so the replicates of every metric are one matrix
+    product. From `exact_below` articles on, replicates are drawn from the normal distribution the
+    bootstrap converges to (same mean and standard error)."""
+    n, m = x.shape
+    valid = ~np.isnan(x)
+    filled = np.where(valid, x, 0.0)
+    if n >= exact_below:
+        k = valid.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = filled.sum(axis=0) / k
+            sd = np.sqrt(np.where(valid, (filled - mean) ** 2, 0.0).sum(axis=0) / k)
+            return mean + rng.standard_normal((n_boot, m)) * (sd / np.sqrt(k))
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (weights @ filled) / (weights @ valid.astype(float))
+
+
+def _rank_sum_vs_rest(column: np.ndarray, labels: np.ndarray, names: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Mann-Whitney U of each group against all other articles, from one ranking of the column:
+    (two-sided p-value, Cliff's delta) with the normal approximation, tie and continuity
+    corrections (scipy's `method="asymptotic"`)."""
+    from scipy.stats import norm, rankdata
+
+    ok = ~np.isnan(column)
+    values = column[ok]
+    code = {g: i for i, g in enumerate(dict.fromkeys(labels.tolist()))}
+    groups = np.fromiter((code[g] for g in labels[ok].tolist()), dtype=np.int64, count=int(ok.sum()))
+    n = len(values)
+    out: dict[str, tuple[float, float]] = {}
+    if n < 2:
+        return out
+    ranks = rankdata(values)
+    _, ties = np.unique(values, return_counts=True)
+    tie_term = float((ties ** 3 - ties).sum()) / (n * (n - 1))
+    for g in names:
+        mask = groups == code[g]
+        n1 = int(mask.sum())
+        n2 = n - n1
+        if n1 == 0 or n2 == 0:
+            continue
+        u = float(ranks[mask].sum()) - n1 * (n1 + 1) / 2.0
+        sigma = math.sqrt(n1 * n2 / 12.0 * ((n + 1) - tie_term))
+        if sigma == 0:
+            out[g] = (1.0, 0.0)
+            continue
+        z = (abs(u - n1 * n2 / 2.0) - 0.5) / sigma
+        out[g] = (float(min(1.0, 2 * norm.sf(max(z, 0.0)))), 2.0 * u / (n1 * n2) - 1.0)
+    return out
+
+
 def compare_groups(
     values: Mapping[str, Sequence[float]] | Any, groups: Sequence[str], *, metrics: Sequence[str] | None = None,
-    pairwise_max_groups: int = 6, min_size: int = 3, n_boot: int = 2000, level: float = 0.95, alpha: float = 0.05, seed: int = 20240901,
+    pairwise_max_groups: int = 6, min_size: int = 3, n_boot: int = 1000, level: float = 0.95, alpha: float = 0.05,
+    seed: int = 20240901, exact_below: int = 1000,
 ) -> list[GroupDifference]:
     """Differences between groups on each metric.
 
     Up to `pairwise_max_groups` groups every pair is compared; with more, each group is compared
     with all other articles. Each difference in means has a percentile bootstrap interval
-    (resampling within each group; the "other articles" are resampled group by group), Cliff's
-    delta as the effect size, and a Mann-Whitney p-value adjusted with Holm's method over every
-    comparison returned. Groups with fewer than `min_size` articles are left out.
+    (resampling articles within each group; the "other articles" are resampled group by group),
+    Cliff's delta as the effect size, and a Mann-Whitney p-value adjusted with Holm's method over
+    every comparison returned. Groups with fewer than `min_size` articles are left out.
     """
     from scipy.stats import mannwhitneyu
 
@@ -500,47 +542,61 @@ def compare_groups(
     labels = np.asarray(list(groups), dtype=object)
     counts = Counter(labels.tolist())
     names = sorted((g for g, k in counts.items() if k >= min_size), key=lambda g: (-counts[g], g))
-    if len(names) < 2 and not (len(names) == 1 and len(labels) - counts[names[0]] >= min_size):
+    if not names or (len(names) < 2 and len(labels) - counts[names[0]] < min_size) or not metrics:
         return []
+    x = np.column_stack([np.asarray(values[m], dtype=float) for m in metrics])
     rng = np.random.default_rng(seed)
+    members = {g: np.flatnonzero(labels == g) for g in counts}
+    boots = {g: bootstrap_means(x[idx], n_boot=n_boot, rng=rng, exact_below=exact_below) for g, idx in members.items()}
+    n_valid = {g: (~np.isnan(x[idx])).sum(axis=0) for g, idx in members.items()}
     q = [(1 - level) / 2, 1 - (1 - level) / 2]
+    pairwise = 2 <= len(names) <= pairwise_max_groups
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]] if pairwise else [(a, REST) for a in names]
     raw: list[dict[str, Any]] = []
-    for metric in metrics:
-        col = np.asarray(values[metric], dtype=float)
-        per_group = {}
-        for g in counts:
-            v = col[labels == g]
-            per_group[g] = v[~np.isnan(v)]
-        boots = {g: bootstrap_means(per_group[g], n_boot=n_boot, rng=rng) for g in counts if len(per_group[g])}
-        if len(names) <= pairwise_max_groups and len(names) >= 2:
-            pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
-        else:
-            pairs = [(a, REST) for a in names]
+    for k, metric in enumerate(metrics):
+        col = x[:, k]
+        vs_rest = {} if pairwise else _rank_sum_vs_rest(col, labels, names)
+        if not pairwise:  # the "other articles" replicate: all groups' replicates minus this group's
+            with_values = [g for g in counts if n_valid[g][k] > 0]
+            weight_all = float(sum(n_valid[g][k] for g in with_values))
+            sum_all = np.zeros(n_boot)
+            filled: dict[str, np.ndarray] = {}
+            for g in with_values:
+                # a resample of a small group can miss all its values: it counts at the group's mean
+                reps = boots[g][:, k]
+                filled[g] = np.where(np.isnan(reps), np.nanmean(x[members[g], k]), reps)
+                sum_all += n_valid[g][k] * filled[g]
+        present = col[~np.isnan(col)]
         for a, b in pairs:
-            xa = per_group[a]
+            xa = col[members[a]]
+            xa = xa[~np.isnan(xa)]
             if b == REST:
-                xb = np.concatenate([per_group[g] for g in counts if g != a] or [np.zeros(0)])
-                others = [g for g in counts if g != a and len(per_group[g])]
-                if others:
-                    w = np.array([len(per_group[g]) for g in others], dtype=float)
-                    boot_b = np.stack([boots[g] for g in others]).T @ w / w.sum()
-                else:
-                    boot_b = np.full(n_boot, np.nan)
+                n_b = len(present) - len(xa)
+                mean_b = (float(present.sum()) - float(xa.sum())) / n_b if n_b else float("nan")
+                rest_weight = weight_all - n_valid[a][k]
+                own = n_valid[a][k] * filled[a] if a in filled else 0.0
+                boot_b = (sum_all - own) / rest_weight if rest_weight > 0 else np.full(n_boot, np.nan)
             else:
-                xb = per_group[b]
-                boot_b = boots.get(b, np.full(n_boot, np.nan))
-            if len(xa) < min_size or len(xb) < min_size:
+                xb = col[members[b]]
+                xb = xb[~np.isnan(xb)]
+                n_b, mean_b = len(xb), float(xb.mean()) if len(xb) else float("nan")
+                boot_b = boots[b][:, k]
+            if len(xa) < min_size or n_b < min_size:
                 continue
-            diffs = boots[a] - boot_b
-            lo, hi = np.quantile(diffs, q)
-            if np.all(xa == xa[0]) and np.all(xb == xa[0]):
-                p = 1.0
+            diffs = boots[a][:, k] - boot_b
+            diffs = diffs[~np.isnan(diffs)]
+            lo, hi = np.quantile(diffs, q) if len(diffs) else (float("nan"), float("nan"))
+            if b == REST:
+                p, delta = vs_rest.get(a, (1.0, 0.0))
+            elif np.all(xa == xa[0]) and np.all(xb == xa[0]):
+                p, delta = 1.0, 0.0
             else:
                 p = float(mannwhitneyu(xa, xb, alternative="two-sided").pvalue)
                 p = 1.0 if math.isnan(p) else p
-            raw.append(dict(metric=metric, group_a=a, group_b=b, n_a=len(xa), n_b=len(xb), mean_a=float(xa.mean()),
-                            mean_b=float(xb.mean()), difference=float(xa.mean() - xb.mean()), ci_low=float(lo), ci_high=float(hi),
-                            cliffs_delta=cliffs_delta(xa, xb), p_value=p))
+                delta = cliffs_delta(xa, xb)
+            raw.append(dict(metric=metric, group_a=a, group_b=b, n_a=len(xa), n_b=n_b, mean_a=float(xa.mean()),
+                            mean_b=mean_b, difference=float(xa.mean()) - mean_b, ci_low=float(lo), ci_high=float(hi),
+                            cliffs_delta=float(delta), p_value=float(p)))
     adjusted = holm([r["p_value"] for r in raw])
     return [GroupDifference(**r, p_adjusted=float(pa), significant=bool(pa < alpha)) for r, pa in zip(raw, adjusted)]
 

@@ -127,6 +127,11 @@ class ProcessEngine:
     def __enter__(self) -> "ProcessEngine":
         return self
 
+    @property
+    def may_fork(self) -> bool:
+        """Workers not started yet: the caller must not start threads before they are."""
+        return self._pool is None
+
     def _start(self) -> None:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)

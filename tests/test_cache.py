@@ -123,3 +123,13 @@ def test_a_run_killed_part_way_resumes_scoring_each_article_once(tmp_path, fixtu
     fresh = run_batch([corpus], tmp_path / "fresh", scorer=fixture_scorer, cache=False)
     assert fresh.n_scored == n
     assert read_outputs(out) == read_outputs(tmp_path / "fresh")
+
+
+def test_run_state_finds_duplicates_and_makes_ids_unique_across_batches():
+    from framing.io.cache import RunState
+
+    with RunState() as state:
+        first = state.admit([(b"t1", "a"), (b"t2", "a"), (b"t1", "b"), (b"t3", "b")])
+        assert first == [(None, "a"), (None, "a~2"), ("a", None), (None, "b")]
+        second = state.admit([(b"t4", "a"), (b"t2", "c"), (b"t5", "b"), (b"t5", "z")])
+        assert second == [(None, "a~3"), ("a~2", None), (None, "b~2"), ("b~2", None)]

@@ -127,12 +127,16 @@ def test_cliffs_delta_and_holm():
 
 def test_bootstrap_means_centre_on_the_mean_in_both_regimes():
     rng = np.random.default_rng(0)
-    x = rng.normal(2.0, 1.0, size=300)
+    x = np.column_stack([rng.normal(2.0, 1.0, size=300), rng.normal(-1.0, 3.0, size=300)])
+    x[::10, 1] = np.nan  # missing values: the mean of the values present
     exact = bootstrap_means(x, n_boot=500, rng=rng)
     approx = bootstrap_means(x, n_boot=500, rng=rng, exact_below=10)
     for reps in (exact, approx):
-        assert abs(reps.mean() - x.mean()) < 0.02
-        assert reps.std() == pytest.approx(x.std() / math.sqrt(len(x)), rel=0.25)
+        assert reps.shape == (500, 2)
+        for k in range(2):
+            col = x[:, k][~np.isnan(x[:, k])]
+            assert abs(reps[:, k].mean() - col.mean()) < 0.05 * col.std() * 3
+            assert reps[:, k].std() == pytest.approx(col.std() / math.sqrt(len(col)), rel=0.25)
 
 
 def _groups_data(shift: float, n: int = 40, seed: int = 3):
@@ -245,3 +249,22 @@ def test_pair_narrative_of_similar_articles_and_missing_columns():
     # a header without these dimensions, and rows without the columns: nothing to say, no error
     assert pair_narrative({}, {}, infer_schema(["id", "title"])) == []
     assert pair_narrative({}, {}, schema) == []
+
+
+def test_group_versus_rest_statistics_match_scipy():
+    from scipy.stats import mannwhitneyu
+
+    rng = np.random.default_rng(11)
+    groups = [f"g{i % 9}" for i in range(450)]
+    x = rng.normal(size=450).round(1)  # rounded: ties
+    x[np.array(groups) == "g3"] += 0.8
+    x[::17] = np.nan
+    diffs = {d.group_a: d for d in compare_groups({"x": x}, groups, n_boot=300)}
+    labels = np.array(groups)
+    for g in ("g0", "g3"):
+        a, b = x[(labels == g) & ~np.isnan(x)], x[(labels != g) & ~np.isnan(x)]
+        expected = mannwhitneyu(a, b, alternative="two-sided", method="asymptotic").pvalue
+        assert diffs[g].p_value == pytest.approx(expected, rel=1e-6)
+        assert diffs[g].cliffs_delta == pytest.approx(cliffs_delta(a, b))
+        assert diffs[g].n_a == len(a) and diffs[g].n_b == len(b)
+    assert diffs["g3"].significant and diffs["g3"].ci_low > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -365,3 +366,19 @@ def test_report_never_deletes_a_folder_it_did_not_write(scored, tmp_path):
     render_report(scored, out_dir=out)
     render_report(scored, out_dir=out)  # again, over its own pages
     assert not list(out.glob(".articles-*")) and len(list((out / "articles").glob("*.html"))) > 5
+
+
+def test_a_reordered_scores_table_still_finds_each_articles_text(scored, tmp_path):
+    import pandas as pd
+
+    d = tmp_path / "sorted"
+    shutil.copytree(scored, d)
+    table = pd.read_csv(d / "scores.csv", dtype=str, keep_default_na=False)
+    table.sort_values("id", ascending=False).to_csv(d / "scores.csv", index=False)
+    render_report(d, out_dir=tmp_path / "r")
+    for line in open(d / "articles.jsonl", encoding="utf-8"):
+        rec = json.loads(line)
+        page = (tmp_path / "r" / "articles" / page_name(rec["id"])).read_text(encoding="utf-8")
+        body = page[page.index('<div class="text" id="text-body">'):]
+        body = body[body.index(">") + 1:body.index("</div>")]
+        assert html_unescape(re.sub(r"<[^>]+>", "", body)) == rec["text"]  # the page shows this article's own text

@@ -29,9 +29,10 @@ _SCHEMA_VERSION = "1"
 # results of any older ones are deleted at the end of a complete run.
 KEEP_SCORER_KEYS = 3
 
-# Source files whose code decides the scores: a change in any of them invalidates the cache even
-# when the version number does not change (a development checkout).
-_SCORING_SOURCES = ("text.py", "models.py", "pipeline.py", "lexicon", "scoring", "data/abbreviations.txt")
+# Source files whose code decides the scores (and batch.py, which defines how results are
+# stored): a change in any of them invalidates the cache even when the version number does not
+# change (a development checkout).
+_SCORING_SOURCES = ("text.py", "models.py", "pipeline.py", "batch.py", "lexicon", "scoring", "data/abbreviations.txt")
 
 
 def scoring_code_digest() -> str:
@@ -173,23 +174,37 @@ class RunState:
             """
         )
 
-    def first_with_text(self, text_key: bytes) -> str | None:
-        """The id of an earlier article with this exact text, if any."""
-        row = self._db.execute("SELECT article_id FROM texts WHERE text_key = ?", (text_key,)).fetchone()
-        return None if row is None else row[0]
+    def admit(self, items: Sequence[tuple[bytes, str]]) -> list[tuple[str | None, str | None]]:
+        """For each (text key, article id) in reading order: (the id of an earlier article with
+        the same text, None) for a duplicate, else (None, the id made unique within the run:
+        `a`, `a~2`, ...). One look-up and one write per batch, not per article."""
+        known = self._lookup("SELECT text_key, article_id FROM texts WHERE text_key IN ({})", {k for k, _ in items})
+        counts = self._lookup("SELECT base, n FROM ids WHERE base IN ({})", {a for _, a in items})
+        out: list[tuple[str | None, str | None]] = []
+        new_texts: list[tuple[bytes, str]] = []
+        changed: dict[str, int] = {}
+        for text_key, article_id in items:
+            first = known.get(text_key)
+            if first is not None:
+                out.append((first, None))
+                continue
+            n = counts.get(article_id, 0) + 1
+            counts[article_id] = changed[article_id] = n
+            unique = article_id if n == 1 else f"{article_id}~{n}"
+            known[text_key] = unique
+            new_texts.append((text_key, unique))
+            out.append((None, unique))
+        self._db.executemany("INSERT INTO texts VALUES (?, ?)", new_texts)
+        self._db.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", changed.items())
+        return out
 
-    def add(self, text_key: bytes, article_id: str) -> str:
-        """Record a new article; returns its id made unique within the run (`a`, `a~2`, ...)."""
-        row = self._db.execute("SELECT n FROM ids WHERE base = ?", (article_id,)).fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO ids VALUES (?, 1)", (article_id,))
-            unique = article_id
-        else:
-            n = row[0] + 1
-            self._db.execute("UPDATE ids SET n = ? WHERE base = ?", (n, article_id))
-            unique = f"{article_id}~{n}"
-        self._db.execute("INSERT INTO texts VALUES (?, ?)", (text_key, unique))
-        return unique
+    def _lookup(self, sql: str, keys: set) -> dict:
+        found: dict = {}
+        keys_list = list(keys)
+        for i in range(0, len(keys_list), 500):  # SQLite's limit on query parameters
+            part = keys_list[i : i + 500]
+            found.update(self._db.execute(sql.format(",".join("?" * len(part))), part))
+        return found
 
     def close(self) -> None:
         self._db.close()

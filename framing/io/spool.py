@@ -40,22 +40,24 @@ class RowSpool:
     """Score rows appended to a temporary JSON-lines file in the output folder, with the kinds of
     value seen in each column (to choose Parquet column types)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, track_kinds: bool = True) -> None:
         fd, name = tempfile.mkstemp(dir=folder, prefix=SPOOL_PREFIX, suffix=".tmp")
         self.path = Path(name)
         self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        self.track_kinds = track_kinds  # needed for Parquet only
         self.kinds: dict[str, set[str]] = {}
         self.n_rows = 0
 
     def append(self, row: Mapping[str, Any]) -> None:
-        kinds = self.kinds
-        for key, value in row.items():
-            kind = _kind(value)
-            seen = kinds.get(key)
-            if seen is None:
-                kinds[key] = {kind}
-            elif kind not in seen:
-                seen.add(kind)
+        if self.track_kinds:
+            kinds = self.kinds
+            for key, value in row.items():
+                kind = _kind(value)
+                seen = kinds.get(key)
+                if seen is None:
+                    kinds[key] = {kind}
+                elif kind not in seen:
+                    seen.add(kind)
         self._fh.write(json.dumps(row, ensure_ascii=False, default=str))
         self._fh.write("\n")
         self.n_rows += 1

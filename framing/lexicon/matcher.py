@@ -103,6 +103,18 @@ class PhraseMatcher(Generic[T]):
             stack.extend(node.exact.values())
             stack.extend(node.prefix.values())
 
+    def never_matches(self, token: str) -> bool:
+        """True when no pattern can use `token` at any position (no exact step and no wildcard
+        prefix of it anywhere in the trie)."""
+        stack = [self._root]
+        while stack:
+            node = stack.pop()
+            if node.step(token):
+                return False
+            stack.extend(node.exact.values())
+            stack.extend(node.prefix.values())
+        return True
+
     def _first(self, token: str) -> tuple[_Node, ...]:
         return self._memo.get(token, ()) if self._exact_start else self._memo[token]
 

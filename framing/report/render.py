@@ -37,6 +37,7 @@ _esc = functools.partial(html.escape, quote=True)  # str -> str; the hot loops c
 from .. import __version__
 from ..compare import (
     REST,
+    Dimension,
     Quote,
     Schema,
     compare_groups,
@@ -570,14 +571,16 @@ def _render_report(scores_dir: Path, *, out_dir, group_by, pairs, limits) -> Pat
     all_ids = np.concatenate([t[0] for t in doc_terms]) if n else np.zeros(0, dtype=np.int32)
     all_counts = np.concatenate([t[1] for t in doc_terms]) if n else np.zeros(0, dtype=np.int32)
     totals = np.bincount(all_ids, weights=all_counts, minlength=len(vocab_list))
-    group_counts: dict[str, Any] = {}
-    if keyness_groups is not None and has_text:
-        owner = np.repeat(np.arange(n), [len(t[0]) for t in doc_terms])
-        labels = np.asarray(keyness_groups, dtype=object)[owner] if len(owner) else np.zeros(0, dtype=object)
-        for g in dict.fromkeys(keyness_groups):
-            mask = labels == g
-            group_counts[g] = (np.bincount(all_ids[mask], weights=all_counts[mask], minlength=len(vocab_list)), int(sizes[np.asarray(keyness_groups, dtype=object) == g].sum()))
     del all_ids, all_counts
+    group_counts: dict[str, Any] = {}
+    if keyness_groups is not None and has_text:  # the groups the report shows: the largest ones
+        docs: dict[str, list[int]] = {}
+        for i, g in enumerate(keyness_groups):
+            docs.setdefault(g, []).append(i)
+        for g, _ in Counter(keyness_groups).most_common(limits.figure_groups):
+            g_ids = np.concatenate([doc_terms[i][0] for i in docs[g]])
+            g_counts = np.concatenate([doc_terms[i][1] for i in docs[g]])
+            group_counts[g] = (np.bincount(g_ids, weights=g_counts, minlength=len(vocab_list)), int(sizes[docs[g]].sum()))
     total_size = int(sizes.sum())
     lexicon_words = {w for t in matched_texts for w in keyness_terms(t)}
     # what pass one keeps lives to the end: keep the garbage collector from walking it per page
@@ -819,14 +822,9 @@ def _article_context(
                 ranked.append([(humanize(cat), q) for q in quotes.get(f"model:{dim.name}:{cat}", ())])
             else:
                 ranked.append([(humanize(cat), q) for q in quotes.get(f"{dim.name}:{cat}", ())])
-            roles = Counter(str(m.get("role") or "") for m in ms)
-            cats.append(_ns(**{
-                "name": cat, "anchor": f"ev-{css_token(dim.name)}-{css_token(cat)}", "value": row.get(col), "column": col,
-                "n": len(ms), "rows": _match_rows_html(ms, prescriptions=dim.kind == "prescriptions"), "roles": roles,
-                "colour": colour_class.get((dim.name, cat), ""),
-            }))
+            cats.append(_category_tbody(dim, cat, row.get(col), ms))
         dims.append(_ns(**{
-            "name": dim.name, "kind": dim.kind, "anchor": f"dim-{css_token(dim.name)}", "categories": cats,
+            "name": dim.name, "kind": dim.kind, "anchor": f"dim-{css_token(dim.name)}",
             "label": row.get(f"{dim.name}.label"), "position": row.get(f"{dim.name}.position"),
             "ci_low": row.get(f"{dim.name}.ci_low"), "ci_high": row.get(f"{dim.name}.ci_high"),
             "intensity": row.get(f"{dim.name}.intensity"),
@@ -834,6 +832,7 @@ def _article_context(
             "rejected": [c for c in str(row.get(f"{dim.name}.rejected") or "").split(";") if c],
             "dist": [(c, _float(row.get(col))) for c, col in zip(dim.categories, dim.columns)] if dim.kind in ("stances", "lean") else [],
             "top": _top_evidence(ranked),
+            "table_body": Markup("".join(cats)),
         }))
 
     actors = []
@@ -844,7 +843,8 @@ def _article_context(
             actors.append(_ns(**{
                 "name": cat, "dimension": dim.name, "anchor": f"ev-{css_token(dim.name)}-{css_token(cat)}", "tone_anchor": f"tone-{css_token(cat)}",
                 "count": row.get(col), "tone": row.get(f"tone.{cat}"),
-                "sentences": [(k, tone[k] if 0 <= k < len(tone) else None) for k in sent_idx],
+                "sentences": Markup(", ".join(
+                    f'<a href="#s-{k}">{k + 1}</a>' + (f" ({_fmt_signed(tone[k])})" if 0 <= k < len(tone) else "") for k in sent_idx)),
                 "neg": quotes.get(f"tone:{cat}:neg", ()), "pos": quotes.get(f"tone:{cat}:pos", ()),
             }))
     known_actor_tone = {a.name for a in actors}
@@ -874,7 +874,7 @@ def _article_context(
         "tone": row.get("tone.compound"), "has_tone": schema.has_tone, "models": model_blocks,
         "other": [(c, row.get(c)) for c in schema.other_columns], "meta": meta,
         "keyterms": [{"t": k, "lex": k.term in lexicon_words} for k in keyterms], "neighbours": neighbours,
-        "n_matches": len(matches), "flags": Counter(f for m in matches for f in ("negated", "hedged", "quoted") if m.get(f)),
+        "kinds": {d.kind for d in schema.dimensions}, "n_matches": len(matches), "flags": Counter(f for m in matches for f in ("negated", "hedged", "quoted") if m.get(f)),
     })
 
 
@@ -930,6 +930,30 @@ def _meta_value(v: Any) -> str:
     if isinstance(v, Mapping):
         return json.dumps(v, ensure_ascii=False, default=str)
     return str(v)
+
+
+_UNITS = {"poles": " per 1,000 words", "categories": " per 1,000 words"}
+
+
+def _category_tbody(dim: Dimension, cat: str, value: Any, matches: Sequence[Mapping[str, Any]]) -> str:
+    """One category of a dimension's evidence table: a heading row (the score, the number of
+    matches) with the category's anchor, then a row per match. Built here, not in the template:
+    it runs for every category of every page."""
+    prescriptions = dim.kind == "prescriptions"
+    shown = _fmt_signed(value) if prescriptions else _fmt_num(value)
+    note = ""
+    if dim.kind != "lean":
+        if matches:
+            note = f"{len(matches)} match{'es' if len(matches) != 1 else ''}"
+            if prescriptions:
+                roles = Counter(str(m.get("role") or "") for m in matches)
+                note += f": {roles['advocate']} advocate, {roles['reject']} reject, {roles['describe']} describe"
+        else:
+            note = "no matches"
+        note = f' <span class="muted">({note})</span>'
+    return (f'<tbody id="ev-{css_token(dim.name)}-{css_token(cat)}"><tr class="cat"><th colspan="{6 if prescriptions else 7}">'
+            f"{_esc(humanize(cat))}: {_esc(shown)}{_UNITS.get(dim.kind, '')}{note}\n"
+            f"{_match_rows_html(matches, prescriptions=prescriptions)}</tbody>\n")
 
 
 def _match_rows_html(matches: Sequence[Mapping[str, Any]], *, prescriptions: bool) -> Markup:
@@ -1028,6 +1052,28 @@ def _cell(row: Mapping[str, Any], col: Mapping[str, Any]) -> dict[str, Any]:
     elif col.get("human"):
         text = humanize(text)
     return {"text": text, "sort": None, "pill": text if col.get("pill") else None}
+
+
+def _summary_row(name: str, page: str, row: Mapping[str, Any], columns: Sequence[Mapping[str, Any]]) -> Markup:
+    """One row of the article table, every cell a link to the evidence behind it (built here:
+    10,000 rows of 15 cells are the index's hot loop)."""
+    href = f"articles/{page}"
+    short = name if len(name) <= 80 else name[:79] + "\u2026"
+    out = [f'<tr><td data-sort="{_esc(name)}"><a href="{href}">{_esc(short)}</a>']
+    for col in columns:
+        c = _cell(row, col)
+        attrs = ' class="num"' if col.get("num") else ""
+        if c["sort"] is not None:
+            attrs += f' data-sort="{_esc(c["sort"])}"'
+        if c["pill"]:
+            inner = str(pill_html(c["pill"]))
+        elif c["text"]:
+            inner = _esc(c["text"])
+        else:
+            inner = '<span class="muted">&ndash;</span>'
+        out.append(f'<td{attrs}><a href="{href}#{col["anchor"]}">{inner}</a>')
+    out.append("\n")
+    return Markup("".join(out))
 
 
 def _index_context(**kw: Any) -> dict[str, Any]:
@@ -1203,9 +1249,7 @@ def _index_context(**kw: Any) -> dict[str, Any]:
 
     # 8. the summary table, paginated
     columns = _summary_columns(schema, kw["group_field"])
-    all_rows = []
-    for i, r in enumerate(records):
-        all_rows.append({"name": names[i], "page": pages[i], "id": ids[i], "cells": [_cell(r, c) for c in columns]})
+    all_rows = [_summary_row(names[i], pages[i], r, columns) for i, r in enumerate(records)]
     table_pages = []
     size = max(1, limits.page_size)
     n_pages = max(1, math.ceil(n / size))

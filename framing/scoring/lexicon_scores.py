@@ -12,7 +12,7 @@ import re
 import weakref
 from dataclasses import dataclass, replace
 from operator import attrgetter
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -80,6 +80,7 @@ class CompiledLexicon:
         self.advocate = PhraseMatcher((e.pattern, e) for e in lexicon.stance_cues.get("advocate", ()))
         self.reject = PhraseMatcher((e.pattern, e) for e in lexicon.stance_cues.get("reject", ()))
         self.opposite = {c.name: c.opposite for c in lexicon.categories}
+        self.sentinel_safe = self.terms.never_matches(_SENTINEL)
 
 
 def compile_lexicons(lexicons: Sequence[Lexicon]) -> tuple[CompiledLexicon, ...]:
@@ -175,6 +176,62 @@ def _document_quotes(text: str, cache: dict | None) -> tuple[list[tuple[int, int
     return found
 
 
+_SENTINEL = "\x00"  # put between sentences in a document's token list: no lexicon entry matches it
+
+
+def _document_norms(doc: Document, cache: dict | None, stemmed: bool) -> tuple[list[str], list[int]]:
+    """The document's token norms (stemmed or not) in one list, sentences separated by a
+    sentinel token, and where each sentence starts in it; built once per document."""
+    key = ("document norms", stemmed)
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        if stemmed:
+            plain, starts = _document_norms(doc, cache, False)
+            flat = list(map(stem, plain))
+        else:
+            flat, starts = [], []
+            for sent in doc.sentences:
+                starts.append(len(flat))
+                flat.extend(map(_norm_of, sent.tokens))
+                flat.append(_SENTINEL)
+        found = (flat, starts)
+        if cache is not None:
+            cache[key] = found
+    return found
+
+
+def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: dict | None) -> Iterator[tuple[Any, list[str], list[tuple[int, int, LexiconEntry]]]]:
+    """(sentence, its token norms, the lexicon's matches in it) for every sentence with a match.
+
+    The whole document is matched in one call: the sentinel between sentences stops every
+    pattern, so this finds exactly what matching sentence by sentence finds, without a call per
+    sentence (most sentences match nothing)."""
+    stemmed = compiled.lexicon.stem
+    if not compiled.sentinel_safe:  # a bare "*" entry would match the sentinel: sentence by sentence
+        for sent in doc.sentences:
+            norms = list(map(_norm_of, sent.tokens))
+            if stemmed:
+                norms = list(map(stem, norms))
+            hits = compiled.terms.find(norms)
+            if hits:
+                yield sent, norms, hits
+        return
+    flat, starts = _document_norms(doc, cache, stemmed)
+    sentences = doc.sentences
+    current, base, group = -1, 0, []
+    for s, e, entry in compiled.terms.find(flat):
+        k = bisect.bisect_right(starts, s) - 1
+        if k != current:
+            if group:
+                sent = sentences[current]
+                yield sent, flat[base : base + len(sent.tokens)], group
+            current, base, group = k, starts[k], []
+        group.append((s - base, e - base, entry))
+    if group:
+        sent = sentences[current]
+        yield sent, flat[base : base + len(sent.tokens)], group
+
+
 def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dict | None = None) -> list[Match]:
     """Every match of one lexicon in a document, with scope flags and effective weights.
 
@@ -188,17 +245,7 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
     matches: list[Match] = []
     quote_spans: list[tuple[int, int]] | None = None
     quote_starts: list[int] = []
-    for sent in doc.sentences:
-        norms = norms_cache.get(sent.index) if norms_cache is not None else None
-        if norms is None:
-            norms = list(map(_norm_of, sent.tokens))
-            if norms_cache is not None:
-                norms_cache[sent.index] = norms
-        if lexicon.stem:
-            norms = list(map(stem, norms))
-        hits = compiled.terms.find(norms)
-        if not hits:
-            continue
+    for sent, norms, hits in _sentence_hits(doc, compiled, norms_cache):
         if kind == "actors":
             for s, e, entry in hits:
                 a, b = sent.tokens[s].start, sent.tokens[e - 1].end
