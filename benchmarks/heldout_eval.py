@@ -27,7 +27,7 @@ from framing.models import Article  # noqa: E402
 from framing.pipeline import build_scorer, score_article  # noqa: E402
 from framing.scoring.features import lexicon_unit_label  # noqa: E402
 
-DIMENSIONS = {"abp_alliance": "alliance", "abp_prescriptions": "prescriptions"}
+DIMENSIONS = {"news_alliance": "alliance", "news_prescriptions": "prescriptions"}
 
 
 def lexicon_sentence_labels(rows: Sequence[dict[str, Any]], scorer: Any, dimension: str) -> list[str]:

@@ -19,14 +19,14 @@ from .errors import FramingError
 
 __all__ = ["HeldoutError", "HELDOUT_SETS", "HELDOUT_LABELS", "default_corpus_path", "heldout_records", "load_heldout", "attach_text"]
 
-HELDOUT_SETS = ("abp_alliance", "abp_prescriptions")
+HELDOUT_SETS = ("news_alliance", "news_prescriptions")
 _CATEGORIES = (
     "military_deterrence", "sanctions_economic_pressure", "diplomacy_engagement", "alliance_building",
     "restraint_retrenchment", "multilateral_governance", "anti_militarist_solidarity",
 )
 HELDOUT_LABELS: dict[str, frozenset[str]] = {
-    "abp_alliance": frozenset({"threat", "hollow", "legitimate", "none"}),
-    "abp_prescriptions": frozenset({f"{c}:{s}" for c in _CATEGORIES for s in ("advocate", "reject", "describe")} | {"none"}),
+    "news_alliance": frozenset({"threat", "hollow", "legitimate", "none"}),
+    "news_prescriptions": frozenset({f"{c}:{s}" for c in _CATEGORIES for s in ("advocate", "reject", "describe")} | {"none"}),
 }
 ENV_VAR = "FRAMING_ABP"
 

@@ -59,7 +59,7 @@ def test_missing_article_and_missing_corpus_are_clear_errors(tmp_path):
     with pytest.raises(HeldoutError, match="not in the corpus"):
         attach_text(records, corpus_path=corpus)
     with pytest.raises(FramingError, match="corpus not found"):
-        load_heldout("abp_alliance", corpus_path=tmp_path / "absent.jsonl.gz")
+        load_heldout("news_alliance", corpus_path=tmp_path / "absent.jsonl.gz")
 
 
 def test_env_var_sets_the_default_corpus_path(tmp_path, monkeypatch):
@@ -88,8 +88,8 @@ def test_shipped_records_are_well_formed_and_store_no_text(name):
 
 
 def test_alliance_set_has_every_frame():
-    counts = {lab: 0 for lab in HELDOUT_LABELS["abp_alliance"]}
-    for rec in heldout_records("abp_alliance"):
+    counts = {lab: 0 for lab in HELDOUT_LABELS["news_alliance"]}
+    for rec in heldout_records("news_alliance"):
         counts[rec["label"]] += 1
     assert all(counts[lab] > 0 for lab in ("threat", "hollow", "legitimate", "none"))
 
