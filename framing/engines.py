@@ -4,8 +4,9 @@ on chunks of articles with a scorer built once per worker, and hand results back
 order, so output is identical whichever engine ran it.
 
 An engine is used as a context manager; `submit(articles, last=...)` returns a handle whose
-`result()` is the list of payloads (`last`: no more chunks will follow), and `window` is how many chunks may be in flight at once (the caller
-keeps no more than that, so memory stays flat however large the corpus).
+`result()` is the list of payloads (`last`: no more chunks will follow), and `window` is how
+many chunks may be in flight at once (the caller keeps no more than that, so memory stays flat
+however large the corpus).
 """
 from __future__ import annotations
 
@@ -101,6 +102,12 @@ def _init_worker(scorer: Any) -> None:
     global _WORKER_SCORER
     _WORKER_SCORER = scorer
     tuned_gc().__enter__()  # for the worker's lifetime
+    try:  # one thread of numeric libraries per worker: the workers already use every core
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:  # threadpoolctl is optional (it comes with scikit-learn)
+        pass
 
 
 def _score_in_worker(articles: Sequence[Article]) -> list[bytes | str]:
@@ -179,8 +186,8 @@ class _Checked:
 
 def _worker_died() -> FramingError:
     return FramingError(
-        "a worker process stopped unexpectedly (out of memory?); the articles finished so far are "
-        "cached: run the same command again to continue, or use fewer --jobs"
+        "a worker process stopped unexpectedly (out of memory?); with the cache on, the articles "
+        "finished so far are kept: run the same command again to continue, or use fewer --jobs"
     )
 
 

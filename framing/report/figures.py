@@ -150,25 +150,33 @@ def position_axis(
 
 
 def position_distribution(positions: Sequence[float], labels: Sequence[str], *, negative: str = "hollow", positive: str = "threat", title: str = "") -> Image:
-    """Many articles: a histogram of positions, stacked by label."""
-    import pandas as pd
-    import seaborn as sns
-
-    data = pd.DataFrame({"position": np.asarray(positions, dtype=float), "label": [str(x) for x in labels]})
-    order = [k for k in LABEL_COLOURS if k in set(data["label"])] + sorted(set(data["label"]) - set(LABEL_COLOURS))
+    """Many articles: a histogram of positions, stacked by label (binned with numpy: seaborn's
+    histplot takes seconds on 10,000 articles)."""
+    x = np.asarray(positions, dtype=float)
+    labs = np.asarray([str(v) for v in labels], dtype=object)
+    present = set(labs.tolist())
+    order = [k for k in LABEL_COLOURS if k in present] + sorted(present - set(LABEL_COLOURS))
+    edges = np.linspace(-1, 1, 41)
+    width = edges[1] - edges[0]
     fig = _figure(9.5, 3.6)
     ax = fig.subplots()
-    sns.histplot(data=data, x="position", hue="label", hue_order=order, multiple="stack", bins=np.linspace(-1, 1, 41),
-                 palette={k: LABEL_COLOURS.get(k, "#444444") for k in order}, edgecolor="white", linewidth=0.3, ax=ax)
+    bottom = np.zeros(len(edges) - 1)
+    for lab in order:
+        counts, _ = np.histogram(np.clip(x[labs == lab], -1, 1), bins=edges)
+        ax.bar(edges[:-1], counts, width=width, bottom=bottom, align="edge", color=LABEL_COLOURS.get(lab, "#444444"),
+               edgecolor="white", linewidth=0.3, label=lab)
+        bottom += counts
     ax.set_xlim(-1.05, 1.05)
     ax.set_xticks([-1, -0.5, 0, 0.5, 1])
     ax.set_xticklabels([f"\u22121\n{_human(negative)}", "\u22120.5", "0", "0.5", f"+1\n{_human(positive)}"])
     ax.set_ylabel("articles")
+    ax.set_xlabel("position")
+    ax.legend(title="label", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if title:
         ax.set_title(title, fontsize=11, loc="left")
-    return _render(fig, f"distribution of {len(data)} articles on the {negative} to {positive} axis")
+    return _render(fig, f"distribution of {len(x)} articles on the {negative} to {positive} axis")
 
 
 def diverging_heatmap(

@@ -553,7 +553,7 @@ def _render_report(scores_dir: Path, *, out_dir, group_by, pairs, limits) -> Pat
     keyness_groups = groups if groups is not None else (None if n <= limits.detail else _default_groups(records, schema))
     for i, art, evidence in iter_saved_articles(outputs, ids):
         tone = (art or {}).get("sentence_tone") or ()
-        digests[i] = digest_evidence(evidence, actor_dimensions=actor_dims, sentence_tone=tone, per_key=1)
+        digests[i] = digest_evidence(evidence, actor_dimensions=actor_dims, sentence_tone=tone, per_key=2)
         for r in evidence:
             if r.get("type") != "sentence" and kinds.get(str(r.get("dimension"))) != "actors":
                 matched_texts.add(str(r.get("text", "")).lower())
@@ -617,7 +617,7 @@ def _render_report(scores_dir: Path, *, out_dir, group_by, pairs, limits) -> Pat
             claims = pair_narrative(records[i], records[j], schema, quotes_a=digests[i], quotes_b=digests[j], distance=float(d), distance_rank=rank(float(d)))
             neighbours.append({"label": label, "name": names[j], "page": pages[j], "claims": claims})
         ctx = _article_context(i, records[i], art, evidence, schema, names[i], kinds=kinds, colour_class=colour_class,
-                               keyterms=kt, lexicon_words=lexicon_words, neighbours=neighbours)
+                               keyterms=kt, lexicon_words=lexicon_words, neighbours=neighbours, quotes=digests[i])
         html = article_tpl.render(**article_assets, a=ctx, root="../", colour_legend=colour_legend, page_title=names[i])
         with open(pages_dir / pages[i], "w", encoding="utf-8") as fh:  # the folder is not visible yet
             fh.write(html)
@@ -790,14 +790,13 @@ def _top_pairs(near, near_d, far, far_d, informative, k: int) -> tuple[list[tupl
 def _article_context(
     i: int, row: Mapping[str, Any], art: Mapping[str, Any] | None, evidence: Sequence[Mapping[str, Any]], schema: Schema, name: str, *,
     kinds: Mapping[str, str], colour_class: Mapping[tuple[str, str], str], keyterms: Sequence[Any], lexicon_words: set[str],
-    neighbours: Sequence[Mapping[str, Any]],
-) -> dict[str, Any]:
+    neighbours: Sequence[Mapping[str, Any]], quotes: Mapping[str, Sequence[Quote]],
+) -> Any:
     matches = [r for r in evidence if r.get("type", "match") == "match"]
     model_sents = [r for r in evidence if r.get("type") == "sentence"]
     text = (art or {}).get("text") if art else None
     spans = (art or {}).get("sentences") or []
     tone = (art or {}).get("sentence_tone") or []
-    quotes = digest_evidence(evidence, actor_dimensions=[d.name for d in schema.of_kind("actors")], sentence_tone=tone, per_key=2)
 
     if isinstance(text, str):
         body = highlight(text, spans, matches, kinds=kinds, colour_class=colour_class)
@@ -1084,7 +1083,7 @@ def _index_context(**kw: Any) -> dict[str, Any]:
     table = kw["table"]
     records: list[Mapping[str, Any]] = kw["records"]
     schema: Schema = kw["schema"]
-    ids, names, pages = kw["ids"], kw["names"], kw["pages"]
+    names, pages = kw["names"], kw["pages"]
     limits: ReportLimits = kw["limits"]
     groups = kw["groups"]
     n = len(records)
