@@ -314,7 +314,7 @@ def preprocess(article: Article) -> Document:
 _STEMMER = SnowballStemmer("english")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def stem(token: str) -> str:
     """Snowball stem of a normalised token (cached: news vocabularies repeat heavily)."""
     return _STEMMER.stem(token)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 from pathlib import Path
 
 _SUBJECTS = ["Russia", "China", "Iran", "North Korea", "The bloc", "Officials", "Analysts", "Beijing"]
@@ -40,3 +41,15 @@ def write_corpus(path: Path, n: int, *, seed: int = 1, sentences: tuple[int, int
 def read_outputs(out: Path, fmt: str = "csv") -> dict[str, bytes]:
     """The bytes of every output that must not depend on how a run was executed."""
     return {name: (out / name).read_bytes() for name in (f"scores.{fmt}", "evidence.jsonl", "articles.jsonl")}
+
+
+def cached_rows(cache: Path) -> int:
+    """Results committed to a run's SQLite cache so far, read without locking out the writer (0
+    while the file does not exist or is being created)."""
+    if not cache.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT count(*) FROM results").fetchone()[0]
+    except sqlite3.Error:
+        return 0

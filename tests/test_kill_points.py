@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,21 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from batch_helpers import write_corpus
+from batch_helpers import cached_rows, write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 N = 250
-
-
-def _cached(out: Path) -> int:
-    db = out / ".framing-cache.sqlite"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as con:
-            return con.execute("SELECT count(*) FROM results").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def _compare(corpus: Path, out: Path, lexicons: Path) -> list[str]:
@@ -57,8 +45,8 @@ def _assert_complete_or_absent(out: Path) -> None:
 # Two run by default; all four with `pytest -m slow` too.
 KILL_POINTS = [
     pytest.param("at start-up", lambda out, t: t > 0.05, marks=pytest.mark.slow, id="at start-up"),
-    pytest.param("early in scoring", lambda out, t: _cached(out) >= 20, id="early in scoring"),
-    pytest.param("late in scoring", lambda out, t: _cached(out) >= N - 60, marks=pytest.mark.slow, id="late in scoring"),
+    pytest.param("early in scoring", lambda out, t: cached_rows(out / ".framing-cache.sqlite") >= 20, id="early in scoring"),
+    pytest.param("late in scoring", lambda out, t: cached_rows(out / ".framing-cache.sqlite") >= N - 60, marks=pytest.mark.slow, id="late in scoring"),
     pytest.param("while writing the report", lambda out, t: (out / "scores.csv").exists(), id="while writing the report"),
 ]
 
@@ -73,7 +61,7 @@ def test_sigkill_then_rerun(tmp_path, fixture_lexicons, when, ready):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.monotonic()
     try:
-        while proc.poll() is None and time.monotonic() - t0 < 120 and not ready(out, time.monotonic() - t0):
+        while proc.poll() is None and time.monotonic() - t0 < 300 and not ready(out, time.monotonic() - t0):
             time.sleep(0.002)
         killed = proc.poll() is None
         if killed:
@@ -81,12 +69,12 @@ def test_sigkill_then_rerun(tmp_path, fixture_lexicons, when, ready):
     finally:
         proc.wait()
     _assert_complete_or_absent(out)
-    done_before = _cached(out)
+    done_before = cached_rows(out / ".framing-cache.sqlite")
 
     rerun = subprocess.run(_compare(corpus, out, fixture_lexicons), cwd=tmp_path, env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     _assert_complete_or_absent(out)
-    assert _cached(out) == N
+    assert cached_rows(out / ".framing-cache.sqlite") == N
     assert done_before <= N
 
     fresh = tmp_path / "fresh"

@@ -27,20 +27,24 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from ..models import Document, Lexicon, Match, SentenceProbabilities
 from .features import (
     TokenNgrams,
+    _token_char_ngrams,
     finish_lexicon_features,
+    is_word,
     lexicon_feature_matrix,
-    lexicon_unit_label,
+    lexicon_unit_labels,
 )
 
 __all__ = [
@@ -62,6 +66,7 @@ PASSAGE_SENTENCES = 4  # ideology is scored on consecutive passages of this many
 MIN_EVIDENCE_PROBABILITY = 0.01  # probabilities below this are left out of evidence.jsonl
 MODEL_FORMAT = "framing-frame-model"
 MODEL_FORMAT_VERSION = 1
+_norm_of = attrgetter("norm")
 
 
 def shipped_model_dir() -> Path:
@@ -259,32 +264,219 @@ def _shipped_lexicon(dimension: str) -> Lexicon | None:
 # --- shared n-gram counting ---------------------------------------------------------------------
 
 
+AnalyzerKey = tuple[str, tuple[int, int]]
+
+
 @dataclass
 class UnitCounts:
-    """Raw n-gram counts of an article's units for one analyzer, as sorted coordinate arrays:
-    unit index, union vocabulary id, count."""
+    """Raw n-gram counts of an article's units for one analyzer, as coordinate arrays sorted by
+    unit, then union id: unit index, union vocabulary id, count (whole numbers)."""
 
     units: np.ndarray
     ids: np.ndarray
     counts: np.ndarray
 
 
-class NgramCounter:
-    """Counts the n-grams of several models in one pass over an article's tokens, and turns the
-    counts into each model's decision values with numpy alone.
+def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts:
+    """The distinct (unit, id) pairs of n-gram occurrences, sorted by unit then id, with their
+    counts. The order matters: it is the order in which a unit's terms are added up in its
+    product with the weights, so it fixes the last bits of the logits."""
+    n_units = int(units.max()) + 1 if units.size else 0
+    key_type = np.int32 if n_units * size < 2**31 else np.int64  # int32 sorts twice as fast
+    keys = units.astype(key_type)
+    keys *= size
+    keys += ids
+    keys.sort()
+    if not keys.size:
+        return UnitCounts(np.empty(0, dtype=key_type), np.empty(0, dtype=key_type), np.empty(0, dtype=np.int64))
+    first = np.empty(keys.size, dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.empty_like(starts)
+    counts[:-1] = starts[1:]
+    counts[:-1] -= starts[:-1]
+    counts[-1] = keys.size - starts[-1]
+    distinct = keys[starts]
+    unit = distinct // size
+    return UnitCounts(unit, distinct - unit * size, counts)
 
-    Models whose blocks use the same analyzer share one union vocabulary; each block keeps its
-    IDF weights and linear weights indexed by union id (0 where the block lacks the n-gram), so a
-    model's TF-IDF rows and logits come from a few vectorised gathers and `bincount`s. Per-token
-    n-gram ids are cached (news vocabularies repeat), so character n-grams cost a dictionary
-    lookup per token after a word's first occurrence.
+
+def _grown(arr: np.ndarray, n: int, fill: Any) -> np.ndarray:
+    """`arr` with room for at least `n` entries (capacity doubles; new slots hold `fill`)."""
+    if n <= arr.size:
+        return arr
+    out = np.full(max(n, 2 * arr.size), fill, dtype=arr.dtype)
+    out[: arr.size] = arr
+    return out
+
+
+class _WordNgramIds:
+    """Union ids of word n-grams, looked up per token type instead of per n-gram string.
+
+    Unigrams come from a table indexed by token type. A bigram "a b" of the vocabulary is a pair
+    of part numbers (each word that starts or ends a vocabulary bigram has one), found with one
+    `searchsorted` for the whole article instead of a joined string and a dictionary lookup per
+    token pair. Longer n-grams (and vocabularies whose terms hold more than one space, which
+    only tokens with spaces could produce) use joined strings, exactly as training did.
     """
 
-    _CACHE_LIMIT = 300_000
+    def __init__(self, vocab: Mapping[str, int], ngram_range: tuple[int, int]) -> None:
+        self.vocab = vocab
+        self.lo, self.hi = ngram_range
+        parts: dict[str, int] = {}
+        pairs: list[tuple[int, int, int]] = []
+        self.pairs_ok = all(term.count(" ") <= 1 for term in vocab)
+        for term, j in vocab.items():
+            halves = term.split(" ")
+            if len(halves) == 2:
+                pairs.append((parts.setdefault(halves[0], len(parts)), parts.setdefault(halves[1], len(parts)), j))
+        self.parts = parts
+        self.n_parts = max(len(parts), 1)
+        keys = np.asarray([a * self.n_parts + b for a, b, _ in pairs], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.pair_keys = keys[order]
+        self.pair_ids = np.asarray([j for _, _, j in pairs], dtype=np.int32)[order]
+        self.unigram = np.full(1024, -1, dtype=np.int32)
+        self.part = np.full(1024, -1, dtype=np.int32)
+
+    def add_types(self, first: int, norms: Sequence[str], words: np.ndarray) -> None:
+        end = first + len(norms)
+        self.unigram = _grown(self.unigram, end, -1)
+        self.part = _grown(self.part, end, -1)
+        get, part = self.vocab.get, self.parts.get
+        self.unigram[first:end] = [get(t, -1) for t in norms]
+        self.part[first:end] = [part(t, -1) for t in norms]
+
+    def ids(self, types: np.ndarray, sents: np.ndarray, words: Callable[[], list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence, id) of each n-gram of the word tokens (`types`, in text order, with their
+        sentences); n-grams never span two sentences. `words()` gives the words' norms."""
+        out_ids: list[np.ndarray] = []
+        out_sents: list[np.ndarray] = []
+        for n in range(self.lo, self.hi + 1):
+            if n == 1:
+                found = self.unigram[types]
+                ok = found >= 0
+                out_ids.append(found[ok])
+                out_sents.append(sents[ok])
+                continue
+            if len(types) < n:
+                continue
+            where = sents[: len(types) - n + 1]
+            same = where == sents[n - 1 :]
+            if n == 2 and self.pairs_ok:
+                part = self.part[types]
+                ok = same & (part[:-1] >= 0) & (part[1:] >= 0)
+                keys = part[:-1][ok].astype(np.int64) * self.n_parts + part[1:][ok]
+                pos = np.searchsorted(self.pair_keys, keys)
+                pos[pos == self.pair_keys.size] = 0
+                hit = self.pair_keys[pos] == keys if self.pair_keys.size else np.zeros(keys.size, dtype=bool)
+                out_ids.append(self.pair_ids[pos[hit]])
+                out_sents.append(where[ok][hit])
+                continue
+            flat = words()
+            grams = [" ".join(flat[i : i + n]) for i in range(len(flat) - n + 1)]
+            found = np.fromiter(map(self.vocab.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+            ok = (found >= 0) & same
+            out_ids.append(found[ok].astype(np.int32))
+            out_sents.append(where[ok])
+        if not out_ids:
+            return np.empty(0, dtype=sents.dtype), np.empty(0, dtype=np.int32)
+        return np.concatenate(out_sents), np.concatenate(out_ids)
+
+
+class _CharNgramIds:
+    """Union ids of character n-grams (`char_wb`): each token type's ids are computed once and
+    kept end to end in one buffer, so an article's are one gather."""
+
+    def __init__(self, vocab: Mapping[str, int], ngram_range: tuple[int, int]) -> None:
+        self.vocab = vocab
+        self.lo, self.hi = ngram_range
+        self.start = np.zeros(1024, dtype=np.int64)
+        self.length = np.zeros(1024, dtype=np.int64)
+        self.buffer = np.zeros(1 << 16, dtype=np.int32)
+        self.filled = 0
+
+    def add_types(self, first: int, norms: Sequence[str], words: np.ndarray) -> None:
+        end = first + len(norms)
+        get, lo, hi = self.vocab.get, self.lo, self.hi
+        found = [[j for j in map(get, _token_char_ngrams(t, lo, hi), repeat(-1)) if j >= 0] if w else [] for t, w in zip(norms, words.tolist())]
+        lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        self.start = _grown(self.start, end, 0)
+        self.length = _grown(self.length, end, 0)
+        self.start[first:end] = self.filled + np.cumsum(lengths) - lengths
+        self.length[first:end] = lengths
+        total = int(lengths.sum())
+        self.buffer = _grown(self.buffer, self.filled + total, 0)
+        self.buffer[self.filled : self.filled + total] = [j for ids in found for j in ids]
+        self.filled += total
+
+    def ids(self, types: np.ndarray, sents: np.ndarray, words: Callable[[], list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        sizes = self.length[types]
+        total = int(sizes.sum())
+        if total == 0:
+            return np.empty(0, dtype=sents.dtype), np.empty(0, dtype=np.int32)
+        # each token's ids: start[type] .. start[type] + size, laid end to end
+        offsets = np.cumsum(sizes) - sizes
+        gather = np.arange(total) + np.repeat(self.start[types] - offsets, sizes)
+        return np.repeat(sents, sizes), self.buffer[gather]
+
+
+@lru_cache(maxsize=1)
+def _matvecs() -> Any:
+    """scipy's compiled `csr @ dense` loop, called without building a `csr_matrix` (whose
+    constructor checks cost more than the product on a sentence-sized matrix); None when this
+    scipy lacks it or it does not give exactly what the public product gives."""
+    from scipy.sparse import csr_matrix
+
+    try:
+        from scipy.sparse._sparsetools import csr_matvecs
+    except ImportError:
+        return None
+    rng = np.random.default_rng(0)
+    indptr = np.array([0, 3, 3, 7], dtype=np.int32)
+    indices = np.array([0, 2, 5, 1, 2, 3, 4], dtype=np.int32)
+    data = rng.random(indices.size).astype(np.float32)
+    dense = rng.standard_normal((6, 5)).astype(np.float32)
+    try:
+        out = np.zeros((3, 5), dtype=np.float32)
+        csr_matvecs(3, 6, 5, indptr, indices, data, dense.ravel(), out.ravel())
+    except Exception:  # a changed private signature: use the public product
+        return None
+    expected = csr_matrix((data, indices, indptr), shape=(3, 6)) @ dense
+    return csr_matvecs if np.array_equal(out, expected) else None
+
+
+def csr_dot(n_rows: int, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """`csr_matrix((data, indices, indptr), shape=(n_rows, len(dense))) @ dense`, bit for bit
+    (float32 inputs: float32 sums, each row's terms added in order). `dense` is C-contiguous."""
+    fn = _matvecs()
+    if fn is None:
+        from scipy.sparse import csr_matrix
+
+        return np.asarray(csr_matrix((data, indices, indptr), shape=(n_rows, dense.shape[0])) @ dense)
+    out = np.zeros((n_rows, dense.shape[1]), dtype=np.result_type(data, dense))
+    fn(n_rows, dense.shape[0], dense.shape[1], indptr, indices, data, dense.ravel(), out.ravel())
+    return out
+
+
+class NgramCounter:
+    """Counts the n-grams of several models in one pass over an article's tokens, and turns the
+    counts into each model's decision values.
+
+    Models whose blocks use the same analyzer share one union vocabulary; each block keeps its
+    IDF weights and linear weights indexed by union id (0 where the block lacks the n-gram), so
+    the models that score the same units get all their TF-IDF numerators and norms from one
+    sparse product per analyzer. Token types are numbered as they are first seen, with their
+    unigram, bigram-part and character n-gram ids (news vocabularies repeat), so an article's
+    n-grams are a few array gathers.
+    """
+
+    _CACHE_LIMIT = 100_000  # token types remembered (~30 MB); beyond this the tables start afresh
 
     def __init__(self, models: Iterable[FrameModel]) -> None:
         models = list(models)
-        self.vocab: dict[tuple[str, tuple[int, int]], dict[str, int]] = {}
+        self.vocab: dict[AnalyzerKey, dict[str, int]] = {}
         block_cols: dict[tuple[int, int], np.ndarray] = {}
         for model in models:
             for bi, block in enumerate(model.blocks):
@@ -312,9 +504,13 @@ class NgramCounter:
         # Per analyzer, every (model, block) that uses it stacked side by side over the union
         # vocabulary: IDF x weights (one column per class) and IDF squared (one column per
         # block), so one sparse product per analyzer gives every model's numerators and norms.
-        self.slots: dict[tuple[int, int], tuple[tuple[str, tuple[int, int]], int, int]] = {}
-        weight_parts: dict[tuple[str, tuple[int, int]], list[np.ndarray]] = {k: [] for k in self.vocab}
-        idf2_parts: dict[tuple[str, tuple[int, int]], list[np.ndarray]] = {k: [] for k in self.vocab}
+        # Blocks are known by (the model's position, the block's): ids change when the counter
+        # is pickled (worker processes that are not forked, Dask workers), positions do not.
+        self._models = models
+        self._position = {id(m): i for i, m in enumerate(models)}
+        self.slots: dict[tuple[int, int], tuple[AnalyzerKey, int, int]] = {}
+        weight_parts: dict[AnalyzerKey, list[np.ndarray]] = {k: [] for k in self.vocab}
+        idf2_parts: dict[AnalyzerKey, list[np.ndarray]] = {k: [] for k in self.vocab}
         for model in models:
             offset = 0
             for bi, block in enumerate(model.blocks):
@@ -326,127 +522,163 @@ class NgramCounter:
                 weights = np.zeros((size, len(model.classes)))
                 weights[cols] = model.coef[:, offset : offset + len(block.terms)].T * block.idf[:, None]
                 start = sum(w.shape[1] for w in weight_parts[key])
-                self.slots[(id(model), bi)] = (key, start, len(idf2_parts[key]))
+                self.slots[(self._position[id(model)], bi)] = (key, start, len(idf2_parts[key]))
                 weight_parts[key].append(weights)
                 idf2_parts[key].append((idf * idf)[:, None])
                 offset += len(block.terms)
         # float32: half the memory traffic of the products; logits stay accurate to ~1e-6
         self.stack_weights = {k: np.hstack(v).astype(np.float32) for k, v in weight_parts.items() if v}
         self.stack_idf2 = {k: np.hstack(v).astype(np.float32) for k, v in idf2_parts.items() if v}
-        self._token_cache: dict[tuple[str, tuple[int, int]], dict[str, np.ndarray]] = {k: {} for k in self.vocab}
+        self._fresh_caches()
 
-    def _char_ids(self, key: tuple[str, tuple[int, int]], norm: str) -> np.ndarray:
-        cache = self._token_cache[key]
-        ids = cache.get(norm)
-        if ids is None:
-            from .features import _token_char_ngrams
+    def _fresh_caches(self) -> None:
+        self._plans: dict[tuple[int, ...], tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], dict[tuple[int, int], tuple[AnalyzerKey, int, int]]]] = {}
+        self._tf_tables = (np.zeros(1, dtype=np.float32), np.zeros(1, dtype=np.float32))
+        self._lock = threading.Lock()  # the token-type tables change as articles are counted
+        self._reset_types()
 
-            vocab = self.vocab[key]
-            lo, hi = key[1]
-            ids = np.fromiter((vocab[g] for g in _token_char_ngrams(norm, lo, hi) if g in vocab), dtype=np.int64)
-            cache[norm] = ids
-        return ids
+    def __getstate__(self) -> dict[str, Any]:
+        # the caches are rebuilt where the counter is unpickled (and a lock cannot be pickled)
+        keep = ("vocab", "_models", "slots", "stack_weights", "stack_idf2")
+        return {name: self.__dict__[name] for name in keep}
 
-    def _word_ids(self, key: tuple[str, tuple[int, int]], flat_words: list[str], tok_sent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Union ids of the word n-grams of all sentences at once, with each one's sentence;
-        n-grams never span two sentences."""
-        get = self.vocab[key].get
-        lo, hi = key[1]
-        ids: list[np.ndarray] = []
-        sents: list[np.ndarray] = []
-        for n in range(lo, hi + 1):
-            if n == 1:
-                keys = flat_words
-                same = np.ones(len(flat_words), dtype=bool)
-                where = tok_sent
-            else:
-                keys = [" ".join(flat_words[i : i + n]) for i in range(len(flat_words) - n + 1)] if n > 2 else [a + " " + b for a, b in zip(flat_words, flat_words[1:])]
-                where = tok_sent[: len(keys)]
-                same = where == tok_sent[n - 1 : n - 1 + len(keys)]
-            found = np.fromiter(map(get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
-            ok = (found >= 0) & same
-            ids.append(found[ok])
-            sents.append(where[ok])
-        if not ids:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        return np.concatenate(ids), np.concatenate(sents)
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._position = {id(m): i for i, m in enumerate(self._models)}
+        self._fresh_caches()
 
-    def _char_ids_flat(self, key: tuple[str, tuple[int, int]], flat_words: list[str], tok_sent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Union ids of the character n-grams of every token (cached per distinct token)."""
-        cache = self._token_cache[key]
-        if len(cache) > self._CACHE_LIMIT:  # bounded memory on huge corpora
-            cache.clear()
-        types = {t: i for i, t in enumerate(dict.fromkeys(flat_words))}
-        tidx = np.fromiter(map(types.__getitem__, flat_words), dtype=np.int64, count=len(flat_words))
-        if not types:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        arrays = [cache[t] if t in cache else self._char_ids(key, t) for t in types]
-        lens = np.fromiter((a.size for a in arrays), dtype=np.int64, count=len(arrays))
-        concat = np.concatenate(arrays)
-        ptr = np.concatenate([[0], np.cumsum(lens)[:-1]])
-        sizes = lens[tidx]
-        total = int(sizes.sum())
-        if total == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        # positions: for each token, ptr[type] .. ptr[type] + size, laid end to end
-        out_start = np.cumsum(sizes) - sizes
-        gather = np.arange(total) - np.repeat(out_start - ptr[tidx], sizes)
-        return concat[gather], np.repeat(tok_sent, sizes)
+    def _index(self, model: FrameModel) -> int:
+        i = self._position.get(id(model))
+        if i is None or self._models[i] is not model:
+            raise KeyError(f"the {model.dimension!r} model is not one this NgramCounter was built for")
+        return i
 
-    def counts(self, sentence_norms: Sequence[Sequence[str]], *, unit_of_sentence: Sequence[int] | None = None) -> dict[tuple[str, tuple[int, int]], UnitCounts]:
-        """Raw counts per analyzer; a unit's counts are the sum of its sentences' counts."""
-        out: dict[tuple[str, tuple[int, int]], UnitCounts] = {}
-        words_of = [[t for t in norms if len(t) > 1 or t.isalnum()] for norms in sentence_norms]  # = is_word
-        flat_words = [t for words in words_of for t in words]
-        tok_sent = np.repeat(np.arange(len(words_of)), [len(w) for w in words_of])
-        for key, vocab in self.vocab.items():
-            if key[0] == "word":
-                ids, sent = self._word_ids(key, flat_words, tok_sent)
-            else:
-                ids, sent = self._char_ids_flat(key, flat_words, tok_sent)
-            units = sent if unit_of_sentence is None else np.asarray(unit_of_sentence, dtype=np.int64)[sent]
-            size = max(len(vocab), 1)
-            flat, counts = np.unique(units * size + ids, return_counts=True)
-            out[key] = UnitCounts(flat // size, flat % size, counts.astype(np.float64))
-        return out
+    def _reset_types(self) -> None:
+        self._type_of: dict[str, int] = {}
+        self._is_word = np.zeros(1024, dtype=bool)
+        self._tables: dict[AnalyzerKey, _WordNgramIds | _CharNgramIds] = {
+            key: (_WordNgramIds if key[0] == "word" else _CharNgramIds)(vocab, key[1]) for key, vocab in self.vocab.items()
+        }
 
-    @staticmethod
-    def aggregate(counts: Mapping[tuple[str, tuple[int, int]], UnitCounts], unit_of_sentence: Sequence[int]) -> dict[tuple[str, tuple[int, int]], UnitCounts]:
-        """Sentence counts summed into larger units (passages) without re-counting."""
-        mapping = np.asarray(unit_of_sentence, dtype=np.int64)
+    def _token_types(self, norms: Sequence[str]) -> np.ndarray:
+        """The type number of each token, numbering (and analysing) the norms not seen before."""
+        if len(self._type_of) > self._CACHE_LIMIT:  # bounded memory on huge corpora
+            self._reset_types()
+        get = self._type_of.get
+        types = np.fromiter(map(get, norms, repeat(-1)), dtype=np.int64, count=len(norms))
+        if types.size and types.min() < 0:
+            missing = np.flatnonzero(types < 0).tolist()
+            new = list(dict.fromkeys(norms[i] for i in missing))
+            first = len(self._type_of)
+            for number, norm in enumerate(new, first):
+                self._type_of[norm] = number
+            words = np.fromiter(map(is_word, new), dtype=bool, count=len(new))
+            self._is_word = _grown(self._is_word, first + len(new), False)
+            self._is_word[first : first + len(new)] = words
+            for table in self._tables.values():
+                table.add_types(first, new, words)
+            types[missing] = [self._type_of[norms[i]] for i in missing]
+        return types
+
+    def occurrences(self, norms: Sequence[str], sentence_of_token: np.ndarray) -> dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]]:
+        """Every n-gram occurrence of a text whose tokens are `norms` (in order, each with its
+        sentence): (sentence, union id) arrays per analyzer, in no particular order."""
+        norms = norms if isinstance(norms, list) else list(norms)
+        word_norms: list[str] = []
+
+        def words_of() -> list[str]:
+            if not word_norms and words.size:
+                word_norms.extend(norms[i] for i in words.tolist())
+            return word_norms
+
+        with self._lock:  # one article at a time: a thread must not renumber types mid-article
+            types = self._token_types(norms)
+            words = np.flatnonzero(self._is_word[types])
+            word_types = types[words]
+            word_sents = np.asarray(sentence_of_token)[words]
+            return {key: table.ids(word_types, word_sents, words_of) for key, table in self._tables.items()}
+
+    def unit_counts(self, occurrences: Mapping[AnalyzerKey, tuple[np.ndarray, np.ndarray]], *, unit_of_sentence: Any = None) -> dict[AnalyzerKey, UnitCounts]:
+        """Counts per unit (sentences, or the units `unit_of_sentence` maps them to) and analyzer."""
+        mapping = None if unit_of_sentence is None else np.asarray(unit_of_sentence, dtype=np.int64)
         out = {}
-        for key, uc in counts.items():
-            size = int(uc.ids.max()) + 1 if uc.ids.size else 1
-            flat, inverse = np.unique(mapping[uc.units] * size + uc.ids, return_inverse=True)
-            out[key] = UnitCounts(flat // size, flat % size, np.bincount(inverse.ravel(), weights=uc.counts, minlength=flat.size))
+        for key, (sents, ids) in occurrences.items():
+            units = sents if mapping is None else mapping[sents]
+            out[key] = group_counts(units, ids, size=max(len(self.vocab[key]), 1))
         return out
 
-    def decisions(self, models: Sequence[FrameModel], counts: Mapping[tuple[str, tuple[int, int]], UnitCounts], lexicon_raw: Mapping[int, np.ndarray], n_units: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    def counts(self, sentence_norms: Sequence[Sequence[str]], *, unit_of_sentence: Sequence[int] | None = None) -> dict[AnalyzerKey, UnitCounts]:
+        """Raw counts per analyzer; a unit's counts are the sum of its sentences' counts."""
+        lengths = [len(n) for n in sentence_norms]
+        flat = [t for norms in sentence_norms for t in norms]
+        found = self.occurrences(flat, np.repeat(np.arange(len(lengths)), lengths))
+        return self.unit_counts(found, unit_of_sentence=unit_of_sentence)
+
+    def _sublinear_tf(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """1 + log(count) in float32, and its square (table lookups for whole-number counts)."""
+        if counts.dtype.kind not in "iu":
+            tf = (1.0 + np.log(counts)).astype(np.float32)
+            return tf, tf * tf
+        top = int(counts.max()) if counts.size else 0
+        tf, tf2 = self._tf_tables
+        if top >= tf.size:
+            n = max(top + 1, 2 * tf.size, 64)
+            tf = np.zeros(n, dtype=np.float32)
+            tf[1:] = (1.0 + np.log(np.arange(1, n, dtype=np.float64))).astype(np.float32)  # as the formula
+            tf2 = tf * tf
+            self._tf_tables = (tf, tf2)
+        return tf[counts], tf2[counts]
+
+    def _plan(self, models: Sequence[FrameModel]) -> tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], dict[tuple[int, int], tuple[AnalyzerKey, int, int]]]:
+        """The weight columns of just these models (a product's columns are computed
+        independently, so leaving out the others' changes no bit), and where each block's sit."""
+        positions = tuple(map(self._index, models))
+        found = self._plans.get(positions)
+        if found is not None:
+            return found
+        weights: dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]] = {}
+        slots: dict[tuple[int, int], tuple[AnalyzerKey, int, int]] = {}
+        for analyzer in self.stack_weights:
+            weight_cols: list[int] = []
+            idf2_cols: list[int] = []
+            for model, position in zip(models, positions):
+                for bi, block in enumerate(model.blocks):
+                    if block.key != analyzer:
+                        continue
+                    _, start, col = self.slots[(position, bi)]
+                    slots[(position, bi)] = (analyzer, len(weight_cols), len(idf2_cols))
+                    weight_cols.extend(range(start, start + len(model.classes)))
+                    idf2_cols.append(col)
+            if weight_cols:
+                weights[analyzer] = (np.ascontiguousarray(self.stack_weights[analyzer][:, weight_cols]), np.ascontiguousarray(self.stack_idf2[analyzer][:, idf2_cols]))
+        self._plans[positions] = (weights, slots)
+        return weights, slots
+
+    def decisions(self, models: Sequence[FrameModel], counts: Mapping[AnalyzerKey, UnitCounts], lexicon_raw: Mapping[int, np.ndarray], n_units: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """Decision values of several models on the same units, keyed by `id(model)`: (logits,
         active), where `active` marks the units with at least one of the model's n-grams or a
         lexicon feature. Sublinear TF x IDF, L2-normalised per block, times the block's weights,
         plus the lexicon features (`lexicon_raw[id(model)]`, raw sums) and the intercept."""
-        from scipy.sparse import csr_matrix
-
-        numer: dict[tuple[str, tuple[int, int]], np.ndarray] = {}
-        norms: dict[tuple[str, tuple[int, int]], np.ndarray] = {}
-        wanted = {block.key for m in models for block in m.blocks}
-        for key in wanted:
+        models = list(models)
+        weights, slots = self._plan(models)
+        numer: dict[AnalyzerKey, np.ndarray] = {}
+        norms: dict[AnalyzerKey, np.ndarray] = {}
+        for key, (w, idf2) in weights.items():
             uc = counts[key]
-            size = self.stack_weights[key].shape[0]
-            tf = (1.0 + np.log(uc.counts)).astype(np.float32)
-            indptr = np.searchsorted(uc.units, np.arange(n_units + 1))
-            x = csr_matrix((tf, uc.ids, indptr), shape=(n_units, size))
-            numer[key] = (x @ self.stack_weights[key]).astype(np.float64)
-            x.data *= tf
-            norms[key] = np.sqrt((x @ self.stack_idf2[key]).astype(np.float64))
+            index_type = np.int32 if max(n_units, w.shape[0], uc.ids.size) < 2**31 else np.int64
+            indptr = np.searchsorted(uc.units, np.arange(n_units + 1, dtype=uc.units.dtype)).astype(index_type, copy=False)
+            ids = uc.ids.astype(index_type, copy=False)
+            tf, tf2 = self._sublinear_tf(uc.counts)
+            numer[key] = csr_dot(n_units, indptr, ids, tf, w).astype(np.float64)
+            norms[key] = np.sqrt(csr_dot(n_units, indptr, ids, tf2, idf2).astype(np.float64))
         out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for model in models:
-            logits = np.tile(model.intercept, (n_units, 1))
-            active = np.zeros(n_units, dtype=bool)
             k = len(model.classes)
+            logits = np.empty((n_units, k))
+            logits[:] = model.intercept
+            active = np.zeros(n_units, dtype=bool)
             for bi, block in enumerate(model.blocks):
-                key, start, col = self.slots[(id(model), bi)]
+                key, start, col = slots[(self._index(model), bi)]
                 norm = norms[key][:, col].copy()
                 active |= norm > 0
                 norm[norm == 0] = 1.0
@@ -459,7 +691,7 @@ class NgramCounter:
             out[id(model)] = (logits, active)
         return out
 
-    def logits(self, model: FrameModel, counts: Mapping[tuple[str, tuple[int, int]], UnitCounts], lexicon_raw: np.ndarray) -> np.ndarray:
+    def logits(self, model: FrameModel, counts: Mapping[AnalyzerKey, UnitCounts], lexicon_raw: np.ndarray) -> np.ndarray:
         """One model's decision values for each unit (rows of `lexicon_raw`)."""
         return self.decisions([model], counts, {id(model): lexicon_raw}, lexicon_raw.shape[0])[id(model)][0]
 
@@ -518,12 +750,12 @@ def _poles_axis(lexicon: Lexicon) -> tuple[str | None, str | None]:
 
 def _argmax_counts(classes: Sequence[str], proba: np.ndarray) -> dict[str, float]:
     """Each unit counts for its most probable class, weighted by that probability."""
-    out = {c: 0.0 for c in classes}
-    if proba.size:
-        top = np.argmax(proba, axis=1)
-        for i, k in enumerate(top):
-            out[classes[k]] += float(proba[i, k])
-    return out
+    if not proba.size:
+        return {c: 0.0 for c in classes}
+    top = np.argmax(proba, axis=1)
+    # bincount adds the weights in unit order in float64: the same sums as a loop from 0.0
+    sums = np.bincount(top, weights=proba[np.arange(top.size), top], minlength=len(classes))
+    return {c: float(v) for c, v in zip(classes, sums.tolist())}
 
 
 def _agreement(lex_labels: Sequence[str], cls_labels: Sequence[str], *, empty: str | None = "none") -> float:
@@ -610,23 +842,26 @@ class FramingClassifiers:
         n_sent = len(doc.sentences)
         if not self.models:
             return {}, []
-        sentence_norms = [[t.norm for t in s.tokens] for s in doc.sentences]
+        lengths = [len(s.tokens) for s in doc.sentences]
+        n_tokens = sum(lengths)
+        norms = list(map(_norm_of, chain.from_iterable(s.tokens for s in doc.sentences)))
         by_dim: dict[str, list[Match]] = {}
         for m in matches:
             by_dim.setdefault(m.dimension, []).append(m)
         sentence_models = [m for m in self.models.values() if m.unit != "passage"]
         passage_models = [m for m in self.models.values() if m.unit == "passage"]
-        sentence_counts = self.counter.counts(sentence_norms)
-        sentence_tokens = np.asarray([len(s.tokens) for s in doc.sentences], dtype=float)
+        # every n-gram found once; sentence and passage counts are two groupings of them
+        found = self.counter.occurrences(norms, np.repeat(np.arange(n_sent), lengths))
+        sentence_tokens = np.asarray(lengths, dtype=float)
         # (units, counts, unit_of_sentence, tokens per unit, sentences per unit) per unit kind
         layouts: dict[str, tuple[int, Any, list[int] | None, np.ndarray, np.ndarray]] = {}
         if sentence_models:
-            layouts["sentence"] = (n_sent, sentence_counts, None, sentence_tokens, np.ones(n_sent, dtype=int))
+            layouts["sentence"] = (n_sent, self.counter.unit_counts(found), None, sentence_tokens, np.ones(n_sent, dtype=int))
         if passage_models:
             passage_of = _passages(n_sent)
             n_pass = max(passage_of, default=-1) + 1
             layouts["passage"] = (
-                n_pass, self.counter.aggregate(sentence_counts, passage_of), passage_of,
+                n_pass, self.counter.unit_counts(found, unit_of_sentence=passage_of), passage_of,
                 np.bincount(passage_of, weights=sentence_tokens, minlength=n_pass) if n_sent else np.zeros(0),
                 np.bincount(passage_of, minlength=n_pass) if n_sent else np.zeros(0, dtype=int),
             )
@@ -651,40 +886,38 @@ class FramingClassifiers:
                 lex_labels = self._lexicon_labels(lx, by_dim.get(dim, []), units, unit_of, tokens, n_sents)
                 # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
                 # only the model's intercept: the classifier abstains there instead of voting.
-                cls_labels = [model.classes[k] for k in np.argmax(proba, axis=1)]
-                cols.update(self._blend(dim, model, lx, proba[active], tokens[active], lexicon_scores, n_tokens=doc.n_tokens))
+                top = np.argmax(proba, axis=1)
+                cols.update(self._blend(dim, model, lx, proba[active], tokens[active], lexicon_scores, n_tokens=n_tokens))
                 if lx is not None:
-                    idx = np.flatnonzero(active)
-                    cols[f"{dim}.agreement"] = _agreement([lex_labels[u] for u in idx], [cls_labels[u] for u in idx], empty=None if kind == "passage" else "none")
-                evidence.extend(self._evidence(doc, dim, model, proba, cls_labels, lex_labels, unit_of, active))
+                    idx = np.flatnonzero(active).tolist()
+                    classes = model.classes
+                    cols[f"{dim}.agreement"] = _agreement([lex_labels[u] for u in idx], [classes[k] for k in top[idx].tolist()], empty=None if kind == "passage" else "none")
+                evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, unit_of, active))
         return cols, evidence
 
     def _lexicon_labels(self, lx: Lexicon | None, own: Sequence[Match], units: int, unit_of: Sequence[int] | None, tokens: np.ndarray, n_sents: np.ndarray) -> list[str]:
         """`lexicon_unit_label` of every unit; units without a match share one computed label."""
         if lx is None:
             return []
-        unit_matches: dict[int, list[Match]] = {}
-        for m in own:
-            unit_matches.setdefault(m.sentence_index if unit_of is None else unit_of[m.sentence_index], []).append(m)
-        empty = lexicon_unit_label(lx, [], n_tokens=1, n_sentences=1)
-        return [
-            lexicon_unit_label(lx, unit_matches[u], n_tokens=int(tokens[u]), n_sentences=int(n_sents[u])) if u in unit_matches else empty
-            for u in range(units)
-        ]
+        return lexicon_unit_labels(lx, own, n_units=units, unit_tokens=tokens, unit_sentences=n_sents, unit_of_sentence=unit_of)
 
-    def _evidence(self, doc: Document, dim: str, model: FrameModel, proba: np.ndarray, cls_labels: Sequence[str], lex_labels: Sequence[str], unit_of: Sequence[int] | None, active: np.ndarray) -> list[SentenceProbabilities]:
+    def _evidence(self, doc: Document, dim: str, model: FrameModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], unit_of: Sequence[int] | None, active: np.ndarray) -> list[SentenceProbabilities]:
         """Sentence records: sentences where the classifier or the lexicon finds something; for
         passages, each sentence of a passage whose most probable stance is not `neutral`, with
-        the passage's probabilities."""
-        out: list[SentenceProbabilities] = []
+        the passage's probabilities. `top` is each unit's most probable class (its index)."""
         quiet = {"none", "neutral"}
-        for si in range(len(doc.sentences)):
-            u = si if unit_of is None else unit_of[si]
-            if not active[u] or cls_labels[u] in quiet and (unit_of is not None or not lex_labels or lex_labels[u] in quiet):
-                continue
-            probs = {c: float(p) for c, p in zip(model.classes, proba[u]) if p >= MIN_EVIDENCE_PROBABILITY}
-            out.append(SentenceProbabilities(doc.article.id, dim, si, probs))
-        return out
+        keep = active & ~np.asarray([c in quiet for c in model.classes], dtype=bool)[top]
+        if unit_of is None and lex_labels:
+            keep |= active & np.fromiter((label not in quiet for label in lex_labels), dtype=bool, count=len(lex_labels))
+        kept = np.flatnonzero(keep)
+        if not kept.size:
+            return []
+        classes, article_id = model.classes, doc.article.id
+        probs = {u: {c: p for c, p in zip(classes, row) if p >= MIN_EVIDENCE_PROBABILITY} for u, row in zip(kept.tolist(), proba[kept].tolist())}
+        if unit_of is None:
+            return [SentenceProbabilities(article_id, dim, u, p) for u, p in probs.items()]
+        sentences = np.flatnonzero(keep[np.asarray(unit_of, dtype=np.int64)]).tolist()
+        return [SentenceProbabilities(article_id, dim, si, dict(probs[unit_of[si]])) for si in sentences]
 
     def _blend(self, dim: str, model: FrameModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
         w = model.blend_weight

@@ -33,6 +33,7 @@ __all__ = [
     "lexicon_feature_matrix",
     "finish_lexicon_features",
     "lexicon_unit_label",
+    "lexicon_unit_labels",
     "match_units",
     "LexiconFeatures",
 ]
@@ -46,7 +47,7 @@ def is_word(norm: str) -> bool:
     return len(norm) > 1 or norm.isalnum()
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=20_000)  # small: the classifiers keep their own per-type tables
 def _token_char_ngrams(norm: str, lo: int, hi: int) -> tuple[str, ...]:
     # sklearn's char_wb: each word padded with one space either side; cached because news
     # vocabularies repeat heavily (this makes char n-grams nearly as cheap as words).
@@ -215,6 +216,45 @@ def lexicon_unit_label(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: 
             totals[key] += w
     top = max(lexicon.category_names, key=lambda c: totals[c], default=None)
     return top if top is not None and totals[top] > 0 else "none"
+
+
+def lexicon_unit_labels(
+    lexicon: Lexicon, matches: Iterable[Match], *, n_units: int, unit_tokens: Sequence[float], unit_sentences: Sequence[int],
+    unit_of_sentence: Sequence[int] | None = None,
+) -> list[str]:
+    """`lexicon_unit_label` of every unit of an article at once: units are its sentences, or the
+    units `unit_of_sentence` maps them to (ideology passages), with their token and sentence
+    counts. Units without a match share one label; stance labels are computed directly, as
+    `score_dimension` computes them, instead of through its whole column dictionary."""
+    dim = lexicon.dimension
+    by_unit: dict[int, list[Match]] = {}
+    for m in matches:
+        if m.dimension == dim:
+            u = m.sentence_index if unit_of_sentence is None else unit_of_sentence[m.sentence_index]
+            if 0 <= u < n_units:
+                by_unit.setdefault(u, []).append(m)
+    if lexicon.kind != "stances":
+        labels = [lexicon_unit_label(lexicon, [], n_tokens=1, n_sentences=1)] * n_units
+        for u, own in by_unit.items():
+            labels[u] = lexicon_unit_label(lexicon, own, n_tokens=int(unit_tokens[u]), n_sentences=int(unit_sentences[u]))
+        return labels
+    # score_dimension's stance label: the largest rate per 1,000 tokens + prior + smoothing,
+    # the first listed category on ties (the same float operations in the same order)
+    names = lexicon.category_names
+    prior = lexicon.params.get("prior", {}) or {}
+    smoothing = float(lexicon.params.get("smoothing", 0.5))
+    base = {c: float(prior.get(c, 0.0)) for c in names}
+    empty = {c: 0.0 + base[c] + smoothing for c in names}  # no match: a rate of 0
+    labels = [max(names, key=empty.__getitem__, default="")] * n_units
+    for u, own in by_unit.items():
+        totals = dict.fromkeys(names, 0.0)
+        for m in own:
+            if m.counts_for in totals:
+                totals[m.counts_for] += m.effective_weight
+        n_tokens = max(int(unit_tokens[u]), 1)
+        mass = {c: 1000.0 * totals[c] / n_tokens + base[c] + smoothing for c in names}
+        labels[u] = max(names, key=mass.__getitem__)
+    return labels
 
 
 def _define_lexicon_features() -> type:

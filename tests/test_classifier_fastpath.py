@@ -1,0 +1,367 @@
+"""The classifiers' fast scoring path gives exactly what the plain computation gives.
+
+`NgramCounter` counts n-grams through per-token-type tables, groups them with one sort, and
+multiplies by the weights with scipy's compiled loop called directly, on just the columns of the
+models being scored. Each piece is checked here against the straightforward version (analyzer
+n-gram lists, `np.unique`, `csr_matrix @ weights` over every model's columns), bit for bit.
+"""
+from __future__ import annotations
+
+import pickle
+import threading
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from framing.lexicon.build import load_lexicons
+from framing.models import Article
+from framing.scoring import classifiers as C
+from framing.scoring.classifiers import FrameModel, FramingClassifiers, NgramBlock, NgramCounter, csr_dot, group_counts
+from framing.scoring.features import TokenNgrams, lexicon_unit_label, lexicon_unit_labels
+from framing.scoring.lexicon_scores import CompiledLexicon, match_document
+from framing.text import preprocess
+
+TEXTS = [
+    "The axis of upheaval is closely coordinated.",
+    "Yet mistrust runs deep, and the bond is fragile!",
+    "Officials met in Geneva on Tuesday.",
+    "A multipolar order is win-win, state media said.",
+    "It remains a marriage of convenience; a marriage, nothing more.",
+    "Don't trust Moscow's promises: restraint serves the national interest.",
+    "Washington should impose sanctions, and talks should not resume.",
+]
+
+
+def synthetic_model(dimension: str, classes: list[str], *, seed: int, unit: str = "sentence", word_range=(1, 2), char_range=(3, 5)) -> FrameModel:
+    """A model with random weights over n-grams that do occur in TEXTS (some of them) and some
+    that never do: the counting and the products do not care what the weights mean."""
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for analyzer in (TokenNgrams("word", word_range), TokenNgrams("char_wb", char_range)):
+        seen = sorted({g for t in TEXTS for g in analyzer(t)})
+        # n-grams of TEXTS (some at random, and those the "split bigrams" article needs), and
+        # n-grams no text has
+        always = {"marriage of", "of convenience", "axis of", "of upheaval", " of ", "conv"}
+        terms = [g for g in seen if g in always or rng.random() < 0.6] + ["zebra crossing", "qqq", "never seen"]
+        rng.shuffle(terms)
+        idf = rng.uniform(1.0, 6.0, len(terms)).astype(np.float32).astype(np.float64)
+        blocks.append(NgramBlock(analyzer, terms, idf))
+    n_features = sum(len(b.terms) for b in blocks)
+    coef = rng.standard_normal((len(classes), n_features)).astype(np.float32).astype(np.float64)
+    intercept = rng.standard_normal(len(classes)).astype(np.float32).astype(np.float64)
+    return FrameModel(dimension, classes, blocks, [], coef, intercept, 1.3, {"unit": unit, "blend_weight": 0.5})
+
+
+@pytest.fixture(scope="module")
+def models() -> dict[str, FrameModel]:
+    return {
+        "alliance": synthetic_model("alliance", ["hollow", "legitimate", "none", "threat"], seed=1),
+        # a (1, 3) word range exercises the joined-string path for trigrams
+        "prescriptions": synthetic_model("prescriptions", ["diplomacy_engagement:advocate", "none", "sanctions_economic_pressure:advocate"], seed=2, word_range=(1, 3)),
+        "ideology": synthetic_model("ideology", ["conservative_hawk", "neutral", "realist_restraint"], seed=3, unit="passage"),
+    }
+
+
+@pytest.fixture(scope="module")
+def fixture_lexicon_map(fixture_lexicons):
+    return {lx.dimension: lx for lx in load_lexicons([fixture_lexicons], include_shipped=False)}
+
+
+def sentence_norms(text: str) -> list[list[str]]:
+    return [[t.norm for t in s.tokens] for s in preprocess(Article(id="t", text=text)).sentences]
+
+
+def reference_counts(counter: NgramCounter, sentences: list[list[str]], unit_of_sentence=None) -> dict:
+    """{analyzer: {(unit, id): count}} from the analyzers' own n-gram lists."""
+    out = {}
+    for key, vocab in counter.vocab.items():
+        analyzer = TokenNgrams(key[0], key[1])
+        found: Counter = Counter()
+        for si, norms in enumerate(sentences):
+            unit = si if unit_of_sentence is None else unit_of_sentence[si]
+            for g in analyzer.sentence_ngrams(norms):
+                if g in vocab:
+                    found[(unit, vocab[g])] += 1
+        out[key] = dict(found)
+    return out
+
+
+def as_dict(uc) -> dict:
+    return {(int(u), int(i)): int(c) for u, i, c in zip(uc.units, uc.ids, uc.counts)}
+
+
+def reference_decisions(counter: NgramCounter, models: list[FrameModel], counts, n_units: int) -> dict:
+    """The plain computation: a scipy `csr_matrix` per analyzer times every model's stacked
+    weights, then each model's columns."""
+    from scipy.sparse import csr_matrix
+
+    numer, norms = {}, {}
+    for key in {b.key for m in models for b in m.blocks}:
+        uc = counts[key]
+        tf = (1.0 + np.log(np.asarray(uc.counts, dtype=np.float64))).astype(np.float32)
+        indptr = np.searchsorted(uc.units, np.arange(n_units + 1))
+        x = csr_matrix((tf, np.asarray(uc.ids, dtype=np.int64), indptr), shape=(n_units, counter.stack_weights[key].shape[0]))
+        numer[key] = (x @ counter.stack_weights[key]).astype(np.float64)
+        x.data *= tf
+        norms[key] = np.sqrt((x @ counter.stack_idf2[key]).astype(np.float64))
+    out = {}
+    for model in models:
+        logits = np.tile(model.intercept, (n_units, 1))
+        active = np.zeros(n_units, dtype=bool)
+        position = next(i for i, m in enumerate(counter._models) if m is model)
+        for bi, block in enumerate(model.blocks):
+            key, start, col = counter.slots[(position, bi)]
+            norm = norms[key][:, col].copy()
+            active |= norm > 0
+            norm[norm == 0] = 1.0
+            logits += numer[key][:, start : start + len(model.classes)] / norm[:, None]
+        out[id(model)] = (logits, active)
+    return out
+
+
+ARTICLES = {
+    "several sentences": " ".join(TEXTS),
+    "one sentence": TEXTS[0],
+    "empty": "",
+    "nothing known": "Zzz qqqx? Xyzzy plugh!!!",
+    "repeats": "Marriage marriage marriage of convenience. " * 3 + "The bloc, the bloc.",
+    "punctuation only": "... !!! ???",
+    # known bigrams split by a sentence boundary must not count
+    "split bigrams": "It remains a marriage. Of convenience, it is. The axis. Of upheaval, maybe.",
+}
+
+
+# --- pieces -----------------------------------------------------------------------------------
+
+
+def test_csr_dot_equals_the_scipy_product_bit_for_bit(monkeypatch):
+    from scipy.sparse import random as sparse_random
+
+    rng = np.random.default_rng(0)
+    for trial in range(30):
+        n_rows, n_cols, k = int(rng.integers(0, 40)), int(rng.integers(1, 500)), int(rng.integers(1, 30))
+        x = sparse_random(n_rows, n_cols, density=float(rng.uniform(0, 0.2)), format="csr", random_state=trial, dtype=np.float32)
+        if trial % 5 == 0:  # whole rows without a term
+            x = x.multiply(rng.random((n_rows, 1)) < 0.5).tocsr()
+        dense = rng.standard_normal((n_cols, k)).astype(np.float32)
+        expected = x @ dense
+        for index_type in (np.int32, np.int64):
+            got = csr_dot(n_rows, x.indptr.astype(index_type), x.indices.astype(index_type), x.data, dense)
+            assert got.dtype == expected.dtype and np.array_equal(got.view(np.int32), np.asarray(expected).view(np.int32))
+        # a product on some of the columns is those columns of the full product
+        cols = np.ascontiguousarray(dense[:, : max(1, k // 2)])
+        assert np.array_equal(csr_dot(n_rows, x.indptr, x.indices, x.data, cols), np.asarray(expected)[:, : max(1, k // 2)])
+    monkeypatch.setattr(C, "_matvecs", lambda: None)  # a scipy without the compiled loop
+    assert np.array_equal(csr_dot(n_rows, x.indptr, x.indices, x.data, dense), np.asarray(expected))
+
+
+def test_the_compiled_loop_is_found():
+    assert C._matvecs() is not None  # otherwise scoring silently takes the slower public path
+
+
+def test_group_counts_equals_np_unique():
+    rng = np.random.default_rng(1)
+    for size, n_units, n in [(1, 1, 0), (7, 3, 50), (20592, 60, 20000), (3, 1, 10)]:
+        units = rng.integers(0, n_units, n)
+        ids = rng.integers(0, size, n).astype(np.int32)
+        uc = group_counts(units, ids, size=size)
+        flat, counts = np.unique(units * size + ids, return_counts=True)
+        assert np.array_equal(uc.units, flat // size) and np.array_equal(uc.ids, flat % size) and np.array_equal(uc.counts, counts)
+
+
+def test_sublinear_tf_table_equals_the_formula(models):
+    counter = NgramCounter(models.values())
+    counts = np.array([1, 2, 3, 1, 17, 250, 4, 1000], dtype=np.int64)
+    tf, tf2 = counter._sublinear_tf(counts)
+    expected = (1.0 + np.log(counts.astype(np.float64))).astype(np.float32)
+    assert np.array_equal(tf, expected) and np.array_equal(tf2, expected * expected)
+    tf_float, _ = counter._sublinear_tf(counts.astype(np.float64))
+    assert np.array_equal(tf_float, expected)
+
+
+@pytest.mark.parametrize("name", sorted(ARTICLES))
+def test_counts_equal_the_analyzers_ngrams(models, name):
+    counter = NgramCounter(models.values())
+    sentences = sentence_norms(ARTICLES[name])
+    expected = reference_counts(counter, sentences)
+    got = counter.counts(sentences)
+    assert {k: as_dict(v) for k, v in got.items()} == expected
+    passages = C._passages(len(sentences))
+    got = counter.counts(sentences, unit_of_sentence=passages)
+    assert {k: as_dict(v) for k, v in got.items()} == reference_counts(counter, sentences, passages)
+
+
+def test_counts_do_not_depend_on_what_was_counted_before(models, monkeypatch):
+    """The token-type tables fill up as articles come and start afresh past a limit."""
+    fresh = NgramCounter(models.values())
+    reused = NgramCounter(models.values())
+    monkeypatch.setattr(reused, "_CACHE_LIMIT", 5)
+    for text in list(ARTICLES.values()) * 2:
+        sentences = sentence_norms(text)
+        a = {k: as_dict(v) for k, v in fresh.counts(sentences).items()}
+        b = {k: as_dict(v) for k, v in reused.counts(sentences).items()}
+        assert a == b == reference_counts(fresh, sentences)
+        fresh = NgramCounter(models.values())
+
+
+def test_tokens_with_spaces_fall_back_to_joined_strings():
+    """Only tokens holding a space could make a vocabulary term with two spaces a bigram; such a
+    vocabulary is looked up by joined strings, as sklearn does."""
+    word = TokenNgrams("word", (1, 2))
+    terms = ["new york", "new york city", "city", "york"]
+    model = FrameModel("d", ["a", "b"], [NgramBlock(word, terms, np.ones(len(terms)))], [], np.ones((2, len(terms))), np.zeros(2), 1.0)
+    counter = NgramCounter([model])
+    sentences = [["new york", "city"], ["new", "york", "city"]]
+    assert {k: as_dict(v) for k, v in counter.counts(sentences).items()} == reference_counts(counter, sentences)
+
+
+@pytest.mark.parametrize("name", sorted(ARTICLES))
+def test_decisions_equal_the_sparse_matrix_product_bit_for_bit(models, name):
+    counter = NgramCounter(models.values())
+    sentences = sentence_norms(ARTICLES[name])
+    counts = counter.counts(sentences)
+    group = [models["alliance"], models["prescriptions"]]  # a subset of the stacked models
+    got = counter.decisions(group, counts, {}, len(sentences))
+    expected = reference_decisions(counter, group, counts, len(sentences))
+    for model in group:
+        assert np.array_equal(got[id(model)][0], expected[id(model)][0])
+        assert np.array_equal(got[id(model)][1], expected[id(model)][1])
+    passages = C._passages(len(sentences))
+    n_pass = max(passages, default=-1) + 1
+    counts = counter.counts(sentences, unit_of_sentence=passages)
+    got = counter.decisions([models["ideology"]], counts, {}, n_pass)[id(models["ideology"])]
+    expected = reference_decisions(counter, [models["ideology"]], counts, n_pass)[id(models["ideology"])]
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+
+
+def test_a_sentence_scored_in_an_article_is_scored_as_alone(models):
+    """A sentence model's probabilities for a sentence inside an article equal its
+    probabilities for that sentence as a text of its own (the path checked against sklearn)."""
+    model = models["alliance"]
+    extra = FramingClassifiers({"alliance": model}, lexicons=())
+    doc = preprocess(Article(id="a", text=" ".join(TEXTS)))
+    _, evidence = extra.score(doc, {}, [])
+    assert evidence
+    for record in evidence:
+        alone = model.predict_proba_texts([doc.sentence_text(record.sentence_index)])[0]
+        assert record.probabilities == {c: float(p) for c, p in zip(model.classes, alone) if p >= C.MIN_EVIDENCE_PROBABILITY}
+
+
+def test_argmax_counts_add_up_in_unit_order():
+    rng = np.random.default_rng(3)
+    classes = ["a", "b", "c", "d"]
+    proba = rng.dirichlet(np.ones(4), size=200)
+    expected = {c: 0.0 for c in classes}
+    for row in proba:
+        k = int(np.argmax(row))
+        expected[classes[k]] += float(row[k])
+    assert C._argmax_counts(classes, proba) == expected  # exactly, not approximately
+    assert C._argmax_counts(classes, np.zeros((0, 4))) == {c: 0.0 for c in classes}
+
+
+def test_lexicon_unit_labels_equal_the_one_unit_label(fixture_lexicon_map):
+    text = " ".join(TEXTS + ["Restraint, restraint and appeasement, it was said.", "Peace through strength; the national interest."])
+    doc = preprocess(Article(id="l", text=text))
+    n = len(doc.sentences)
+    passages = C._passages(n)
+    n_pass = max(passages) + 1
+    stance_labels: dict[tuple[float, bool], list[str]] = {}
+    for dim, lx in fixture_lexicon_map.items():
+        matches = match_document(doc, CompiledLexicon(lx))
+        # x 300: units as long as in news, where one stance term is a rate below the priors
+        for scale in (1.0, 300.0):
+            tokens = scale * np.asarray([len(s.tokens) for s in doc.sentences], dtype=float)
+            layouts = [
+                (None, n, tokens, np.ones(n, dtype=int)),
+                (passages, n_pass, np.bincount(passages, weights=tokens, minlength=n_pass), np.bincount(passages, minlength=n_pass)),
+            ]
+            for unit_of, n_units, unit_tokens, unit_sents in layouts:
+                got = lexicon_unit_labels(lx, matches, n_units=n_units, unit_tokens=unit_tokens, unit_sentences=unit_sents, unit_of_sentence=unit_of)
+                expected = []
+                for u in range(n_units):
+                    own = [m for m in matches if (m.sentence_index if unit_of is None else unit_of[m.sentence_index]) == u]
+                    expected.append(lexicon_unit_label(lx, own, n_tokens=int(unit_tokens[u]), n_sentences=int(unit_sents[u])))
+                assert got == expected, (dim, scale, unit_of is None)
+                if lx.kind == "stances":
+                    stance_labels[(scale, unit_of is None)] = got
+    # the direct stance path was exercised both ways: stance terms winning, and losing to a prior
+    assert set(stance_labels[(1.0, True)]) > {"neutral"}
+    assert stance_labels[(300.0, True)].count("neutral") > stance_labels[(1.0, True)].count("neutral")
+
+
+def reference_evidence(doc, dim, model, proba, lex_labels, unit_of, active):
+    """The evidence rule written as a loop over sentences."""
+    out = []
+    quiet = {"none", "neutral"}
+    cls_labels = [model.classes[k] for k in np.argmax(proba, axis=1)]
+    for si in range(len(doc.sentences)):
+        u = si if unit_of is None else unit_of[si]
+        if not active[u] or cls_labels[u] in quiet and (unit_of is not None or not lex_labels or lex_labels[u] in quiet):
+            continue
+        probs = {c: float(p) for c, p in zip(model.classes, proba[u]) if p >= C.MIN_EVIDENCE_PROBABILITY}
+        out.append(C.SentenceProbabilities(doc.article.id, dim, si, probs))
+    return out
+
+
+def test_evidence_follows_the_rule_sentence_by_sentence(models):
+    rng = np.random.default_rng(5)
+    extra = FramingClassifiers(models, lexicons=())
+    doc = preprocess(Article(id="e", text=" ".join(TEXTS * 2)))
+    n = len(doc.sentences)
+    for model in models.values():
+        for unit_of in (None, C._passages(n)):
+            n_units = n if unit_of is None else max(unit_of) + 1
+            for trial in range(20):
+                proba = rng.dirichlet(np.full(len(model.classes), 0.3), size=n_units)
+                proba[rng.random(n_units) < 0.2] = np.eye(len(model.classes))[0]  # some certain rows
+                active = rng.random(n_units) < 0.8
+                lex_labels = [] if trial % 4 == 0 else list(rng.choice(model.classes + ["none", "neutral"], size=n_units))
+                got = extra._evidence(doc, model.dimension, model, proba, np.argmax(proba, axis=1), lex_labels, unit_of, active)
+                assert got == reference_evidence(doc, model.dimension, model, proba, lex_labels, unit_of, active)
+
+
+# --- the scorer as a whole -----------------------------------------------------------------------
+
+
+def score_all(extra, lexicon_map):
+    from framing.scoring.lexicon_scores import score_dimension
+
+    out = []
+    for name in sorted(ARTICLES):
+        doc = preprocess(Article(id=name, text=ARTICLES[name]))
+        scores, matches = {}, []
+        for lx in lexicon_map.values():
+            found = match_document(doc, CompiledLexicon(lx))
+            scores.update(score_dimension(lx, found, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences)))
+            matches.extend(found)
+        out.append(extra.score(doc, scores, matches))
+    return out
+
+
+def test_scorer_survives_pickling_with_identical_output(models, fixture_lexicon_map):
+    """Worker processes that are not forked, and Dask workers, get an unpickled scorer."""
+    extra = FramingClassifiers(models, lexicons=list(fixture_lexicon_map.values()))
+    before = score_all(extra, fixture_lexicon_map)
+    copy = pickle.loads(pickle.dumps(extra))
+    assert score_all(copy, fixture_lexicon_map) == before
+    assert any(evidence for _, evidence in before)
+    assert before[sorted(ARTICLES).index("empty")][1] == []  # an empty article: no sentence, no evidence
+
+
+def test_scorer_gives_the_same_results_from_several_threads(models, fixture_lexicon_map, monkeypatch):
+    extra = FramingClassifiers(models, lexicons=list(fixture_lexicon_map.values()))
+    expected = score_all(FramingClassifiers(models, lexicons=list(fixture_lexicon_map.values())), fixture_lexicon_map)
+    monkeypatch.setattr(extra.counter, "_CACHE_LIMIT", 20)  # tables start afresh often
+    results: list = []
+
+    def work() -> None:
+        for _ in range(5):
+            results.append(score_all(extra, fixture_lexicon_map))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 15 and all(r == expected for r in results)
