@@ -238,21 +238,18 @@ def lexicon_unit_labels(
         for u, own in by_unit.items():
             labels[u] = lexicon_unit_label(lexicon, own, n_tokens=int(unit_tokens[u]), n_sentences=int(unit_sentences[u]))
         return labels
-    # score_dimension's stance label: the largest rate per 1,000 tokens + prior + smoothing,
-    # the first listed category on ties (the same float operations in the same order)
+    # score_dimension's stance label, from the same stance_mass (as lexicon_unit_label does)
+    from .lexicon_scores import stance_mass
+
     names = lexicon.category_names
-    prior = lexicon.params.get("prior", {}) or {}
-    smoothing = float(lexicon.params.get("smoothing", 0.5))
-    base = {c: float(prior.get(c, 0.0)) for c in names}
-    empty = {c: 0.0 + base[c] + smoothing for c in names}  # no match: a rate of 0
+    empty = stance_mass(lexicon, dict.fromkeys(names, 0.0), n_tokens=1)
     labels = [max(names, key=empty.__getitem__, default="")] * n_units
     for u, own in by_unit.items():
         totals = dict.fromkeys(names, 0.0)
         for m in own:
             if m.counts_for in totals:
                 totals[m.counts_for] += m.effective_weight
-        n_tokens = max(int(unit_tokens[u]), 1)
-        mass = {c: 1000.0 * totals[c] / n_tokens + base[c] + smoothing for c in names}
+        mass = stance_mass(lexicon, totals, n_tokens=max(int(unit_tokens[u]), 1))
         labels[u] = max(names, key=mass.__getitem__)
     return labels
 

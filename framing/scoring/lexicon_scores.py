@@ -12,7 +12,7 @@ import re
 import weakref
 from dataclasses import dataclass, replace
 from operator import attrgetter
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -373,6 +373,14 @@ def category_columns_prefix(lexicon: Lexicon) -> str:
     return lexicon.dimension
 
 
+def stance_mass(lexicon: Lexicon, totals: Mapping[str, float], *, n_tokens: int) -> dict[str, float]:
+    """A stance lexicon's unnormalised mass per category: its rate per 1,000 tokens plus the
+    category's prior plus smoothing (the label is the largest, the first listed on ties)."""
+    prior = lexicon.params.get("prior", {}) or {}
+    smoothing = float(lexicon.params.get("smoothing", 0.5))
+    return {c: _rate(totals[c], n_tokens) + float(prior.get(c, 0.0)) + smoothing for c in lexicon.category_names}
+
+
 def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
     """The score columns of one dimension, from its matches."""
     dim = lexicon.dimension
@@ -436,9 +444,7 @@ def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int
         out[f"{dim}.advocated"] = ";".join(sorted((c for c in names if net[c] >= threshold), key=lambda c: -net[c]))
         out[f"{dim}.rejected"] = ";".join(sorted((c for c in names if net[c] <= -threshold), key=lambda c: net[c]))
     elif lexicon.kind == "stances":
-        prior = params.get("prior", {}) or {}
-        smoothing = float(params.get("smoothing", 0.5))
-        mass = {c: _rate(totals[c], n_tokens) + float(prior.get(c, 0.0)) + smoothing for c in names}
+        mass = stance_mass(lexicon, totals, n_tokens=n_tokens)
         z = sum(mass.values()) or 1.0
         for c in names:
             out[f"{dim}.{c}"] = round(mass[c] / z, 4)
