@@ -4,8 +4,8 @@
   against sklearn's `CountVectorizer` + `normalize` (`_sklearn_counts`, `_sklearn_transform`, and
   the whole model with `model_store._FAST_PATH` off);
 - cleaning: `TextPreprocess.apply` against the original algorithm written out below (every line
-  lower-cased and checked for every marker, `_AT_RE.sub`, and a flat alternation of the phrases
-  sorted longest first).
+  lower-cased and checked for every marker, and a flat alternation of the phrases sorted longest
+  first); the @-address step against `_AT_RE.sub`, the regex it replaces.
 
 The ABP corpus is only read by the slow test, when it is present.
 """
@@ -27,12 +27,10 @@ from framing.scoring import lean
 from framing.scoring import model_store
 from framing.scoring.model_store import (
     _AT_RE,
-    _DOMAIN_CHARS,
-    _DOMAIN_TAIL_RE,
-    _URL_RE,
     TextPreprocess,
     TfidfFeatures,
     _remove_at_addresses,
+    _remove_urls,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,30 +52,6 @@ def flat_phrase_re(phrases) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@])(?:{alternation})(?!\w)")
 
 
-def reference_remove_urls(text: str) -> str:
-    low = text.lower()
-    if "http" in low or "www." in low or "pic.twitter" in low:
-        text = _URL_RE.sub(" ", text)
-    if "@" in text:
-        text = _AT_RE.sub(" ", text)
-    spans = []
-    for m in _DOMAIN_TAIL_RE.finditer(text):
-        start = m.start()
-        while start > 0 and (text[start - 1] in _DOMAIN_CHARS or text[start - 1].isalnum()):
-            start -= 1
-        if start < m.start() and (spans == [] or start >= spans[-1][1]):
-            spans.append((start, m.end()))
-    if spans:
-        parts, last = [], 0
-        for start, end in spans:
-            parts.append(text[last:start])
-            parts.append(" ")
-            last = end
-        parts.append(text[last:])
-        text = "".join(parts)
-    return text
-
-
 def reference_apply(pre: TextPreprocess, text: str) -> str:
     phrase_re = flat_phrase_re(pre.remove_phrases) if pre.remove_phrases else None
     markers = [m.lower() for m in pre.drop_lines_containing]
@@ -85,7 +59,7 @@ def reference_apply(pre: TextPreprocess, text: str) -> str:
 
     def clean(t: str) -> str:
         if pre.remove_urls:
-            t = reference_remove_urls(t)
+            t = _remove_urls(t)  # without `low`; its @ step is checked against _AT_RE below
         if phrase_re is not None:
             t = phrase_re.sub(" ", t)
         return t
