@@ -75,7 +75,9 @@ def _problems(driver) -> list[dict]:
 
 
 def test_index_loads_cleanly_with_figures_and_working_scripts(browser, report, tmp_path):
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get((report / "index.html").as_uri())
     assert browser.title.startswith("How ")
@@ -85,7 +87,14 @@ def test_index_loads_cleanly_with_figures_and_working_scripts(browser, report, t
     for img in images:
         browser.execute_script("arguments[0].scrollIntoView()", img)
     browser.execute_script("window.scrollTo(0, 0)")
-    loaded = browser.execute_script("return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+    # lazy images load and decode asynchronously after scrolling; on a busy CI machine that can
+    # outlast one check, so poll (a broken image never becomes complete with a width and times out)
+    loaded_js = "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
+    try:
+        WebDriverWait(browser, 30, poll_frequency=0.2).until(lambda d: all(d.execute_script(loaded_js)))
+    except TimeoutException:
+        pass
+    loaded = browser.execute_script(loaded_js)
     assert all(loaded), loaded
     # the sorting script runs under the page's CSP: sort the table by a numeric column
     table = browser.find_element(By.ID, "summary")
