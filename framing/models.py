@@ -46,10 +46,22 @@ class Token:
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
+    """A sentence of an article: `norms` are its tokens' normalised forms in text order, `text`
+    is the whole article text. Token objects with character offsets (`tokens`,
+    `framing.text.token_spans`) are made on request: most sentences never need them (only those
+    with a lexicon match do), and making one object per word was a tenth of scoring time."""
+
     index: int
     start: int
     end: int
-    tokens: tuple[Token, ...]
+    norms: tuple[str, ...]
+    text: str = field(repr=False, compare=False)
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        from .text import tokenize
+
+        return tuple(tokenize(self.text, self.start, self.end))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +73,7 @@ class Document:
 
     @property
     def n_tokens(self) -> int:
-        return sum(len(s.tokens) for s in self.sentences)
+        return sum(len(s.norms) for s in self.sentences)
 
     def sentence_text(self, index: int) -> str:
         s = self.sentences[index]

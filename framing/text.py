@@ -24,6 +24,7 @@ __all__ = [
     "normalize_token",
     "tokenize",
     "split_sentences",
+    "token_spans",
     "preprocess",
     "stem",
     "MAX_SENTENCE_CHARS",
@@ -103,7 +104,7 @@ def _fast_constructor(cls, names: tuple[str, ...]):
 
 
 _make_token = _fast_constructor(Token, ("norm", "start", "end"))
-_make_sentence = _fast_constructor(Sentence, ("index", "start", "end", "tokens"))
+_make_sentence = _fast_constructor(Sentence, ("index", "start", "end", "norms", "text"))
 _match_group, _match_start, _match_end = re.Match.group, re.Match.start, re.Match.end
 
 
@@ -297,12 +298,37 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def token_spans(sentence: Sentence) -> list[tuple[int, int]]:
+    """(start, end) in the article text of each of a sentence's tokens, in the order of its
+    `norms`.
+
+    The tokenizer's matches cover every non-space character of the sentence and no space (each
+    alternative starts with a non-space, and a single symbol matches any character that is not
+    a word character), so tokens are the norms' lengths laid end to end with whitespace skipped
+    between them. That holds when every norm is as long as its token: normalising never
+    shortens (quote folding is one for one, lower-casing never shrinks), so equal totals prove
+    it; otherwise ("İ" lower-cases to two characters) the tokenizer is run again."""
+    text, pos, end, norms = sentence.text, sentence.start, sentence.end, sentence.norms
+    if sum(map(len, norms)) == len("".join(text[pos:end].split())):
+        spans = []
+        for norm in norms:
+            while text[pos].isspace():
+                pos += 1
+            stop = pos + len(norm)
+            spans.append((pos, stop))
+            pos = stop
+        return spans
+    return [m.span() for m in _TOKEN_RE.finditer(text, sentence.start, end)]
+
+
 def iter_sentences(text: str) -> Iterator[Sentence]:
     index = 0
+    words, norm = _TOKEN_RE.findall, _NORMS.__getitem__
     for s, e in split_sentences(text):
-        tokens = tuple(tokenize(text, s, e))
-        if tokens:
-            yield _make_sentence(index, s, e, tokens)
+        # the same matches `tokenize` finds (the pattern has no groups), without offsets
+        norms = tuple(map(norm, words(text, s, e)))
+        if norms:
+            yield _make_sentence(index, s, e, norms, text)
             index += 1
 
 

@@ -78,8 +78,21 @@ def test_tokens_are_ordinary_tokens():
     with pytest.raises(AttributeError):
         tokens[0].norm = "changed"  # still frozen
     doc = text.preprocess(Article("a", sample + "\nSecond line."))
-    assert doc.sentences == tuple(Sentence(s.index, s.start, s.end, s.tokens) for s in doc.sentences)
+    assert doc.sentences == tuple(Sentence(s.index, s.start, s.end, s.norms, doc.article.text) for s in doc.sentences)
     assert all(type(s) is Sentence for s in doc.sentences)
+    # a sentence keeps only its norms; its tokens (and their offsets), made on request, agree
+    for s in doc.sentences:
+        assert s.tokens == tuple(text.tokenize(doc.article.text, s.start, s.end))
+        assert s.norms == tuple(t.norm for t in s.tokens)
+        assert text.token_spans(s) == [(t.start, t.end) for t in s.tokens]
+    assert [n for s in doc.sentences for n in s.norms] == [t.norm for t in text.tokenize(doc.article.text)]
+    # offsets come from the norms' lengths unless a norm is longer than its token ("İ" lower-cases
+    # to two characters): both ways agree with the tokenizer, whatever the whitespace
+    odd = "\u0130stanbul and KİEV\u2019s \u201cİ\u201d \ufb01ne stra\u00dfe \u03a3\u0391\u03a3  x\u2003y\u00a0z.\n\tİ a"
+    plain = "Plain words,\u2003odd\u00a0spaces\tand U.S. tokens: don\u2019t stop."
+    for sample_text in (odd, plain):
+        for s in text.preprocess(Article("b", sample_text)).sentences:
+            assert text.token_spans(s) == [m.span() for m in text._TOKEN_RE.finditer(sample_text, s.start, s.end)]
 
 
 def _reference_find(matcher, tokens):

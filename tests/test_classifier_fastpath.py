@@ -69,7 +69,7 @@ def fixture_lexicon_map(fixture_lexicons):
 
 
 def sentence_norms(text: str) -> list[list[str]]:
-    return [[t.norm for t in s.tokens] for s in preprocess(Article(id="t", text=text)).sentences]
+    return [list(s.norms) for s in preprocess(Article(id="t", text=text)).sentences]
 
 
 def reference_counts(counter: NgramCounter, sentences: list[list[str]], unit_of_sentence=None) -> dict:
@@ -271,7 +271,7 @@ def test_lexicon_unit_labels_equal_the_one_unit_label(fixture_lexicon_map):
         matches = match_document(doc, CompiledLexicon(lx))
         # x 300: units as long as in news, where one stance term is a rate below the priors
         for scale in (1.0, 300.0):
-            tokens = scale * np.asarray([len(s.tokens) for s in doc.sentences], dtype=float)
+            tokens = scale * np.asarray([len(s.norms) for s in doc.sentences], dtype=float)
             layouts = [
                 (None, n, tokens, np.ones(n, dtype=int)),
                 (passages, n_pass, np.bincount(passages, weights=tokens, minlength=n_pass), np.bincount(passages, minlength=n_pass)),

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Sequence
 
 from ..models import Article, Document, Lexicon, LexiconEntry, Match
 from ..scoring.lexicon_scores import CompiledLexicon, compile_lexicons, match_document
-from ..text import normalize_token, preprocess, stem
+from ..text import normalize_token, preprocess, stem, token_spans
 from .build import entry_key
 
 __all__ = [
@@ -128,11 +128,12 @@ def _record_collisions(
         by_sentence.setdefault(m.sentence_index, []).append(m)
     for index, ms in by_sentence.items():
         sent = doc.sentences[index]
-        norms = norms_cache.get(index) or [t.norm for t in sent.tokens]
+        norms = norms_cache.get(index) or list(sent.norms)
         if comp.lexicon.stem:
             norms = [stem(n) for n in norms]
-        starts = {t.start: i for i, t in enumerate(sent.tokens)}
-        ends = {t.end: i + 1 for i, t in enumerate(sent.tokens)}
+        spans = token_spans(sent)
+        starts = {a: i for i, (a, _) in enumerate(spans)}
+        ends = {b: i + 1 for i, (_, b) in enumerate(spans)}
         for m in ms:
             s, e = starts.get(m.start), ends.get(m.end)
             if s is None or e is None:
@@ -148,7 +149,7 @@ def _record_collisions(
                 key = (comp.lexicon.dimension, id(winner), id(loser))
                 col = stats.collisions.get(key)
                 if col is None:
-                    a, b = sent.tokens[s].start, sent.tokens[hit[0] - 1].end
+                    a, b = spans[s][0], spans[hit[0] - 1][1]
                     col = stats.collisions[key] = Collision(comp.lexicon.dimension, winner, loser, 0, doc.article.text[a:b])
                 col.count += 1
 

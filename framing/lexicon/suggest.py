@@ -28,7 +28,7 @@ from ..errors import ConfigError, LexiconError
 from ..io.lexicon_files import Located, parse_lexicon_text
 from ..models import Article, Lexicon
 from ..scoring.lexicon_scores import CompiledLexicon, match_document
-from ..text import normalize_token, preprocess
+from ..text import normalize_token, preprocess, token_spans
 from .build import entry_key, parse_entry
 from .corpus import find_lexicon, parse_target
 from .formats import yaml_scalar
@@ -127,7 +127,7 @@ def _index_corpus(articles: Iterable[Article], compiled: CompiledLexicon, catego
         for m in match_document(doc, compiled, norms_cache=norms_cache):
             by_sentence.setdefault(m.sentence_index, []).append(m)
         for sent in doc.sentences:
-            norms = norms_cache.get(sent.index) or [t.norm for t in sent.tokens]
+            norms = norms_cache.get(sent.index) or list(sent.norms)
             base = len(tokens)
             for w in norms:
                 i = vocab.get(w)
@@ -139,8 +139,9 @@ def _index_corpus(articles: Iterable[Article], compiled: CompiledLexicon, catego
             pos = 0
             ms = by_sentence.get(sent.index)
             if ms:
-                starts = {t.start: k for k, t in enumerate(sent.tokens)}
-                ends = {t.end: k + 1 for k, t in enumerate(sent.tokens)}
+                spans = token_spans(sent)
+                starts = {a: k for k, (a, _) in enumerate(spans)}
+                ends = {b: k + 1 for k, (_, b) in enumerate(spans)}
                 for m in ms:
                     s, e = starts.get(m.start), ends.get(m.end)
                     if s is None or e is None:

@@ -184,7 +184,7 @@ def _is_dead(entry: LexiconEntry, matcher: PhraseMatcher, *, stem: bool) -> tupl
         text = f"x {_probe_text(entry.term, cont)} x"
         doc = preprocess(Article(id="probe", text=text))
         for sent in doc.sentences:
-            norms = [t.norm for t in sent.tokens]
+            norms = list(sent.norms)
             if stem:
                 norms = [stem_token(n) for n in norms]
             for _s, _e, payload in matcher.find(norms):
@@ -245,7 +245,7 @@ def _dead_reason(e: LexiconEntry, stem: bool) -> str:
     doc = preprocess(Article(id="probe", text=text))
     if len(doc.sentences) > 1:
         return "the sentence splitter cuts it in two, and matches never cross sentences"
-    toks = [t.norm for s in doc.sentences for t in s.tokens]
+    toks = [n for s in doc.sentences for n in s.norms]
     if stem:
         toks = [stem_token(t) for t in toks]
     wanted = " | ".join((t + "*" if k == "prefix" else t) for k, t in e.pattern)

@@ -31,7 +31,6 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, repeat
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -66,7 +65,6 @@ PASSAGE_SENTENCES = 4  # ideology is scored on consecutive passages of this many
 MIN_EVIDENCE_PROBABILITY = 0.01  # probabilities below this are left out of evidence.jsonl
 MODEL_FORMAT = "framing-frame-model"
 MODEL_FORMAT_VERSION = 1
-_norm_of = attrgetter("norm")
 
 
 def shipped_model_dir() -> Path:
@@ -183,7 +181,7 @@ class FrameModel:
         for i, text in enumerate(texts):
             doc = preprocess(Article(id=f"unit-{i}", text=text))
             for s in doc.sentences:
-                sentence_norms.append([t.norm for t in s.tokens])
+                sentence_norms.append(list(s.norms))
                 unit_of_sentence.append(i)
             if compiled is not None:
                 lex_raw[i] = lexicon_feature_matrix(lexicon, match_document(doc, compiled), 1, names=self.lexicon_features, whole=True)[0]
@@ -842,9 +840,9 @@ class FramingClassifiers:
         n_sent = len(doc.sentences)
         if not self.models:
             return {}, []
-        lengths = [len(s.tokens) for s in doc.sentences]
+        lengths = [len(s.norms) for s in doc.sentences]
         n_tokens = sum(lengths)
-        norms = list(map(_norm_of, chain.from_iterable(s.tokens for s in doc.sentences)))
+        norms = list(chain.from_iterable(s.norms for s in doc.sentences))
         by_dim: dict[str, list[Match]] = {}
         for m in matches:
             by_dim.setdefault(m.dimension, []).append(m)

@@ -110,7 +110,7 @@ class TokenNgrams:
 
         out: list[str] = []
         for sent in iter_sentences(text):
-            out.extend(self.sentence_ngrams([t.norm for t in sent.tokens]))
+            out.extend(self.sentence_ngrams(list(sent.norms)))
         return out
 
     def as_config(self) -> dict[str, Any]:

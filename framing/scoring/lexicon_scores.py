@@ -11,14 +11,13 @@ import math
 import re
 import weakref
 from dataclasses import dataclass, replace
-from operator import attrgetter
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from ..lexicon.matcher import PhraseMatcher
-from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule
-from ..text import stem
+from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence
+from ..text import stem, token_spans
 
 __all__ = ["CompiledLexicon", "compile_lexicons", "match_document", "score_dimension", "quoted_spans", "BOOTSTRAP_SAMPLES"]
 
@@ -160,8 +159,18 @@ def _clause_ids(norms: Sequence[str], boundaries: frozenset[str]) -> list[int]:
     return out
 
 
-_norm_of = attrgetter("norm")
 _QUOTES_KEY = "quoted_spans"  # a non-integer key: never a sentence index
+
+
+def _token_spans(sent: Sentence, cache: dict | None) -> list[tuple[int, int]]:
+    """A sentence's token offsets, found once per document for all lexicons with a match in it."""
+    if cache is None:
+        return token_spans(sent)
+    key = ("token spans", sent.index)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = token_spans(sent)
+    return found
 
 
 def _document_quotes(text: str, cache: dict | None) -> tuple[list[tuple[int, int]], list[int]]:
@@ -192,7 +201,7 @@ def _document_norms(doc: Document, cache: dict | None, stemmed: bool) -> tuple[l
             flat, starts = [], []
             for sent in doc.sentences:
                 starts.append(len(flat))
-                flat.extend(map(_norm_of, sent.tokens))
+                flat.extend(sent.norms)
                 flat.append(_SENTINEL)
         found = (flat, starts)
         if cache is not None:
@@ -209,7 +218,7 @@ def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: dict | None)
     stemmed = compiled.lexicon.stem
     if not compiled.sentinel_safe:  # a bare "*" entry would match the sentinel: sentence by sentence
         for sent in doc.sentences:
-            norms = list(map(_norm_of, sent.tokens))
+            norms = list(sent.norms)
             if stemmed:
                 norms = list(map(stem, norms))
             hits = compiled.terms.find(norms)
@@ -224,12 +233,12 @@ def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: dict | None)
         if k != current:
             if group:
                 sent = sentences[current]
-                yield sent, flat[base : base + len(sent.tokens)], group
+                yield sent, flat[base : base + len(sent.norms)], group
             current, base, group = k, starts[k], []
         group.append((s - base, e - base, entry))
     if group:
         sent = sentences[current]
-        yield sent, flat[base : base + len(sent.tokens)], group
+        yield sent, flat[base : base + len(sent.norms)], group
 
 
 def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dict | None = None) -> list[Match]:
@@ -246,9 +255,10 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
     quote_spans: list[tuple[int, int]] | None = None
     quote_starts: list[int] = []
     for sent, norms, hits in _sentence_hits(doc, compiled, norms_cache):
+        spans = _token_spans(sent, norms_cache)
         if kind == "actors":
             for s, e, entry in hits:
-                a, b = sent.tokens[s].start, sent.tokens[e - 1].end
+                a, b = spans[s][0], spans[e - 1][1]
                 matches.append(Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight, counts_for=entry.category, effective_weight=entry.weight))
             continue
         if quote_spans is None:
@@ -265,7 +275,7 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
             reject_clauses = {clause[cs] for cs, _, _ in compiled.reject.find(norms)}
             advocate_clauses = {clause[cs] for cs, _, _ in compiled.advocate.find(norms)}
         for s, e, entry in hits:
-            a, b = sent.tokens[s].start, sent.tokens[e - 1].end
+            a, b = spans[s][0], spans[e - 1][1]
             negated = _cue_before(neg, s, norms, scope.negation.boundaries)
             hedged = _cue_before(hedge, s, norms, scope.hedging.boundaries)
             quoted = (scope.quotation.marks and _in_spans(a, quote_starts, quote_spans)) or _cue_before(
