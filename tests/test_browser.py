@@ -84,16 +84,21 @@ def test_index_loads_cleanly_with_figures_and_working_scripts(browser, report, t
     assert not _problems(browser)
     images = browser.find_elements(By.TAG_NAME, "img")
     assert len(images) >= 6
+    # Lazy images start loading only while near the viewport, and load and decode
+    # asynchronously: scroll to each and wait for it there before moving on (scrolling on at
+    # once can leave a busy machine's browser with a deferred image that never starts). A broken
+    # image never becomes complete with a width: it times out and fails below.
+    def ready(image) -> bool:
+        return bool(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+
     for img in images:
         browser.execute_script("arguments[0].scrollIntoView()", img)
+        try:
+            WebDriverWait(browser, 20, poll_frequency=0.1).until(lambda _d, image=img: ready(image))
+        except TimeoutException:
+            pass
     browser.execute_script("window.scrollTo(0, 0)")
-    # lazy images load and decode asynchronously after scrolling; on a busy CI machine that can
-    # outlast one check, so poll (a broken image never becomes complete with a width and times out)
     loaded_js = "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
-    try:
-        WebDriverWait(browser, 30, poll_frequency=0.2).until(lambda d: all(d.execute_script(loaded_js)))
-    except TimeoutException:
-        pass
     loaded = browser.execute_script(loaded_js)
     assert all(loaded), loaded
     # the sorting script runs under the page's CSP: sort the table by a numeric column
