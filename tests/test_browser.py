@@ -98,8 +98,7 @@ def test_index_loads_cleanly_with_figures_and_working_scripts(browser, report, t
         except TimeoutException:
             pass
     browser.execute_script("window.scrollTo(0, 0)")
-    loaded_js = "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
-    loaded = browser.execute_script(loaded_js)
+    loaded = browser.execute_script("return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
     assert all(loaded), loaded
     # the sorting script runs under the page's CSP: sort the table by a numeric column
     table = browser.find_element(By.ID, "summary")
