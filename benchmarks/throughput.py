@@ -1,7 +1,7 @@
 """Throughput of framing's scoring, stage by stage, against stock VADER on the same sentences.
 
-    python benchmarks/throughput.py [--n 1000] [--offset 0] [--repeat 3] [--jobs 2] [--no-batch]
-                                    [--corpus PATH] [--json OUT]
+    python benchmarks/throughput.py [--n 1000] [--batch-n 4000] [--offset 0] [--repeat 3] [--jobs 2]
+                                    [--no-batch | --batch-only] [--corpus PATH] [--json OUT]
 
 Scores a fixed slice of the ABP corpus (`../shared/corpora/abp/articles.jsonl.gz`; a generated
 news-like corpus when it is absent) and prints articles/s and MB/s for:
@@ -13,7 +13,9 @@ news-like corpus when it is absent) and prints articles/s and MB/s for:
   the pipeline scores: the yardstick. The ratio pipeline / VADER is the headline figure (>= 1.0:
   the whole framing pipeline is at least as fast as VADER alone);
 - unless --no-batch: `run_batch` end to end (read, score, write all outputs, no cache) with
-  `--jobs 1` and `--jobs N`, and the speed-up.
+  `--jobs 1` and `--jobs N`, and the speed-up, on its own slice of --batch-n articles (default
+  4,000, from the same --offset): a batch run has fixed costs (starting workers, the last chunk,
+  writing the score table) that a slice as small as the stage slice would overstate.
 
 Every stage runs --repeat times, interleaved with the others, and the fastest run of each is kept,
 so the ratios hold on a noisy machine; single-core stages are timed in CPU seconds of this
@@ -154,35 +156,15 @@ def _batch_speed(arts: list[Article], scorer: Any, *, jobs: int, repeat: int) ->
     return best
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, default=ABP, help="JSONL(.gz) corpus (default: the ABP corpus)")
-    ap.add_argument("--n", type=int, default=1000, help="articles in the slice (default 1000)")
-    ap.add_argument("--offset", type=int, default=0, help="first article of the slice (default 0)")
-    ap.add_argument("--repeat", type=int, default=3, help="rounds; the fastest of each stage is kept (default 3)")
-    ap.add_argument("--jobs", type=int, default=2, help="worker processes for the batch comparison (default 2)")
-    ap.add_argument("--no-batch", action="store_true", help="skip the run_batch --jobs comparison")
-    ap.add_argument("--batch-only", action="store_true", help="only the run_batch --jobs comparison")
-    ap.add_argument("--no-classifiers", action="store_true", help="lexicons and sentiment only")
-    ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    args = ap.parse_args(argv)
-
-    if args.corpus.exists():
-        arts = load_slice(args.corpus, args.n, args.offset)
-        where = f"{args.corpus.name} articles {args.offset}-{args.offset + len(arts) - 1}"
-    else:
-        arts = generated_corpus(args.n)
-        where = f"generated corpus ({args.corpus} not found)"
-    scorer = build_scorer(classifiers=not args.no_classifiers)
+def _stage_figures(arts: list[Article], where: str, scorer: Any, *, repeat: int) -> dict[str, Any]:
+    """Each stage alone, the whole pipeline and stock VADER on `arts`, in CPU seconds of one core."""
     mb = sum(len(a.text.encode("utf-8")) for a in arts) / 1e6
     docs = [preprocess(a) for a in arts]
     sentences = [[a.text[s.start:s.end] for s in d.sentences] for a, d in zip(arts, docs)]
     n_sent = sum(map(len, sentences))
     lexicon_out = [_lexicon_outputs(d, scorer) for d in docs]
     stock = analyzer().polarity_scores
-    extras = list(scorer.extras)
     print(f"corpus: {where}: {len(arts)} articles, {mb:.1f} MB, {n_sent:,} sentences", flush=True)
-    print(f"lexicons: {', '.join(lx.dimension for lx in scorer.lexicons)}; extras: {', '.join(e.name for e in extras) or 'none installed'}", flush=True)
 
     def lexicons() -> None:
         for d in docs:
@@ -206,42 +188,74 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ("sentences + tokens", sentences_and_tokens),
         ("lexicons", lexicons),
         ("sentiment (framing's VADER)", lambda: [sentence_compounds(s) for s in sentences]),
-        *[(f"extra: {e.name}", extra_stage(e)) for e in extras],
+        *[(f"extra: {e.name}", extra_stage(e)) for e in scorer.extras],
         ("full pipeline, one core", full_pipeline),
         ("stock VADER polarity_scores", lambda: [[stock(s) for s in sents] for sents in sentences]),
     ]
-    figures: dict[str, Any] = {"corpus": where, "articles": len(arts), "megabytes": round(mb, 2), "sentences": n_sent,
-                               "extras": [e.name for e in extras], "load_average_before": os.getloadavg()[0], "stages": {}}
+    figures: dict[str, Any] = {"corpus": where, "articles": len(arts), "megabytes": round(mb, 2), "sentences": n_sent, "stages": {}}
+    with tuned_gc():
+        best = measure(stages, repeat)
+    print(f"\n{'stage (CPU time, one core)':32s} {'seconds':>8s} {'articles/s':>11s} {'MB/s':>7s}")
+    for name, seconds in best.items():
+        figures["stages"][name] = {"seconds": round(seconds, 3), "articles_per_s": round(len(arts) / seconds, 1), "mb_per_s": round(mb / seconds, 2)}
+        print(f"{name:32s} {seconds:8.2f} {len(arts) / seconds:11.1f} {mb / seconds:7.2f}")
+    ratio = best["stock VADER polarity_scores"] / best["full pipeline, one core"]
+    figures["ratio_pipeline_vs_stock_vader"] = round(ratio, 2)
+    print(f"\nwhole pipeline vs stock VADER alone on the same sentences: {ratio:.2f}x (>= 1.0: the pipeline is faster)")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=ABP, help="JSONL(.gz) corpus (default: the ABP corpus)")
+    ap.add_argument("--n", type=int, default=1000, help="articles in the slice (default 1000)")
+    ap.add_argument("--batch-n", type=int, default=4000, help="articles in the batch (--jobs) comparison's slice (default 4000)")
+    ap.add_argument("--offset", type=int, default=0, help="first article of the slices (default 0)")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; the fastest of each stage is kept (default 3)")
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes for the batch comparison (default 2)")
+    ap.add_argument("--no-batch", action="store_true", help="skip the run_batch --jobs comparison")
+    ap.add_argument("--batch-only", action="store_true", help="only the run_batch --jobs comparison")
+    ap.add_argument("--no-classifiers", action="store_true", help="lexicons and sentiment only")
+    ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = ap.parse_args(argv)
+
+    if args.corpus.exists():
+        def take(n: int) -> tuple[list[Article], str]:
+            part = load_slice(args.corpus, n, args.offset)
+            return part, f"{args.corpus.name} articles {args.offset}-{args.offset + len(part) - 1}"
+    else:
+        def take(n: int) -> tuple[list[Article], str]:
+            return generated_corpus(n), f"generated corpus ({args.corpus} not found)"
+    scorer = build_scorer(classifiers=not args.no_classifiers)
+    extras = list(scorer.extras)
+    figures: dict[str, Any] = {"extras": [e.name for e in extras], "load_average_before": os.getloadavg()[0], "stages": {}}
+    print(f"lexicons: {', '.join(lx.dimension for lx in scorer.lexicons)}; extras: {', '.join(e.name for e in extras) or 'none installed'}", flush=True)
     if not args.batch_only:
-        with tuned_gc():
-            best = measure(stages, args.repeat)
-        print(f"\n{'stage (CPU time, one core)':32s} {'seconds':>8s} {'articles/s':>11s} {'MB/s':>7s}")
-        for name, seconds in best.items():
-            figures["stages"][name] = {"seconds": round(seconds, 3), "articles_per_s": round(len(arts) / seconds, 1), "mb_per_s": round(mb / seconds, 2)}
-            print(f"{name:32s} {seconds:8.2f} {len(arts) / seconds:11.1f} {mb / seconds:7.2f}")
-        ratio = best["stock VADER polarity_scores"] / best["full pipeline, one core"]
-        figures["ratio_pipeline_vs_stock_vader"] = round(ratio, 2)
-        print(f"\nwhole pipeline vs stock VADER alone on the same sentences: {ratio:.2f}x (>= 1.0: the pipeline is faster)")
+        figures.update(_stage_figures(*take(args.n), scorer, repeat=args.repeat))
 
     if not args.no_batch:
+        batch_arts, batch_where = take(args.batch_n)
+        batch_mb = sum(len(a.text.encode("utf-8")) for a in batch_arts) / 1e6
         print(f"\nload average before the batch runs: {os.getloadavg()[0]:.2f} (other programs' load slows the --jobs runs)")
-        batch = _batch_speed(arts, scorer, jobs=args.jobs, repeat=args.repeat)
+        batch = _batch_speed(batch_arts, scorer, jobs=args.jobs, repeat=args.repeat)
         t1 = batch["--jobs 1"][0]
+        figures["batch_corpus"] = batch_where
+        figures["batch_articles"] = len(batch_arts)
         figures["batch"] = {
-            label: {"seconds": round(t, 2), "articles_per_s": round(len(arts) / t, 1), "other_programs_share": None if o is None else round(o, 3)}
+            label: {"seconds": round(t, 2), "articles_per_s": round(len(batch_arts) / t, 1), "other_programs_share": None if o is None else round(o, 3)}
             for label, (t, o) in batch.items()
         }
-        print("\nrun_batch end to end (read, score, write; no cache):")
+        print(f"\nrun_batch end to end (read, score, write; no cache) on {batch_where}: {len(batch_arts)} articles, {batch_mb:.1f} MB")
         for label, (t, others) in batch.items():
             busy = "" if others is None else f"   (other programs used {others:.0%} of the machine meanwhile)"
-            print(f"  {label:9s} {t:7.2f} s {len(arts) / t:9.1f} articles/s {mb / t:6.2f} MB/s   speed-up {t1 / t:.2f}x{busy}")
+            print(f"  {label:9s} {t:7.2f} s {len(batch_arts) / t:9.1f} articles/s {batch_mb / t:6.2f} MB/s   speed-up {t1 / t:.2f}x{busy}")
         if args.jobs > 1:
             figures["batch_speedup"] = round(t1 / batch[f"--jobs {args.jobs}"][0], 2)
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     figures["peak_rss_mb"] = {"this_process": round(own, 1), "largest_worker": round(children, 1)}
-    print(f"\npeak RSS: this process {own:.0f} MB (holds the whole slice and its documents); largest worker {children:.0f} MB")
+    print(f"\npeak RSS: this process {own:.0f} MB (held the stage slice and its documents, then the batch slice); largest worker {children:.0f} MB")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return figures
