@@ -251,26 +251,29 @@ def run(
         with contextlib.ExitStack() as stack:
             result_cache = stack.enter_context(ResultCache(cache_path, key)) if cache_path else None
             state = stack.enter_context(RunState())
-            spool = stack.enter_context(RowSpool(out, track_kinds=fmt == "parquet"))
+            spool = stack.enter_context(RowSpool(out, fmt=fmt))
             evidence = stack.enter_context(atomic_open(out / "evidence.jsonl", "w"))
             articles_out = stack.enter_context(atomic_open(out / "articles.jsonl", "w"))
             eng = stack.enter_context(make_engine(scorer, engine=engine, jobs=jobs, scheduler=scheduler))
             counter: _Counter | None = None
+            row_columns = (*BASE_COLUMNS, *score_cols)  # the table's columns so far
 
             def _write(article: Article, uid: str, outcome: bytes | str) -> None:
                 if isinstance(outcome, str):
                     _skip(SkippedInput(article.source or article.id, outcome))
                     return
                 payload, evidence_text = decode_payload(outcome)
+                nonlocal row_columns
                 row: dict[str, Any] = {"id": uid, "title": article.title}
                 for name, value in article.metadata.items():
                     col = name if name not in reserved else f"meta.{name}"
                     if col not in row:
                         if col not in meta_columns:
                             meta_columns.append(col)
+                            row_columns = (*BASE_COLUMNS, *meta_columns, *score_cols)
                         row[col] = value
                 row.update(payload["scores"])
-                spool.append(row)
+                spool.append(row, row_columns)
                 evidence.write(evidence_lines(uid, evidence_text))
                 articles_out.write(json.dumps({
                     "id": uid, "title": article.title, "metadata": dict(article.metadata), "text": article.text,

@@ -22,6 +22,15 @@ def corpus(tmp_path_factory) -> Path:
     return path
 
 
+def _score_formats() -> list[str]:
+    """Every score format this environment can write (Parquet needs pyarrow)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return ["csv", "jsonl"]
+    return ["csv", "jsonl", "parquet"]
+
+
 def test_worker_processes_write_exactly_what_one_process_writes(corpus, tmp_path, fixture_scorer):
     one = run_batch([corpus], tmp_path / "one", scorer=fixture_scorer, jobs=1, cache=False, chunk_size=8)
     two = run_batch([corpus], tmp_path / "two", scorer=fixture_scorer, jobs=2, cache=False, chunk_size=8)
@@ -35,13 +44,7 @@ def test_worker_processes_write_exactly_what_one_process_writes(corpus, tmp_path
 
 def test_formats_hold_the_same_columns_and_values(corpus, tmp_path, fixture_scorer):
     pd = pytest.importorskip("pandas")
-    formats = ["csv", "jsonl"]
-    try:
-        import pyarrow  # noqa: F401
-
-        formats.append("parquet")
-    except ImportError:
-        pass
+    formats = _score_formats()
     tables = {}
     for fmt in formats:
         result = run_batch([corpus], tmp_path / fmt, scorer=fixture_scorer, fmt=fmt, cache=False)
@@ -164,3 +167,76 @@ def test_cli_batch_options(tmp_path, corpus, fixture_lexicons):
     assert res.exit_code == 2 and "contradict" in res.output
     res = runner.invoke(cli, [*base, "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:1"])
     assert res.exit_code == 2 and "error: --scheduler needs --engine dask" in res.output
+
+
+_AWKWARD = [None, "", "plain", 'say "no", twice', "two\nlines", "tab\tand\r\nreturn", "ünï©ødé ✓", 0, -7, 2**70,
+            0.1, -0.0, 1e-300, float("nan"), float("inf"), float("-inf"), True, False]
+
+
+def _spooled_rows(n: int) -> list[tuple[dict, tuple[str, ...]]]:
+    """Rows as a batch run appends them: metadata columns appear part-way (and go before the
+    score columns), values of every awkward kind."""
+    rows, meta = [], []
+    for i in range(n):
+        row = {"id": f"a{i}", "title": _AWKWARD[i % len(_AWKWARD)]}
+        for name, first in (("outlet", 3), ("date", 7), ("flag", 12)):
+            if i >= first and (name != "flag" or i % 2):
+                if name not in meta:
+                    meta.append(name)
+                row[name] = _AWKWARD[(i * 5 + len(name)) % len(_AWKWARD)]
+        row.update({"n_tokens": i, "x.score": _AWKWARD[(i * 3) % len(_AWKWARD)], "x.label": f"label {i % 3}"})
+        rows.append((row, ("id", "title", *meta, "n_tokens", "x.score", "x.label")))
+    return rows
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("n", [0, 2, 40])
+def test_spooled_tables_equal_tables_written_from_whole_rows(tmp_path, fmt, n):
+    """Rows are formatted as they are spooled (in the column order of the moment) and copied at
+    the end, or laid out again when metadata columns appeared later: the table must equal one
+    written in one go from the complete rows with the final columns."""
+    from framing.io.spool import RowSpool, write_scores
+    from framing.io.writers import write_table
+
+    rows = _spooled_rows(n)
+    final = list(rows[-1][1]) if rows else ["id", "title", "n_tokens", "x.score", "x.label"]
+    with RowSpool(tmp_path, fmt=fmt) as spool:
+        for row, columns in rows:
+            spool.append(row, columns)
+        assert len(spool.layouts) == (4 if n == 40 else 1 if n else 0)
+        write_scores(tmp_path / f"spooled.{fmt}", spool, final, fmt=fmt)
+    write_table(tmp_path / f"whole.{fmt}", [row for row, _ in rows], final, fmt=fmt)
+    assert (tmp_path / f"spooled.{fmt}").read_bytes() == (tmp_path / f"whole.{fmt}").read_bytes()
+    assert not list(tmp_path.glob(".framing-rows-*"))  # the spool file is gone
+
+
+def test_a_run_whose_metadata_columns_change_writes_them_all_in_every_format(tmp_path, fixture_scorer):
+    pd = pytest.importorskip("pandas")
+    corpus = tmp_path / "mixed.jsonl"
+    with open(corpus, "w", encoding="utf-8") as fh:
+        for i in range(12):
+            rec = {"id": f"m{i}", "title": f"T{i}", "text": f"Russia and China met again, round {i}. Sanctions followed."}
+            if i >= 4:
+                rec["outlet"] = f"Outlet, {i % 3}"
+            if i == 9:
+                rec["n_tokens"] = 99  # a reserved name: meta.n_tokens
+            fh.write(json.dumps(rec) + "\n")
+    formats = _score_formats()
+    tables = {}
+    for fmt in formats:
+        result = run_batch([corpus], tmp_path / fmt, scorer=fixture_scorer, fmt=fmt, cache=False, chunk_size=3)
+        assert result.columns[:4] == ["id", "title", "outlet", "meta.n_tokens"]
+        tables[fmt] = pd.DataFrame(result.rows)
+    for fmt, table in tables.items():
+        assert list(table["outlet"].fillna("")) == ["", "", "", ""] + [f"Outlet, {i % 3}" for i in range(4, 12)], fmt
+        assert table["meta.n_tokens"].tolist()[9] == 99 and table["meta.n_tokens"].isna().sum() == 11, fmt
+        assert table["n_tokens"].min() > 0, fmt
+
+
+def test_a_spool_is_written_only_in_its_own_format(tmp_path):
+    from framing.io.spool import RowSpool, write_scores
+
+    with RowSpool(tmp_path, fmt="csv") as spool:
+        spool.append({"id": "a"}, ("id",))
+        with pytest.raises(ValueError, match="csv spool cannot be written as jsonl"):
+            write_scores(tmp_path / "s.jsonl", spool, ["id"], fmt="jsonl")

@@ -8,12 +8,13 @@ import csv
 import gzip
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 from ..errors import OutputError
-from .writers import atomic_open, write_table
+from .writers import atomic_open, format_cell
 
 __all__ = ["RowSpool", "write_scores", "read_scores", "count_articles", "check_format", "SCORE_FORMATS", "SPOOL_PREFIX"]
 
@@ -37,19 +38,30 @@ def check_format(fmt: str) -> str:
 
 
 class RowSpool:
-    """Score rows appended to a temporary JSON-lines file in the output folder, with the kinds of
-    value seen in each column (to choose Parquet column types)."""
+    """Score rows appended to a temporary file in the output folder as they are scored.
 
-    def __init__(self, folder: Path, *, track_kinds: bool = True) -> None:
+    CSV and JSONL rows are written already formatted, in the column order of the moment (given
+    with each row), so the formatting happens while the workers score and finishing the table is
+    a copy; only rows written before a metadata column first appeared are laid out again then.
+    Parquet rows are kept as JSON, with the kinds of value seen in each column (to choose column
+    types)."""
+
+    def __init__(self, folder: Path, *, fmt: str = "parquet") -> None:
         fd, name = tempfile.mkstemp(dir=folder, prefix=SPOOL_PREFIX, suffix=".tmp")
         self.path = Path(name)
-        self._fh = os.fdopen(fd, "w", encoding="utf-8")
-        self.track_kinds = track_kinds  # needed for Parquet only
+        self.fmt = fmt
+        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="" if fmt == "csv" else None)
+        self._csv = csv.writer(self._fh) if fmt == "csv" else None
         self.kinds: dict[str, set[str]] = {}
         self.n_rows = 0
+        # (index of the first row, columns) each time the column order changes (CSV and JSONL)
+        self.layouts: list[tuple[int, tuple[str, ...]]] = []
+        self._columns_seen: Sequence[str] | None = None
 
-    def append(self, row: Mapping[str, Any]) -> None:
-        if self.track_kinds:
+    def append(self, row: Mapping[str, Any], columns: Sequence[str] = ()) -> None:
+        """Add a row; for CSV and JSONL, `columns` is the table's column order so far (pass a new
+        sequence when it changes)."""
+        if self.fmt == "parquet":
             kinds = self.kinds
             for key, value in row.items():
                 kind = _kind(value)
@@ -58,15 +70,60 @@ class RowSpool:
                     kinds[key] = {kind}
                 elif kind not in seen:
                     seen.add(kind)
-        self._fh.write(json.dumps(row, ensure_ascii=False, default=str))
-        self._fh.write("\n")
+            self._fh.write(json.dumps(row, ensure_ascii=False, default=str))
+            self._fh.write("\n")
+        else:
+            if columns is not self._columns_seen:
+                layout = tuple(columns)
+                if not self.layouts or self.layouts[-1][1] != layout:
+                    self.layouts.append((self.n_rows, layout))
+                self._columns_seen = columns
+            if self._csv is not None:
+                self._csv.writerow([format_cell(row.get(c)) for c in columns])
+            else:
+                # default=str as the JSON spool had: what a value that is not JSON becomes
+                self._fh.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False, default=str))
+                self._fh.write("\n")
         self.n_rows += 1
 
     def rows(self) -> Iterator[dict[str, Any]]:
+        """The rows of a Parquet spool."""
         self._fh.flush()
         with open(self.path, encoding="utf-8") as fh:
             for line in fh:
                 yield json.loads(line)
+
+    def write_table(self, path: Path, columns: Sequence[str]) -> None:
+        """The CSV or JSONL score table with `columns` (the run's final column order),
+        atomically: the spooled rows copied, those of an earlier column order laid out again."""
+        self._fh.flush()
+        final = tuple(columns)
+        newline = "" if self.fmt == "csv" else None
+        with atomic_open(path, "w", newline=newline) as out, open(self.path, encoding="utf-8", newline=newline) as src:
+            if self.fmt == "csv":
+                csv.writer(out).writerow(final)
+            if all(layout == final for _, layout in self.layouts):
+                out.flush()
+                shutil.copyfileobj(src.buffer, out.buffer, 1 << 20)  # the same UTF-8 bytes
+                return
+            starts = [first for first, _ in self.layouts[1:]] + [self.n_rows]
+            if self.fmt == "csv":
+                writer, records = csv.writer(out), csv.reader(src)
+                for (first, layout), stop in zip(self.layouts, starts):
+                    for _ in range(stop - first):
+                        record = next(records)
+                        if layout != final:
+                            cells = dict(zip(layout, record))
+                            record = [cells.get(c, "") for c in final]
+                        writer.writerow(record)
+            else:
+                for (first, layout), stop in zip(self.layouts, starts):
+                    for _ in range(stop - first):
+                        line = src.readline()
+                        if layout != final:
+                            values = json.loads(line)
+                            line = json.dumps({c: values.get(c) for c in final}, ensure_ascii=False, default=str) + "\n"
+                        out.write(line)
 
     def close(self) -> None:
         if not self._fh.closed:
@@ -97,8 +154,10 @@ def _kind(value: Any) -> str:
 
 def write_scores(path: Path, spool: RowSpool, columns: Sequence[str], *, fmt: str) -> None:
     """Write the spooled rows with `columns` as CSV, JSONL or Parquet, atomically."""
+    if fmt != spool.fmt:
+        raise ValueError(f"a {spool.fmt} spool cannot be written as {fmt}")
     if fmt != "parquet":
-        write_table(path, spool.rows(), columns, fmt=fmt)
+        spool.write_table(path, columns)
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
