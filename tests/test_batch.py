@@ -240,3 +240,5 @@ def test_a_spool_is_written_only_in_its_own_format(tmp_path):
         spool.append({"id": "a"}, ("id",))
         with pytest.raises(ValueError, match="csv spool cannot be written as jsonl"):
             write_scores(tmp_path / "s.jsonl", spool, ["id"], fmt="jsonl")
+        with pytest.raises(ValueError, match="formatted rows"):
+            next(spool.rows())

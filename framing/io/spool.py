@@ -81,13 +81,13 @@ class RowSpool:
             if self._csv is not None:
                 self._csv.writerow([format_cell(row.get(c)) for c in columns])
             else:
-                # default=str as the JSON spool had: what a value that is not JSON becomes
-                self._fh.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False, default=str))
-                self._fh.write("\n")
+                self._fh.write(_json_line(row, columns))
         self.n_rows += 1
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        """The rows of a Parquet spool."""
+        """The rows of a Parquet spool (CSV and JSONL spools hold formatted rows: `write_table`)."""
+        if self.fmt != "parquet":
+            raise ValueError(f"a {self.fmt} spool holds formatted rows; use write_table")
         self._fh.flush()
         with open(self.path, encoding="utf-8") as fh:
             for line in fh:
@@ -121,8 +121,7 @@ class RowSpool:
                     for _ in range(stop - first):
                         line = src.readline()
                         if layout != final:
-                            values = json.loads(line)
-                            line = json.dumps({c: values.get(c) for c in final}, ensure_ascii=False, default=str) + "\n"
+                            line = _json_line(json.loads(line), final)
                         out.write(line)
 
     def close(self) -> None:
@@ -138,6 +137,11 @@ class RowSpool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _json_line(row: Mapping[str, Any], columns: Sequence[str]) -> str:
+    """A JSONL score row with `columns` in order (a value that is not JSON becomes its text)."""
+    return json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False, default=str) + "\n"
 
 
 def _kind(value: Any) -> str:
