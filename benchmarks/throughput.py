@@ -8,7 +8,8 @@ news-like corpus when it is absent) and prints articles/s and MB/s for:
 
 - each stage alone: sentences and tokens, the lexicons (matching and scoring), sentiment, and each
   of `Scorer.extras` (the classifiers, whichever are installed: they are picked up automatically);
-- the whole pipeline on one core (`score_article`, everything above);
+- the whole pipeline on one core (`score_articles` on chunks of `CHUNK_SIZE` articles, as the
+  batch engine scores them; everything above);
 - stock vaderSentiment `SentimentIntensityAnalyzer().polarity_scores` over exactly the sentences
   the pipeline scores: the yardstick. The ratio pipeline / VADER is the headline figure (>= 1.0:
   the whole framing pipeline is at least as fast as VADER alone);
@@ -41,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from framing.engines import tuned_gc  # noqa: E402
 from framing.models import Article  # noqa: E402
-from framing.pipeline import build_scorer, run_batch, score_article  # noqa: E402
+from framing.batch import CHUNK_SIZE  # noqa: E402
+from framing.pipeline import build_scorer, run_batch, score_articles  # noqa: E402
 from framing.scoring.lexicon_scores import match_document, score_dimension  # noqa: E402
 from framing.scoring.sentiment import analyzer, sentence_compounds  # noqa: E402
 from framing.text import preprocess  # noqa: E402
@@ -171,9 +173,17 @@ def _stage_figures(arts: list[Article], where: str, scorer: Any, *, repeat: int)
             _lexicon_outputs(d, scorer)
 
     def extra_stage(extra: Any) -> Callable[[], None]:
+        # on the batch engine's chunks, through `score_many` where the extra has it
+        many = getattr(extra, "score_many", None)
+
         def run() -> None:
-            for d, (scores, matches) in zip(docs, lexicon_out):
-                extra.score(d, dict(scores), matches)
+            for i in range(0, len(docs), CHUNK_SIZE):
+                chunk, outputs = docs[i : i + CHUNK_SIZE], lexicon_out[i : i + CHUNK_SIZE]
+                if many is not None:
+                    many(chunk, [dict(scores) for scores, _ in outputs], [matches for _, matches in outputs])
+                else:
+                    for d, (scores, matches) in zip(chunk, outputs):
+                        extra.score(d, dict(scores), matches)
         return run
 
     def sentences_and_tokens() -> None:
@@ -181,8 +191,8 @@ def _stage_figures(arts: list[Article], where: str, scorer: Any, *, repeat: int)
             preprocess(a)  # not kept: as in the pipeline, each document lives for one article
 
     def full_pipeline() -> None:
-        for a in arts:
-            score_article(a, scorer)
+        for i in range(0, len(arts), CHUNK_SIZE):
+            score_articles(arts[i : i + CHUNK_SIZE], scorer)
 
     stages: list[tuple[str, Callable[[], Any]]] = [
         ("sentences + tokens", sentences_and_tokens),

@@ -18,14 +18,18 @@ from .scoring.lexicon_scores import CompiledLexicon, apply_topic, category_colum
 from .scoring.sentiment import sentence_compounds
 from .text import preprocess
 
-__all__ = ["Scorer", "ExtraScorer", "build_scorer", "score_article", "score_documents", "score_columns", "BatchResult", "run_batch", "dependency_versions"]
+__all__ = ["Scorer", "ExtraScorer", "build_scorer", "score_article", "score_articles", "score_documents", "score_columns", "BatchResult", "run_batch", "dependency_versions"]
 
 BASE_COLUMNS = ("id", "title")
 COUNT_COLUMNS = ("n_tokens", "n_sentences")
 
 
 class ExtraScorer(Protocol):
-    """A scorer beside the lexicons (a classifier, the lean model): adds columns and evidence."""
+    """A scorer beside the lexicons (a classifier, the lean model): adds columns and evidence.
+
+    It may also offer `score_many(docs, lexicon_scores, matches)`, the list of `score` results
+    for several articles at once (the same results, computed faster); the pipeline then calls
+    that for each batch of articles."""
 
     name: str
 
@@ -118,7 +122,8 @@ def _mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def score_document(doc: Document, scorer: Scorer) -> ArticleResult:
+def _lexicons_and_tone(doc: Document, scorer: Scorer) -> tuple[dict[str, Any], list[Match], tuple[float, ...]]:
+    """One article's lexicon columns, every match and each sentence's tone (what the extras see)."""
     scores: dict[str, Any] = {"n_tokens": doc.n_tokens, "n_sentences": len(doc.sentences)}
     norms_cache: dict[int, list[str]] = {}
     all_matches: list[Match] = []
@@ -148,19 +153,41 @@ def score_document(doc: Document, scorer: Scorer) -> ArticleResult:
         for actor in scorer.actors:
             idx = actor_sentences.get(actor, ())
             scores[f"tone.{actor}"] = _mean([tones[i] for i in sorted(idx)])
-    probabilities: list[SentenceProbabilities] = []
+    return scores, all_matches, tones
+
+
+def score_document_batch(docs: Sequence[Document], scorer: Scorer) -> list[ArticleResult]:
+    """`score_document` of several articles, with the same results: lexicons and tone article by
+    article, then each extra over all of them at once where it offers `score_many` (the
+    classifiers do: one vectorisation per batch instead of one per article)."""
+    parts = [_lexicons_and_tone(doc, scorer) for doc in docs]
+    probabilities: list[list[SentenceProbabilities]] = [[] for _ in docs]
     for extra in scorer.extras:
-        cols, probs = extra.score(doc, scores, all_matches)
-        scores.update(cols)
-        probabilities.extend(probs)
-    return ArticleResult(
-        article=doc.article,
-        scores=scores,
-        matches=tuple(all_matches),
-        sentences=tuple((s.start, s.end) for s in doc.sentences),
-        sentence_tone=tones,
-        sentence_probabilities=tuple(probabilities),
-    )
+        scores_seq = [scores for scores, _, _ in parts]
+        matches_seq = [matches for _, matches, _ in parts]
+        many = getattr(extra, "score_many", None)
+        if many is not None:
+            outputs = many(docs, scores_seq, matches_seq)
+        else:
+            outputs = [extra.score(doc, scores, matches) for doc, scores, matches in zip(docs, scores_seq, matches_seq)]
+        for (scores, _, _), found, (cols, probs) in zip(parts, probabilities, outputs):
+            scores.update(cols)  # the next extra sees this one's columns, as in score_document
+            found.extend(probs)
+    return [
+        ArticleResult(
+            article=doc.article,
+            scores=scores,
+            matches=tuple(matches),
+            sentences=tuple((s.start, s.end) for s in doc.sentences),
+            sentence_tone=tones,
+            sentence_probabilities=tuple(found),
+        )
+        for doc, (scores, matches, tones), found in zip(docs, parts, probabilities)
+    ]
+
+
+def score_document(doc: Document, scorer: Scorer) -> ArticleResult:
+    return score_document_batch([doc], scorer)[0]
 
 
 def score_article(article: Article, scorer: Scorer) -> ArticleResult:
@@ -168,9 +195,18 @@ def score_article(article: Article, scorer: Scorer) -> ArticleResult:
     return score_document(preprocess(article), scorer)
 
 
+def score_articles(articles: Sequence[Article], scorer: Scorer) -> list[ArticleResult]:
+    """`score_article` of each article, scored as one batch (faster; the same results)."""
+    return score_document_batch([preprocess(a) for a in articles], scorer)
+
+
 def score_documents(articles: Iterable[Article], scorer: Scorer, *, on_duplicate: Callable[[Article, str], None] | None = None) -> Iterator[ArticleResult]:
-    """Score a stream of articles, skipping exact duplicate texts (reported via on_duplicate)."""
+    """Score a stream of articles, skipping exact duplicate texts (reported via on_duplicate);
+    scored in batches of `framing.batch.CHUNK_SIZE`, so at most that many are held at once."""
+    from .batch import CHUNK_SIZE
+
     seen: dict[bytes, str] = {}
+    batch: list[Article] = []
     for article in articles:
         key = hashlib.blake2b(article.text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if key in seen:
@@ -178,7 +214,12 @@ def score_documents(articles: Iterable[Article], scorer: Scorer, *, on_duplicate
                 on_duplicate(article, seen[key])
             continue
         seen[key] = article.id
-        yield score_article(article, scorer)
+        batch.append(article)
+        if len(batch) >= CHUNK_SIZE:
+            yield from score_articles(batch, scorer)
+            batch = []
+    if batch:
+        yield from score_articles(batch, scorer)
 
 
 def dependency_versions() -> dict[str, str]:

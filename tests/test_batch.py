@@ -118,13 +118,22 @@ class _Exploding:
         return {"exploding.ok": 1}, []
 
 
-def test_an_article_that_cannot_be_scored_is_skipped_and_the_rest_kept(tmp_path, fixture_scorer):
+class _ExplodingMany(_Exploding):
+    """The same, for an extra that scores a batch of articles at once (`score_many`)."""
+
+    def score_many(self, docs, lexicon_scores, matches):
+        return [self.score(d, s, m) for d, s, m in zip(docs, lexicon_scores, matches)]
+
+
+@pytest.mark.parametrize("extra,chunk_size", [(_Exploding(), 1), (_Exploding(), 3), (_ExplodingMany(), 3)])
+def test_an_article_that_cannot_be_scored_is_skipped_and_the_rest_kept(tmp_path, fixture_scorer, extra, chunk_size):
     from dataclasses import replace
 
-    scorer = replace(fixture_scorer, extras=(_Exploding(),))
+    scorer = replace(fixture_scorer, extras=(extra,))
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(json.dumps({"id": i, "text": t}) for i, t in enumerate(["A bloc.", "Please explode.", "Fragile ties."])) + "\n")
-    result = run_batch([path], tmp_path / "o", scorer=scorer, cache=False, jobs=2, chunk_size=1)
+    # chunk_size 3: the three are scored as one batch, which fails, then one by one
+    result = run_batch([path], tmp_path / "o", scorer=scorer, cache=False, jobs=2, chunk_size=chunk_size)
     assert [r["id"] for r in result.rows] == ["0", "2"]
     assert result.exit_code == 1
     assert result.skipped[0].source == f"{path}:2"

@@ -12,7 +12,7 @@ from framing.errors import FramingError
 from framing.io.annotations import read_annotations
 from framing.lexicon.build import load_lexicons
 from framing.models import Article
-from framing.pipeline import build_scorer, score_article, score_columns
+from framing.pipeline import build_scorer, score_article, score_articles, score_columns
 from framing.scoring.classifiers import (
     FrameModel,
     FramingClassifiers,
@@ -275,6 +275,41 @@ def test_shipped_models_load_and_predict_on_the_seeds(seeds_dir):
         assert s["ideology.label"] in stances
         assert {p.dimension for p in result.sentence_probabilities} <= set(models)
         assert all(col in s for col in extra.columns(scorer.lexicons))
+
+
+def _edge_articles() -> list[Article]:
+    """Articles whose units are awkward for batching: no sentence, no known n-gram, one
+    headline line, a last passage short enough to join the one before, repeated sentences."""
+    body = " ".join(f"Russia and China deepened ties in round {i}, officials said." for i in range(9))
+    return [
+        Article("empty", "   "),
+        Article("symbols", "!!! ??? ..."),
+        Article("headline", "Axis of upheaval: Moscow and Beijing draw closer"),
+        Article("passages", body + " Sanctions must be tightened. We should talk to Tehran."),
+        Article("quotes", 'Analysts said the bloc is "a marriage of convenience". It is not an alliance.\n\nDeterrence must be restored.'),
+    ]
+
+
+def test_scoring_articles_together_gives_exactly_what_scoring_each_alone_gives(seeds_dir, monkeypatch):
+    """The batch engine scores 64 articles at a time (one vectorisation for all); every number,
+    match and sentence probability must equal the one-article result, in any batch and order,
+    and when the classifiers split a batch by its token budget."""
+    import framing.scoring.classifiers as classifiers_module
+    from framing.text import preprocess
+    from framing.io.readers import iter_articles
+
+    scorer = build_scorer()
+    assert {e.name for e in scorer.extras} == {"classifiers", "lean"}
+    articles = list(iter_articles([seeds_dir], on_skip=lambda item: None)) + _edge_articles()
+    alone = [score_article(a, scorer) for a in articles]
+    together = score_articles(articles, scorer)
+    assert together == alone
+    reversed_batch = score_articles(articles[::-1], scorer)[::-1]
+    assert reversed_batch == alone
+    monkeypatch.setattr(classifiers_module, "MAX_BATCH_TOKENS", 300)  # seeds alone, edge cases together
+    assert max(preprocess(a).n_tokens for a in articles) > 300
+    assert score_articles(articles, scorer) == alone
+    assert any(r.sentence_probabilities for r in alone) and all(r.scores["lean.label"] for r in alone)
 
 
 def test_lean_wrapper_adds_the_lean_columns():

@@ -63,6 +63,7 @@ __all__ = [
 
 PASSAGE_SENTENCES = 4  # ideology is scored on consecutive passages of this many sentences
 MIN_EVIDENCE_PROBABILITY = 0.01  # probabilities below this are left out of evidence.jsonl
+MAX_BATCH_TOKENS = 40_000  # tokens whose n-grams the classifiers count together (see score_many)
 MODEL_FORMAT = "framing-frame-model"
 MODEL_FORMAT_VERSION = 1
 
@@ -684,7 +685,15 @@ class NgramCounter:
             raw = lexicon_raw.get(id(model))
             if model.lexicon_features and raw is not None and raw.size:
                 offset = sum(len(b.terms) for b in model.blocks)
-                logits += finish_lexicon_features(raw) @ model.coef[:, offset:].T
+                # one feature at a time rather than a matrix product: each unit's sum then runs
+                # in the same order however many units are scored together (a BLAS product may
+                # pick another kernel, and other rounding, for another number of rows)
+                features = finish_lexicon_features(raw)
+                weights = model.coef[:, offset:]
+                lexicon_part = np.zeros_like(logits)
+                for j in range(features.shape[1]):
+                    lexicon_part += features[:, j : j + 1] * weights[:, j]
+                logits += lexicon_part
                 active |= (raw != 0).any(axis=1)
             out[id(model)] = (logits, active)
         return out
@@ -836,62 +845,110 @@ class FramingClassifiers:
         return cols
 
     def score(self, doc: Document, lexicon_scores: Mapping[str, Any], matches: Sequence[Match]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
+        return self.score_many([doc], [lexicon_scores], [matches])[0]
+
+    def score_many(
+        self, docs: Sequence[Document], lexicon_scores: Sequence[Mapping[str, Any]], matches: Sequence[Sequence[Match]]
+    ) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+        """`score` of several articles at once, with the same results: their units are counted
+        and multiplied by the weights together (numpy's per-call cost is paid once per batch
+        instead of once per article), then each article is blended on its own. Every number
+        of a unit is computed from that unit's row alone, so batching changes no bit.
+
+        Articles go together up to `MAX_BATCH_TOKENS` tokens (an article longer than that goes
+        alone): the n-gram arrays take about 30 bytes per character n-gram, some twenty per
+        token, so memory stays bounded however long the articles of a batch are."""
+        out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = []
+        start = 0
+        while start < len(docs):
+            stop, tokens = start + 1, docs[start].n_tokens
+            while stop < len(docs) and tokens + docs[stop].n_tokens <= MAX_BATCH_TOKENS:
+                tokens += docs[stop].n_tokens
+                stop += 1
+            out.extend(self._score_together(docs[start:stop], lexicon_scores[start:stop], matches[start:stop]))
+            start = stop
+        return out
+
+    def _score_together(
+        self, docs: Sequence[Document], lexicon_scores: Sequence[Mapping[str, Any]], matches: Sequence[Sequence[Match]]
+    ) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+        if not self.models or not docs:
+            return [({}, []) for _ in docs]
         lexmap = self._lexicon_map()
-        n_sent = len(doc.sentences)
-        if not self.models:
-            return {}, []
-        lengths = [len(s.norms) for s in doc.sentences]
-        n_tokens = sum(lengths)
-        norms = list(chain.from_iterable(s.norms for s in doc.sentences))
-        by_dim: dict[str, list[Match]] = {}
-        for m in matches:
-            by_dim.setdefault(m.dimension, []).append(m)
+        lengths = [len(s.norms) for d in docs for s in d.sentences]
+        n_sent = [len(d.sentences) for d in docs]
+        sent_first = np.concatenate([[0], np.cumsum(n_sent)]).astype(np.int64)
+        total_sent = int(sent_first[-1])
+        norms = list(chain.from_iterable(s.norms for d in docs for s in d.sentences))
+        by_dim: list[dict[str, list[Match]]] = []
+        for found_matches in matches:
+            own: dict[str, list[Match]] = {}
+            for m in found_matches:
+                own.setdefault(m.dimension, []).append(m)
+            by_dim.append(own)
         sentence_models = [m for m in self.models.values() if m.unit != "passage"]
         passage_models = [m for m in self.models.values() if m.unit == "passage"]
         # every n-gram found once; sentence and passage counts are two groupings of them
-        found = self.counter.occurrences(norms, np.repeat(np.arange(n_sent), lengths))
+        found = self.counter.occurrences(norms, np.repeat(np.arange(total_sent, dtype=np.int32), lengths))
         sentence_tokens = np.asarray(lengths, dtype=float)
-        # (units, counts, unit_of_sentence, tokens per unit, sentences per unit) per unit kind
-        layouts: dict[str, tuple[int, Any, list[int] | None, np.ndarray, np.ndarray]] = {}
+        # per unit kind: (units of each article, first unit of each article, counts, each
+        # article's unit of every sentence (None: the sentence itself), tokens and sentences per unit)
+        layouts: dict[str, tuple[list[int], np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray]] = {}
         if sentence_models:
-            layouts["sentence"] = (n_sent, self.counter.unit_counts(found), None, sentence_tokens, np.ones(n_sent, dtype=int))
+            layouts["sentence"] = (n_sent, sent_first, self.counter.unit_counts(found), None, sentence_tokens, np.ones(total_sent, dtype=int))
         if passage_models:
-            passage_of = _passages(n_sent)
-            n_pass = max(passage_of, default=-1) + 1
-            layouts["passage"] = (
-                n_pass, self.counter.unit_counts(found, unit_of_sentence=passage_of), passage_of,
-                np.bincount(passage_of, weights=sentence_tokens, minlength=n_pass) if n_sent else np.zeros(0),
-                np.bincount(passage_of, minlength=n_pass) if n_sent else np.zeros(0, dtype=int),
+            passage_of = [_passages(n) for n in n_sent]
+            n_pass = [max(p, default=-1) + 1 for p in passage_of]
+            pass_first = np.concatenate([[0], np.cumsum(n_pass)]).astype(np.int64)
+            global_passage = np.fromiter(
+                chain.from_iterable((u + int(first) for u in p) for p, first in zip(passage_of, pass_first.tolist())), dtype=np.int64, count=total_sent
             )
-        cols: dict[str, Any] = {}
-        evidence: list[SentenceProbabilities] = []
+            total_pass = int(pass_first[-1])
+            layouts["passage"] = (
+                n_pass, pass_first, self.counter.unit_counts(found, unit_of_sentence=global_passage), passage_of,
+                np.bincount(global_passage, weights=sentence_tokens, minlength=total_pass) if total_sent else np.zeros(0),
+                np.bincount(global_passage, minlength=total_pass) if total_sent else np.zeros(0, dtype=int),
+            )
+        out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         for kind, group in (("sentence", sentence_models), ("passage", passage_models)):
             if not group:
                 continue
-            units, counts, unit_of, tokens, n_sents = layouts[kind]
+            units, first, counts, unit_of, tokens, n_sents = layouts[kind]
+            total_units = int(first[-1])
             lex_raw: dict[int, np.ndarray] = {}
             for model in group:
                 lx = lexmap.get(model.dimension)
                 if lx is not None and model.lexicon_features:
-                    own = by_dim.get(model.dimension, [])
-                    lex_raw[id(model)] = lexicon_feature_matrix(lx, own, units, names=model.lexicon_features, unit_of_sentence=unit_of)
-            decided = self.counter.decisions(group, counts, lex_raw, units)
+                    parts = [
+                        lexicon_feature_matrix(lx, own.get(model.dimension, []), n, names=model.lexicon_features, unit_of_sentence=None if unit_of is None else unit_of[i])
+                        for i, (own, n) in enumerate(zip(by_dim, units))
+                    ]
+                    lex_raw[id(model)] = np.concatenate(parts) if parts else np.zeros((0, len(model.lexicon_features)))
+            decided = self.counter.decisions(group, counts, lex_raw, total_units)
             for model in group:
                 dim = model.dimension
                 lx = lexmap.get(dim)
-                logits, active = decided[id(model)]
-                proba = model.proba_from_logits(logits)
-                lex_labels = self._lexicon_labels(lx, by_dim.get(dim, []), units, unit_of, tokens, n_sents)
-                # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
-                # only the model's intercept: the classifier abstains there instead of voting.
-                top = np.argmax(proba, axis=1)
-                cols.update(self._blend(dim, model, lx, proba[active], tokens[active], lexicon_scores, n_tokens=n_tokens))
-                if lx is not None:
-                    idx = np.flatnonzero(active).tolist()
-                    classes = model.classes
-                    cols[f"{dim}.agreement"] = _agreement([lex_labels[u] for u in idx], [classes[k] for k in top[idx].tolist()], empty=None if kind == "passage" else "none")
-                evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, unit_of, active))
-        return cols, evidence
+                all_logits, all_active = decided[id(model)]
+                all_proba = model.proba_from_logits(all_logits)
+                for i, doc in enumerate(docs):
+                    a, b = int(first[i]), int(first[i + 1])
+                    # copies: each article's arrays are laid out as if it had been scored alone
+                    proba, active = all_proba[a:b].copy(), all_active[a:b].copy()
+                    doc_tokens, doc_sents = tokens[a:b].copy(), n_sents[a:b].copy()
+                    doc_unit_of = None if unit_of is None else unit_of[i]
+                    cols, evidence = out[i]
+                    lex_labels = self._lexicon_labels(lx, by_dim[i].get(dim, []), b - a, doc_unit_of, doc_tokens, doc_sents)
+                    # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
+                    # only the model's intercept: the classifier abstains there instead of voting.
+                    top = np.argmax(proba, axis=1)
+                    n_tokens = sum(len(s.norms) for s in doc.sentences)
+                    cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=n_tokens))
+                    if lx is not None:
+                        idx = np.flatnonzero(active).tolist()
+                        classes = model.classes
+                        cols[f"{dim}.agreement"] = _agreement([lex_labels[u] for u in idx], [classes[k] for k in top[idx].tolist()], empty=None if kind == "passage" else "none")
+                    evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, doc_unit_of, active))
+        return out
 
     def _lexicon_labels(self, lx: Lexicon | None, own: Sequence[Match], units: int, unit_of: Sequence[int] | None, tokens: np.ndarray, n_sents: np.ndarray) -> list[str]:
         """`lexicon_unit_label` of every unit; units without a match share one computed label."""
@@ -1068,8 +1125,13 @@ class LeanScorer:
         return list(self.COLUMNS)
 
     def score(self, doc: Document, lexicon_scores: Mapping[str, Any], matches: Sequence[Match]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
-        result = self._predict([doc.article.text])[0]
-        return {c: result.get(c) for c in self.COLUMNS if c in result}, []
+        return self.score_many([doc], [lexicon_scores], [matches])[0]
+
+    def score_many(self, docs: Sequence[Document], lexicon_scores: Sequence[Mapping[str, Any]], matches: Sequence[Sequence[Match]]) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+        """`score` of several articles in one call of the model (each article's row is computed
+        from its own text alone: the same numbers as one at a time)."""
+        results = self._predict([doc.article.text for doc in docs]) if docs else []
+        return [({c: result.get(c) for c in self.COLUMNS if c in result}, []) for result in results]
 
 
 def _lean_scorer(model_dir: Path) -> LeanScorer | None:
