@@ -941,8 +941,7 @@ class FramingClassifiers:
                     # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
                     # only the model's intercept: the classifier abstains there instead of voting.
                     top = np.argmax(proba, axis=1)
-                    n_tokens = sum(len(s.norms) for s in doc.sentences)
-                    cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=n_tokens))
+                    cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=doc.n_tokens))
                     if lx is not None:
                         idx = np.flatnonzero(active).tolist()
                         classes = model.classes
