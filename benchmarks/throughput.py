@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from framing.engines import tuned_gc  # noqa: E402
 from framing.models import Article  # noqa: E402
 from framing.batch import CHUNK_SIZE  # noqa: E402
-from framing.pipeline import build_scorer, run_batch, score_articles  # noqa: E402
+from framing.pipeline import build_scorer, extra_outputs, run_batch, score_articles  # noqa: E402
 from framing.scoring.lexicon_scores import match_document, score_dimension  # noqa: E402
 from framing.scoring.sentiment import analyzer, sentence_compounds  # noqa: E402
 from framing.text import preprocess  # noqa: E402
@@ -173,17 +173,10 @@ def _stage_figures(arts: list[Article], where: str, scorer: Any, *, repeat: int)
             _lexicon_outputs(d, scorer)
 
     def extra_stage(extra: Any) -> Callable[[], None]:
-        # on the batch engine's chunks, through `score_many` where the extra has it
-        many = getattr(extra, "score_many", None)
-
-        def run() -> None:
+        def run() -> None:  # on the batch engine's chunks, as the pipeline calls it
             for i in range(0, len(docs), CHUNK_SIZE):
-                chunk, outputs = docs[i : i + CHUNK_SIZE], lexicon_out[i : i + CHUNK_SIZE]
-                if many is not None:
-                    many(chunk, [dict(scores) for scores, _ in outputs], [matches for _, matches in outputs])
-                else:
-                    for d, (scores, matches) in zip(chunk, outputs):
-                        extra.score(d, dict(scores), matches)
+                outputs = lexicon_out[i : i + CHUNK_SIZE]
+                extra_outputs(extra, docs[i : i + CHUNK_SIZE], [dict(scores) for scores, _ in outputs], [matches for _, matches in outputs])
         return run
 
     def sentences_and_tokens() -> None:

@@ -156,6 +156,17 @@ def _lexicons_and_tone(doc: Document, scorer: Scorer) -> tuple[dict[str, Any], l
     return scores, all_matches, tones
 
 
+def extra_outputs(
+    extra: ExtraScorer, docs: Sequence[Document], lexicon_scores: Sequence[Mapping[str, Any]], matches: Sequence[Sequence[Match]]
+) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+    """One extra's (columns, sentence probabilities) for each article: one `score_many` call
+    where the extra has it, else `score` article by article."""
+    many = getattr(extra, "score_many", None)
+    if many is not None:
+        return many(docs, lexicon_scores, matches)
+    return [extra.score(doc, scores, found) for doc, scores, found in zip(docs, lexicon_scores, matches)]
+
+
 def score_document_batch(docs: Sequence[Document], scorer: Scorer) -> list[ArticleResult]:
     """`score_document` of several articles, with the same results: lexicons and tone article by
     article, then each extra over all of them at once where it offers `score_many` (the
@@ -163,13 +174,7 @@ def score_document_batch(docs: Sequence[Document], scorer: Scorer) -> list[Artic
     parts = [_lexicons_and_tone(doc, scorer) for doc in docs]
     probabilities: list[list[SentenceProbabilities]] = [[] for _ in docs]
     for extra in scorer.extras:
-        scores_seq = [scores for scores, _, _ in parts]
-        matches_seq = [matches for _, matches, _ in parts]
-        many = getattr(extra, "score_many", None)
-        if many is not None:
-            outputs = many(docs, scores_seq, matches_seq)
-        else:
-            outputs = [extra.score(doc, scores, matches) for doc, scores, matches in zip(docs, scores_seq, matches_seq)]
+        outputs = extra_outputs(extra, docs, [scores for scores, _, _ in parts], [matches for _, matches, _ in parts])
         for (scores, _, _), found, (cols, probs) in zip(parts, probabilities, outputs):
             scores.update(cols)  # the next extra sees this one's columns, as in score_document
             found.extend(probs)
