@@ -25,6 +25,7 @@ __all__ = [
     "expected_labels",
     "evaluate_model",
     "collapse_report",
+    "text_table",
 ]
 
 # The hard-case subsets reported separately (annotation field `hard_case`).
@@ -188,7 +189,8 @@ def evaluate_annotations(
     return out
 
 
-def _table(rows: list[list[str]]) -> list[str]:
+def text_table(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as aligned text lines: the first column left-aligned, the rest right."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.rjust(w) if j else cell.ljust(w) for j, (cell, w) in enumerate(zip(r, widths))) for r in rows]
 
@@ -211,14 +213,14 @@ def format_report(result: Mapping[str, Any]) -> str:
         table = [["class", "precision", "recall", "f1", "support"]]
         for lab, m in rep["per_class"].items():
             table.append([lab, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"])])
-        lines += ["  " + ln for ln in _table(table)]
+        lines += ["  " + ln for ln in text_table(table)]
         if source != "baseline":
             labs = rep["confusion"]["labels"]
             lines.append("  confusion (rows: human, columns: " + source + ")")
             cm = [[""] + [str(i) for i in range(len(labs))]]
             for i, (lab, row) in enumerate(zip(labs, rep["confusion"]["matrix"])):
                 cm.append([f"{i} {lab}"] + [str(v) for v in row])
-            lines += ["  " + ln for ln in _table(cm)]
+            lines += ["  " + ln for ln in text_table(cm)]
     if result.get("subsets"):
         lines.append("")
         lines.append("subsets (macro-F1 / accuracy):")
@@ -226,7 +228,7 @@ def format_report(result: Mapping[str, Any]) -> str:
         table = [["subset", "n"] + sources]
         for name, entry in result["subsets"].items():
             table.append([name, str(entry["n"])] + [f"{entry[s]['macro_f1']:.3f} / {entry[s]['accuracy']:.3f}" for s in sources])
-        lines += ["  " + ln for ln in _table(table)]
+        lines += ["  " + ln for ln in text_table(table)]
     return "\n".join(lines)
 
 

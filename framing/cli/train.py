@@ -87,19 +87,74 @@ def train_cmd(annotations, dimension, out_dir, lexicon_dirs, no_shipped, folds, 
 
 
 @cli.command("evaluate")
-@annotations_option
-@click.option("--dimension", default=None, help="The labels' dimension (default: the model's, or the file name's).")
+@click.argument("scores_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--annotations", "annotations", default=None, type=click.Path(path_type=Path),
+              help="Unit level: CSV or JSONL with `text`, `label` and optionally `group`; human labels vs the lexicon and the classifier.")
+@click.option("--gold", "gold", default=None, type=click.Path(path_type=Path),
+              help="Article level: CSV or JSONL of article ids with any of alliance, ideology, advocated, rejected, or a user-defined dimension's label; compared with SCORES_DIR (a `framing score` output).")
+@click.option("--coder2", "coder2", default=None, type=click.Path(path_type=Path),
+              help="With --gold: a second coder's labels of the same articles; adds the agreement between the two coders (the human ceiling).")
+@click.option("--dimension", default=None, help="With --annotations: the labels' dimension (default: the model's, or the file name's).")
 @click.option("--model", "model_path", default=None, type=click.Path(path_type=Path),
-              help="A trained model (path without .json/.npz) to test on these annotations; default: grouped cross-validation on them.")
+              help="With --annotations: a trained model (path without .json/.npz) to test on these annotations; default: grouped cross-validation on them.")
 @lexicons_option
 @no_shipped_option
 @folds_option
 @click.option("--json", "json_out", default=None, type=click.Path(path_type=Path), help="Also write the full results as JSON.")
 @quiet_option
 @handle_errors
-def evaluate_cmd(annotations, dimension, model_path, lexicon_dirs, no_shipped, folds, json_out, quiet):
-    """Precision, recall, F1 per class, confusion matrices and Krippendorff's alpha: human labels
-    vs the lexicon and vs the classifier."""
+def evaluate_cmd(scores_dir, annotations, gold, coder2, dimension, model_path, lexicon_dirs, no_shipped, folds, json_out, quiet):
+    """Validate against hand-coded labels.
+
+    Article level (`--gold FILE SCORES_DIR`): per-class precision, recall and F1 with confusion
+    matrices, accuracy, macro-F1 and Krippendorff's alpha of each article label, the AUC of
+    alliance.position for threat against hollow, and micro-F1 of the advocated and rejected
+    prescriptions; for the blend, the lexicon alone and the classifiers alone, and by register and
+    split when the gold file has those columns.
+
+    Unit level (`--annotations FILE`): human labels of sentences or passages vs the lexicon and vs
+    the classifier (cross-validated, or a trained --model).
+    """
+    from ..errors import ConfigError
+
+    if (gold is None) == (annotations is None):
+        raise ConfigError("give either --gold FILE SCORES_DIR (article level) or --annotations FILE (unit level)")
+    if gold is not None:
+        if scores_dir is None:
+            raise ConfigError("--gold needs SCORES_DIR: the folder `framing score` wrote")
+        _evaluate_articles(gold, scores_dir, coder2, json_out)
+        sys.exit(0)
+    if scores_dir is not None or coder2 is not None:
+        raise ConfigError("SCORES_DIR and --coder2 go with --gold, not with --annotations")
+    _evaluate_units(annotations, dimension, model_path, lexicon_dirs, no_shipped, folds, json_out, quiet)
+    sys.exit(0)
+
+
+def _evaluate_articles(gold, scores_dir, coder2, json_out) -> None:
+    from ..errors import ConfigError
+    from ..evaluate_articles import article_figures, coder_agreement, format_article_figures
+    from ..io.gold import read_gold
+    from ..io.spool import read_scores
+    from ..io.writers import write_json
+
+    directory = Path(scores_dir)
+    table = next((directory / n for n in ("scores.csv", "scores.jsonl", "scores.parquet") if (directory / n).is_file()), None)
+    if table is None:
+        raise ConfigError(f"{directory}: no scores.csv (or .jsonl/.parquet) here; run `framing score` first")
+    rows = {str(r["id"]): r for r in read_scores(table)}
+    gold_rows = read_gold(gold)
+    result = article_figures(gold_rows, rows)
+    if result["n_scored"] == 0:
+        raise ConfigError(f"{gold}: none of its {len(gold_rows)} article ids is in {table} (ids must be the ones `framing score` gave)")
+    ceiling = None
+    if coder2 is not None:
+        ceiling = coder_agreement(gold_rows, read_gold(coder2))
+    click.echo(format_article_figures(result, ceiling=ceiling, title=f"gold: {gold}    scores: {table}"))
+    if json_out is not None:
+        write_json(json_out, {"tool": result, "coders": ceiling})
+
+
+def _evaluate_units(annotations, dimension, model_path, lexicon_dirs, no_shipped, folds, json_out, quiet) -> None:
     from ..errors import ConfigError
     from ..evaluate import evaluate_model, format_report
     from ..io.annotations import read_annotations
@@ -128,4 +183,3 @@ def evaluate_cmd(annotations, dimension, model_path, lexicon_dirs, no_shipped, f
     click.echo(format_report(result))
     if json_out is not None:
         write_json(json_out, result)
-    sys.exit(0)

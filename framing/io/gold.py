@@ -1,0 +1,103 @@
+"""Reading hand-coded article labels ("gold") for `framing evaluate --gold`: CSV or JSONL.
+
+One record per article, with `id` (the article id `framing score` gave it) and any of:
+`alliance` (threat | hollow | legitimate | mixed | absent), `ideology` (a stance), `advocated`
+and `rejected` (prescription categories: a JSON list, or one string separated by `;`, `,` or
+`|`; an empty cell is the empty set), `register` and `split` (used to break the figures down),
+and, for a user-defined dimension `D`, a column `D` holding the label that `D.label` in
+`scores.csv` is compared with. Other columns (`note`, `title`, `text`, `coder`) are ignored. A
+malformed record stops the run with one line naming the file and line.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+__all__ = ["read_gold", "SET_FIELDS", "GROUP_FIELDS", "IGNORED_FIELDS"]
+
+SET_FIELDS = ("advocated", "rejected")
+GROUP_FIELDS = ("register", "split")
+IGNORED_FIELDS = ("id", "note", "title", "text", "coder", "source", "outlet", "date", "corpus_id", "url")
+_SPLIT = re.compile(r"[;,|]")
+
+
+def _as_set(value: Any, source: str, line: int, key: str) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, (list, tuple)):
+        items = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except json.JSONDecodeError:
+                raise InputError(source, f"`{key}` looks like a JSON list but is not valid JSON", line=line) from None
+        else:
+            items = _SPLIT.split(text)
+    else:
+        raise InputError(source, f"`{key}` must be a list of categories or a `;`-separated string", line=line)
+    out = {str(i).strip() for i in items if str(i).strip()}
+    return frozenset(out)
+
+
+def _record(raw: dict[str, Any], source: str, line: int) -> dict[str, Any]:
+    art_id = raw.get("id")
+    if art_id is None or not str(art_id).strip():
+        raise InputError(source, "missing or empty `id`", line=line)
+    out: dict[str, Any] = {"id": str(art_id).strip(), "_line": line}
+    for key, value in raw.items():
+        if key in IGNORED_FIELDS or key.startswith("_"):
+            continue
+        if key in SET_FIELDS:
+            out[key] = _as_set(value, source, line, key)
+        elif value is None or (isinstance(value, str) and not value.strip()):
+            continue  # not coded for this article
+        elif isinstance(value, (dict, list)):
+            continue  # structured extras (evidence spans, coder records) are not labels
+        else:
+            out[key] = str(value).strip()
+    return out
+
+
+def read_gold(path: str | Path) -> list[dict[str, Any]]:
+    """Gold article labels from a CSV or JSONL file; ids must be unique."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise InputError(source, "no such gold file")
+    records: list[dict[str, Any]] = []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+                for lineno, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        raw = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise InputError(source, f"not valid JSON ({exc.msg})", line=lineno) from None
+                    if not isinstance(raw, dict):
+                        raise InputError(source, "each line must be a JSON object", line=lineno)
+                    records.append(_record(raw, source, lineno))
+            else:
+                reader = csv.DictReader(fh)
+                if not reader.fieldnames or "id" not in reader.fieldnames:
+                    raise InputError(source, "no `id` column in the header", line=1)
+                for row in reader:
+                    records.append(_record(dict(row), source, reader.line_num))
+    except UnicodeDecodeError:
+        raise InputError(source, "not UTF-8 text") from None
+    seen: dict[str, int] = {}
+    for rec in records:
+        if rec["id"] in seen:
+            raise InputError(source, f"article {rec['id']!r} is coded twice (first at line {seen[rec['id']]})", line=rec["_line"])
+        seen[rec["id"]] = rec["_line"]
+    if not records:
+        raise InputError(source, "no gold records")
+    return records
