@@ -1,7 +1,7 @@
 """Real-text yardstick: framing's article readings against two careful human codings.
 
     python benchmarks/real_eval.py [--json FILE] [--split dev|test|all] [--no-classifiers]
-                                   [--debate PATH] [--abp PATH] [--gold-dir DIR]
+                                   [--models DIR] [--debate PATH] [--abp PATH] [--gold-dir DIR]
 
 Rebuilds the double-coded real articles (framing/data/real/, offsets only) from ../shared,
 scores them with the shipped lexicons and classifiers, and prints for `dev` and `test`
@@ -50,11 +50,18 @@ def gold_records(articles: Sequence[Mapping[str, Any]], which: str = "gold") -> 
     return out
 
 
-def score_rows(articles: Sequence[Mapping[str, Any]], *, classifiers: bool = True) -> dict[str, dict[str, Any]]:
-    """Score rows (as in scores.csv) of the yardstick articles, by id."""
+def score_rows(articles: Sequence[Mapping[str, Any]], *, classifiers: bool = True, models: str | None = None) -> dict[str, dict[str, Any]]:
+    """Score rows (as in scores.csv) of the yardstick articles, by id; `models` is a model
+    folder to use instead of the shipped one."""
+    from dataclasses import replace
+
     from framing.pipeline import build_scorer, score_documents
 
     scorer = build_scorer(classifiers=classifiers)
+    if models is not None and classifiers:
+        from framing.scoring.classifiers import default_classifier_scorers
+
+        scorer = replace(scorer, extras=default_classifier_scorers(scorer.lexicons, model_dir=models))
     stream = (Article(id=a["id"], text=a["text"], title=a.get("title", "")) for a in articles)
     return {r.article.id: dict(r.scores) for r in score_documents(stream, scorer)}
 
@@ -84,8 +91,8 @@ def coder_alphas(data: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, A
     return out
 
 
-def unit_labels(units: Sequence[Mapping[str, Any]], dimension: str, *, classifiers: bool) -> dict[str, list[str]]:
-    """The lexicon's (and the shipped classifier's) label of each unit scored on its own."""
+def unit_labels(units: Sequence[Mapping[str, Any]], dimension: str, *, classifiers: bool, models: str | None = None) -> dict[str, list[str]]:
+    """The lexicon's (and the classifier's) label of each unit scored on its own."""
     from heldout_eval import classifier_labels, lexicon_sentence_labels
 
     from framing.pipeline import build_scorer
@@ -94,17 +101,24 @@ def unit_labels(units: Sequence[Mapping[str, Any]], dimension: str, *, classifie
     rows = [{"id": f"{u['article']}:{u['start']}", "text": u["text"]} for u in units]
     out = {"lexicon": lexicon_sentence_labels(rows, scorer, dimension)}
     if classifiers:
-        cls = classifier_labels(rows, scorer, dimension)
+        if models is not None:
+            from framing.scoring.classifiers import load_model_dir
+
+            model = load_model_dir(models, dimensions=[dimension]).get(dimension)
+            lexicon = next((lx for lx in scorer.lexicons if lx.dimension == dimension), None)
+            cls = None if model is None else list(model.predict_texts([r["text"] for r in rows], lexicon=lexicon))
+        else:
+            cls = classifier_labels(rows, scorer, dimension)
         if cls is not None:
             out["classifier"] = cls
     return out
 
 
-def sentence_figures(data: Mapping[str, Sequence[Mapping[str, Any]]], split_of: Mapping[str, str], *, classifiers: bool) -> dict[str, Any]:
+def sentence_figures(data: Mapping[str, Sequence[Mapping[str, Any]]], split_of: Mapping[str, str], *, classifiers: bool, models: str | None = None) -> dict[str, Any]:
     sents, pas = data["sentences"], data["passages"]
-    al = unit_labels(sents, "alliance", classifiers=classifiers)
-    pr = unit_labels(sents, "prescriptions", classifiers=classifiers)
-    ideo = unit_labels(pas, "ideology", classifiers=classifiers)
+    al = unit_labels(sents, "alliance", classifiers=classifiers, models=models)
+    pr = unit_labels(sents, "prescriptions", classifiers=classifiers, models=models)
+    ideo = unit_labels(pas, "ideology", classifiers=classifiers, models=models)
     out: dict[str, Any] = {}
     for split in SPLITS:
         si = [i for i, s in enumerate(sents) if split_of[s["article"]] == split]
@@ -155,10 +169,10 @@ def format_sentence_figures(figs: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(*, splits: Sequence[str], classifiers: bool, debate: str | None, abp: str | None, gold_dir: str | None) -> tuple[dict[str, Any], str]:
+def run(*, splits: Sequence[str], classifiers: bool, debate: str | None, abp: str | None, gold_dir: str | None, models: str | None = None) -> tuple[dict[str, Any], str]:
     data = load_real(directory=gold_dir, debate_path=debate, abp_path=abp)
     arts = data["articles"]
-    rows = score_rows(arts, classifiers=classifiers)
+    rows = score_rows(arts, classifiers=classifiers, models=models)
     split_of = {a["id"]: a["split"] for a in arts}
     text: list[str] = []
     results: dict[str, Any] = {"n_articles": len(arts), "n_sentences": len(data["sentences"]), "n_passages": len(data["passages"])}
@@ -176,7 +190,7 @@ def run(*, splits: Sequence[str], classifiers: bool, debate: str | None, abp: st
     text.append("Krippendorff's alpha between the two coders (all articles; the ceiling, an optimistic one: both coders share a model)")
     table = [["dimension", "units", "alpha"]] + [[k, str(v["n"]) + (f" ({v['unit']})" if v.get("unit") else ""), _fmt(v["alpha"])] for k, v in alphas.items()]
     text += ["  " + ln for ln in text_table(table)]
-    sent = sentence_figures(data, split_of, classifiers=classifiers)
+    sent = sentence_figures(data, split_of, classifiers=classifiers, models=models)
     results["sentence_level"] = sent
     text.append("=" * 78)
     text.append("SENTENCE LEVEL (debate articles, every sentence double-coded; ideology on four-sentence passages)")
@@ -191,11 +205,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-classifiers", action="store_true", help="score with the lexicons only")
     ap.add_argument("--debate", help="the debate corpus (default $FRAMING_DEBATE or ../shared/corpora/debate/articles.jsonl)")
     ap.add_argument("--abp", help="the ABP corpus (default $FRAMING_ABP or ../shared/corpora/abp/articles.jsonl.gz)")
+    ap.add_argument("--models", help="a model folder (sentence models and article heads) instead of the shipped one")
     ap.add_argument("--gold-dir", help="a folder with articles/sentences/passages.jsonl instead of the shipped yardstick (tests)")
     args = ap.parse_args(argv)
     splits = SPLITS if args.split == "all" else (args.split,)
     try:
-        results, text = run(splits=splits, classifiers=not args.no_classifiers, debate=args.debate, abp=args.abp, gold_dir=args.gold_dir)
+        results, text = run(splits=splits, classifiers=not args.no_classifiers, debate=args.debate, abp=args.abp, gold_dir=args.gold_dir, models=args.models)
     except FramingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("The yardstick stores only offsets into ../shared/corpora/; without the corpora there is nothing to score.", file=sys.stderr)

@@ -55,7 +55,13 @@ def score(
         yield from stream
         yield from iter_articles(paths, text_field=text_field, on_skip=_warn)
 
+    from .language import is_readable
+    from .pipeline import language_warning
+
     for result in score_documents(_articles(), scorer):
+        language = str(result.scores.get("language", "en"))
+        if not is_readable(language):
+            warnings.warn(language_warning(result.article.source or result.article.id, language), stacklevel=2)
         row = {"id": result.article.id, "title": result.article.title, **dict(result.article.metadata), **dict(result.scores)}
         rows.append(row)
         if evidence:

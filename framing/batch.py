@@ -244,7 +244,8 @@ def run(
     from .io.readers import iter_articles
     from .io.spool import RowSpool, check_format, write_scores
     from .io.writers import atomic_open, ensure_output_dir, write_json
-    from .pipeline import BASE_COLUMNS, BatchResult, build_scorer, dependency_versions, score_columns
+    from .language import is_readable
+    from .pipeline import BASE_COLUMNS, BatchResult, build_scorer, dependency_versions, language_warning, score_columns
 
     started = time.time()
     suffix = check_format(fmt)
@@ -299,6 +300,9 @@ def run(
                             row_columns = (*BASE_COLUMNS, *meta_columns, *score_cols)
                         row[col] = value
                 row.update(payload["scores"])
+                language = payload["scores"].get("language", "en")
+                if not is_readable(str(language)):
+                    _warn(language_warning(article.source or article.id, str(language)))
                 spool.append(row, row_columns)
                 evidence.write(evidence_lines(uid, evidence_text))
                 articles_out.write(json.dumps({

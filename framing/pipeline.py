@@ -16,6 +16,7 @@ from .lexicon.build import lexicon_hashes, load_lexicons
 from .models import Article, ArticleResult, Document, Lexicon, Match, SentenceProbabilities, SkippedInput
 from .scoring.lexicon_scores import CompiledLexicon, apply_topic, category_columns_prefix, compile_lexicons, match_document, score_dimension, topic_rule
 from .scoring.sentiment import sentence_compounds
+from .language import detect_language, is_readable
 from .text import preprocess
 
 __all__ = ["Scorer", "ExtraScorer", "build_scorer", "score_article", "score_articles", "score_documents", "score_columns", "BatchResult", "run_batch", "dependency_versions"]
@@ -95,7 +96,7 @@ def build_scorer(
 
 def score_columns(scorer: Scorer) -> list[str]:
     """The score columns in `scores.csv` order (metadata columns go before these)."""
-    cols: list[str] = list(COUNT_COLUMNS)
+    cols: list[str] = list(COUNT_COLUMNS) + ["language"]
     for lx in scorer.lexicons:
         dim, names = lx.dimension, lx.category_names
         if lx.kind == "poles":
@@ -125,6 +126,7 @@ def _mean(values: Sequence[float]) -> float | None:
 def _lexicons_and_tone(doc: Document, scorer: Scorer) -> tuple[dict[str, Any], list[Match], tuple[float, ...]]:
     """One article's lexicon columns, every match and each sentence's tone (what the extras see)."""
     scores: dict[str, Any] = {"n_tokens": doc.n_tokens, "n_sentences": len(doc.sentences)}
+    scores["language"] = detect_language(doc.article.text, [t for s in doc.sentences[:40] for t in s.norms])
     norms_cache: dict[int, list[str]] = {}
     all_matches: list[Match] = []
     actor_sentences: dict[str, set[int]] = {}
@@ -178,6 +180,9 @@ def score_document_batch(docs: Sequence[Document], scorer: Scorer) -> list[Artic
         for (scores, _, _), found, (cols, probs) in zip(parts, probabilities, outputs):
             scores.update(cols)  # the next extra sees this one's columns, as in score_document
             found.extend(probs)
+    for scores, _, _ in parts:
+        if not is_readable(scores["language"]):
+            unreadable_reading(scores)
     return [
         ArticleResult(
             article=doc.article,
@@ -189,6 +194,25 @@ def score_document_batch(docs: Sequence[Document], scorer: Scorer) -> list[Artic
         )
         for doc, (scores, matches, tones), found in zip(docs, parts, probabilities)
     ]
+
+
+def unreadable_reading(scores: dict[str, Any]) -> None:
+    """An article in a language the English lexicons and models cannot read gets no frame
+    reading: its labels are `absent` (ideology: empty), its position 0 and its prescription lists
+    empty, rather than whatever a few English names in it would suggest. The counts stay."""
+    for key in list(scores):
+        if key.endswith(".label") or key.endswith(("label_lexicon", "label_classifier")):
+            scores[key] = "absent" if key.startswith("alliance.") else ""
+        elif key.startswith("alliance.position") or key in ("alliance.ci_low", "alliance.ci_high"):
+            scores[key] = 0.0
+        elif key.startswith("prescriptions.advocated") or key.startswith("prescriptions.rejected"):
+            scores[key] = ""
+
+
+def language_warning(source: str, language: str) -> str:
+    """The warning for an article framing cannot read (one line, naming the input)."""
+    return (f"{source}: the text is in language {language!r}; framing's lexicons and models read English only, "
+            f"so its frame labels are left absent (translate it first to score it)")
 
 
 def score_document(doc: Document, scorer: Scorer) -> ArticleResult:

@@ -273,7 +273,7 @@ def test_shipped_models_load_and_predict_on_the_seeds(seeds_dir):
         stances = [c for c in models["ideology"].classes]
         assert sum(s[f"ideology.{c}"] for c in stances) == pytest.approx(1.0, abs=2e-3)
         assert s["ideology.label"] in stances
-        assert {p.dimension for p in result.sentence_probabilities} <= set(models)
+        assert {p.dimension for p in result.sentence_probabilities} <= set(models) | {f"{d}.article" for d in models}
         assert all(col in s for col in extra.columns(scorer.lexicons))
 
 

@@ -793,7 +793,9 @@ def _article_context(
     neighbours: Sequence[Mapping[str, Any]], quotes: Mapping[str, Sequence[Quote]],
 ) -> Any:
     matches = [r for r in evidence if r.get("type", "match") == "match"]
-    model_sents = [r for r in evidence if r.get("type") == "sentence"]
+    model_sents = [r for r in evidence if r.get("type") == "sentence" and not str(r.get("dimension", "")).endswith(".article")]
+    # the article heads' traces: the sentences that moved each article-level decision most
+    decision_sents = [r for r in evidence if r.get("type") == "sentence" and str(r.get("dimension", "")).endswith(".article")]
     text = (art or {}).get("text") if art else None
     spans = (art or {}).get("sentences") or []
     tone = (art or {}).get("sentence_tone") or []
@@ -860,6 +862,14 @@ def _article_context(
                              "top": [(c, [{"i": int(r.get("sentence_index", -1)), "p": float((r.get("probabilities") or {}).get(c, 0.0)),
                                             "sentence": str(r.get("sentence", ""))} for r in top[c]]) for c in classes]}))
 
+    decisions: dict[str, list[dict[str, Any]]] = {}
+    for r in decision_sents:
+        for what, value in (r.get("probabilities") or {}).items():
+            decisions.setdefault(str(r.get("dimension"))[: -len(".article")], []).append(
+                {"what": str(what), "i": int(r.get("sentence_index", -1)), "v": float(value), "sentence": str(r.get("sentence", ""))})
+    decision_blocks = [_ns(dimension=d, anchor=f"decision-{css_token(d)}", rows=sorted(rs, key=lambda x: (not x["what"].startswith("for "), -x["v"])))
+                       for d, rs in decisions.items()]
+
     meta = []
     if art and isinstance(art.get("metadata"), Mapping):
         meta = [(str(k), _meta_value(v)) for k, v in art["metadata"].items()]
@@ -870,7 +880,7 @@ def _article_context(
     return _ns(**{
         "id": str(row.get("id")), "name": name, "n_tokens": row.get("n_tokens"), "n_sentences": row.get("n_sentences"),
         "has_text": isinstance(text, str), "body": body, "dims": dims, "actors": actors, "extra_tone": extra_tone,
-        "tone": row.get("tone.compound"), "has_tone": schema.has_tone, "models": model_blocks,
+        "tone": row.get("tone.compound"), "has_tone": schema.has_tone, "models": model_blocks, "decisions": decision_blocks,
         "other": [(c, row.get(c)) for c in schema.other_columns], "meta": meta,
         "keyterms": [{"t": k, "lex": k.term in lexicon_words} for k in keyterms], "neighbours": neighbours,
         "kinds": {d.kind for d in schema.dimensions}, "n_matches": len(matches), "flags": Counter(f for m in matches for f in ("negated", "hedged", "quoted") if m.get(f)),

@@ -790,10 +790,17 @@ class FramingClassifiers:
 
     name = "classifiers"
 
-    def __init__(self, models: Mapping[str, FrameModel], *, lexicons: Sequence[Lexicon] | None = None) -> None:
+    def __init__(self, models: Mapping[str, FrameModel], *, lexicons: Sequence[Lexicon] | None = None,
+                 heads: Mapping[str, Any] | None = None, keep_features: bool = False) -> None:
         self._given_lexicons = tuple(lexicons) if lexicons else None  # () or None: the shipped lexicons
         self._lexicons: dict[str, Lexicon] | None = None
         self.models = dict(models)
+        # article-level decisions (framing.scoring.article_heads), by head key (`alliance.label`)
+        self.heads = dict(heads or {})
+        # training: what the article heads read of every scored article, by (article id,
+        # dimension): the unit classes and probabilities, the lexicon columns, the length
+        self.keep_features = keep_features
+        self.units_seen: dict[tuple[str, str], dict[str, Any]] = {}
         self.counter = NgramCounter(self.models.values())
         h = hashlib.sha256()
         for dim in sorted(self.models):
@@ -802,6 +809,11 @@ class FramingClassifiers:
             h.update(json.dumps(m.metadata, sort_keys=True, default=str).encode())
             h.update(json.dumps([m.classes, m.temperature, m.lexicon_features]).encode())
             for arr in [m.coef, m.intercept] + [b.idf for b in m.blocks]:
+                h.update(np.ascontiguousarray(arr).tobytes())
+        for key in sorted(self.heads):
+            head = self.heads[key]
+            h.update(json.dumps([key, head.classes, head.features, dict(head.metadata)], sort_keys=True, default=str).encode())
+            for arr in (head.mean, head.scale, head.coef, head.intercept):
                 h.update(np.ascontiguousarray(arr).tobytes())
         self.fingerprint = f"{self.name}:{h.hexdigest()[:16]}"
 
@@ -942,11 +954,88 @@ class FramingClassifiers:
                     # only the model's intercept: the classifier abstains there instead of voting.
                     top = np.argmax(proba, axis=1)
                     cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=doc.n_tokens))
+                    if lx is not None and (self.keep_features or any(k.startswith(f"{dim}.") for k in self.heads)):
+                        head_cols, decisions = self._article_decision(doc, dim, model, lx, proba, active, doc_unit_of, lexicon_scores[i])
+                        cols.update(head_cols)
+                        evidence.extend(decisions)
                     if lx is not None:
                         idx = np.flatnonzero(active).tolist()
                         classes = model.classes
                         cols[f"{dim}.agreement"] = _agreement([lex_labels[u] for u in idx], [classes[k] for k in top[idx].tolist()], empty=None if kind == "passage" else "none")
                     evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, doc_unit_of, active))
+        return out
+
+    def _article_decision(self, doc: Document, dim: str, model: FrameModel, lx: Lexicon, proba: np.ndarray, active: np.ndarray,
+                          unit_of: Sequence[int] | None, lexicon_scores: Mapping[str, Any]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
+        """The article heads' reading of one dimension (it replaces the blend's main columns), and
+        the sentences that moved the decision most as evidence records (`<dim>.article`)."""
+        from .article_heads import article_features, categories_features, unit_contributions
+
+        n_units = int(proba.shape[0])
+        n_tokens = doc.n_tokens
+        own = proba[active]
+        positions = np.flatnonzero(active) / max(n_units - 1, 1)  # each active unit's place, 0 to 1
+        out: dict[str, Any] = {}
+        records: list[SentenceProbabilities] = []
+        if self.keep_features:
+            self.units_seen[(doc.article.id, dim)] = {"classes": tuple(model.classes), "proba": own.copy(), "n_units": n_units, "positions": positions,
+                                                      "lexicon_scores": dict(lexicon_scores), "n_tokens": n_tokens, "categories": tuple(lx.category_names)}
+        if lx.kind == "prescriptions":
+            per_cat = categories_features(model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, categories=lx.category_names)
+            cats = list(per_cat)
+            built: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
+            margins: dict[str, dict[str, float]] = {}
+            for fld in ("advocated", "rejected"):
+                head = self.heads.get(f"{dim}.{fld}")
+                if head is None:
+                    continue
+                if head.features not in built:
+                    built[head.features] = head.matrix([per_cat[c] for c in cats])
+                probs = dict(zip(cats, head.positive_matrix(built[head.features]).tolist()))
+                threshold = float(head.metadata.get("threshold", 0.5))
+                margins[fld] = {c: p - threshold for c, p in probs.items()}
+            # a policy is advocated or rejected, not both (never both in the coded articles):
+            # it goes where its probability clears the threshold by more
+            for fld, other in (("advocated", "rejected"), ("rejected", "advocated")):
+                if fld in margins:
+                    mine, theirs = margins[fld], margins.get(other, {})
+                    chosen = [c for c, m in mine.items() if m >= 0 and not (theirs.get(c, -1.0) >= 0 and theirs[c] > m)]
+                    out[f"{dim}.{fld}"] = ";".join(sorted(chosen, key=lambda c: (-mine[c], c)))
+            return out, records
+        feats = article_features(dim, model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, positions=positions)
+        head = self.heads.get(f"{dim}.label")
+        if head is not None:
+            probs = head.probabilities(feats)
+            ranked = sorted(head.classes, key=lambda c: (-probs[c], c))
+            label = ranked[0]
+            out[f"{dim}.label"] = label
+            contrib = np.zeros(n_units)
+            contrib[active] = unit_contributions(head, model.classes, own, n_units=n_units, label=label, versus=ranked[1] if len(ranked) > 1 else None, positions=positions)
+            records.extend(self._decision_records(doc, dim, label, contrib, unit_of))
+        pos_head = self.heads.get(f"{dim}.position")
+        if pos_head is not None and lx.kind == "poles":
+            p = pos_head.probabilities(feats)
+            position = round(p[pos_head.classes[1]] - p[pos_head.classes[0]], 4)
+            p_lex = float(lexicon_scores.get(f"{dim}.position") or 0.0)
+            shift = position - p_lex
+            out[f"{dim}.position"] = position
+            out[f"{dim}.ci_low"] = round(max(-1.0, min(float(lexicon_scores.get(f"{dim}.ci_low") or p_lex) + shift, position)), 4)
+            out[f"{dim}.ci_high"] = round(min(1.0, max(float(lexicon_scores.get(f"{dim}.ci_high") or p_lex) + shift, position)), 4)
+        return out, records
+
+    @staticmethod
+    def _decision_records(doc: Document, dim: str, label: str, contrib: np.ndarray, unit_of: Sequence[int] | None, n: int = 3) -> list[SentenceProbabilities]:
+        """The `n` units that pushed the article most towards its label and the `n` that pushed
+        it most away, as sentence records of the pseudo-dimension `<dim>.article` (a passage's
+        contribution is shown on its first sentence)."""
+        order = np.argsort(contrib, kind="stable")
+        picked = [(int(u), f"for {label}") for u in order[::-1][:n] if contrib[u] > 1e-6]
+        picked += [(int(u), f"against {label}") for u in order[:n] if contrib[u] < -1e-6]
+        out = []
+        for u, what in picked:
+            si = u if unit_of is None else next((k for k, v in enumerate(unit_of) if v == u), None)
+            if si is not None:
+                out.append(SentenceProbabilities(doc.article.id, f"{dim}.article", si, {what: round(abs(float(contrib[u])), 4)}))
         return out
 
     def _lexicon_labels(self, lx: Lexicon | None, own: Sequence[Match], units: int, unit_of: Sequence[int] | None, tokens: np.ndarray, n_sents: np.ndarray) -> list[str]:
@@ -1157,7 +1246,9 @@ def default_classifier_scorers(lexicons: Sequence[Lexicon] | None = None, *, mod
     if folder.is_dir():
         models = load_model_dir(folder)
         if models:
-            extras.append(FramingClassifiers(models, lexicons=lexicons))
+            from .article_heads import load_article_heads
+
+            extras.append(FramingClassifiers(models, lexicons=lexicons, heads=load_article_heads(folder)))
     if model_dir is None:
         lean = _lean_scorer(folder)
         if lean is not None:

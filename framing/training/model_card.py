@@ -175,7 +175,10 @@ def render_model_card(results: Mapping[str, Mapping[str, Any]], *, config: Any =
         meta = model.metadata
         counts = meta.get("label_counts", {})
         out += [
-            f"Training data: `framing/data/annotations/{dim}.jsonl`, {meta.get('n_train')} units in "
+            f"Training data: `framing/data/annotations/{dim}.jsonl`"
+            + (f" ({sum(1 for r in rows if r.get('source') != 'real')} written units) plus {sum(1 for r in rows if r.get('source') == 'real')} real units "
+               f"of the yardstick's `dev` split (`framing/data/real/`, adjudicated labels, grouped by outlet)" if any(r.get("source") == "real" for r in rows) else "")
+            + f", {meta.get('n_train')} units in "
             f"{meta.get('n_groups')} groups (sha256 `{str(meta.get('training_data_sha256', ''))[:12]}...`). Labels: "
             + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) + ".",
             "",

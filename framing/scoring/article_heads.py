@@ -1,0 +1,374 @@
+"""Article-level decisions: an article is not the average of its sentences.
+
+An `ArticleHead` is a small linear model, trained on real articles coded as a whole
+(`framing/data/real/`, dev split; see `framing.training.articles`), that reads an article's
+features and decides its article-level reading:
+
+- `label` heads (alliance, ideology): a multinomial logistic regression over the article
+  labels (`threat | hollow | legitimate | mixed | absent`; the six stances);
+- the `position` head (alliance): a binary logistic regression, threat against hollow, whose
+  probability is mapped to `alliance.position` in [-1, 1];
+- `sets` heads (prescriptions advocated, prescriptions rejected): one binary logistic
+  regression shared by every policy category, on that category's features.
+
+The features (`article_features`, `category_features`) are computed from what the pipeline
+already has: each unit's class probabilities from the dimension's sentence (or passage)
+classifier, the lexicon columns of the article, and the actor counts. Most are means over
+units, so every decision is traceable: `unit_contributions` gives each sentence's share of the
+article's decision (for the chosen label, against the runner-up), and the evidence lists the
+sentences that moved the article most, for and against.
+
+Heads are stored like the other models (`framing.scoring.model_store`: JSON + NPZ, no pickle,
+checksummed), as `<dimension>-<label|position|advocated|rejected>.json/.npz` beside the
+sentence models.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "ArticleHead",
+    "HEAD_FORMAT",
+    "article_features",
+    "category_features",
+    "categories_features",
+    "unit_contributions",
+    "save_article_head",
+    "load_article_head",
+    "load_article_heads",
+    "FOUR",
+    "QUIET_UNIT_CLASSES",
+]
+
+HEAD_FORMAT = "framing-article-head"
+HEAD_FORMAT_VERSION = 1
+# Standardised features are clipped to this many standard deviations, in training and in
+# scoring: a linear model extrapolates without limit, and a text far outside the training range
+# (a long essay dense with frame words) should read as the edge of that range, not beyond it.
+CLIP = 4.0
+FOUR = ("china", "russia", "north_korea", "iran")
+QUIET_UNIT_CLASSES = ("none",)  # unit classes that are not a reading (no feature of their own)
+_LEXICON_PREFIXES = ("alliance.", "ideology.", "prescription.", "actors.")
+
+
+@dataclass(frozen=True)
+class ArticleHead:
+    """A trained article-level linear model as plain arrays.
+
+    `kind` is `label`, `position` or `sets`; `classes` the article labels (`position`: the
+    negative then the positive pole; `sets`: `no`, `yes`); `features` the input names, each
+    standardised by `mean` and `scale`; `coef` (outputs x features) and `intercept` (outputs):
+    one output per class for `label`, one for binary heads (it scores `classes[1]`). `field_`
+    names what a `sets` head decides (`advocated` or `rejected`)."""
+
+    dimension: str
+    kind: str
+    classes: tuple[str, ...]
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    field_: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.dimension}.{self.field_ or self.kind}"
+
+    @cached_property
+    def feature_index(self) -> dict[str, int]:
+        return {name: j for j, name in enumerate(self.features)}
+
+    @cached_property
+    def _columns_seen(self) -> dict[tuple[str, ...], tuple[np.ndarray, ...]]:
+        return {}
+
+    def class_columns(self, unit_classes: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """For each unit class, the index of its `unit.mean.`, `unit.top.` and `unit.late.`
+        feature (-1 where the head has none)."""
+        got = self._columns_seen.get(unit_classes)
+        if got is None:
+            index = self.feature_index
+            got = tuple(np.array([index.get(f"unit.{stat}.{c}", -1) for c in unit_classes], dtype=int) for stat in ("mean", "top", "late"))
+            self._columns_seen[unit_classes] = got
+        return got
+
+    def matrix(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """The raw feature rows in this head's feature order."""
+        return np.array([[f.get(name, 0.0) for name in self.features] for f in rows], dtype=float)
+
+    def positive_matrix(self, rows: Sequence[Mapping[str, float]] | np.ndarray) -> np.ndarray:
+        """P(`classes[1]`) of a binary head for several feature sets at once (the policy
+        categories of one article: always the same number of rows, so the same rounding);
+        `rows` may be `matrix(rows)` already."""
+        X = rows if isinstance(rows, np.ndarray) else self.matrix(rows)
+        z = self.intercept[0] + np.clip((X - self.mean) / self.scale, -CLIP, CLIP) @ self.coef[0]
+        return 1.0 / (1.0 + np.exp(-z))
+
+    @property
+    def file_stem(self) -> str:
+        return f"{self.dimension}-{self.field_ or self.kind}"
+
+    def vector(self, feats: Mapping[str, float]) -> np.ndarray:
+        get = feats.get
+        x = np.array([get(name, 0.0) for name in self.features], dtype=float)
+        return np.clip((x - self.mean) / self.scale, -CLIP, CLIP)
+
+    def logits(self, feats: Mapping[str, float]) -> np.ndarray:
+        # one article at a time, so the product's rounding never depends on a batch's size
+        return self.intercept + self.coef @ self.vector(feats)
+
+    def probabilities(self, feats: Mapping[str, float]) -> dict[str, float]:
+        z = self.logits(feats)
+        if self.kind == "label":
+            e = np.exp(z - z.max())
+            p = e / e.sum()
+            return {c: float(v) for c, v in zip(self.classes, p)}
+        p1 = 1.0 / (1.0 + math.exp(-float(z[0])))
+        return {self.classes[0]: 1.0 - p1, self.classes[1]: p1}
+
+    def to_store(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta = {
+            "format": HEAD_FORMAT, "format_version": HEAD_FORMAT_VERSION, "dimension": self.dimension, "kind": self.kind,
+            "field": self.field_, "classes": list(self.classes), "features": list(self.features), "metadata": dict(self.metadata),
+        }
+        arrays = {"mean": self.mean, "scale": self.scale, "coef": self.coef, "intercept": self.intercept}
+        return meta, arrays
+
+    @classmethod
+    def from_store(cls, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], *, source: str) -> "ArticleHead":
+        from .model_store import ModelFileError
+
+        try:
+            classes = tuple(str(c) for c in meta["classes"])
+            features = tuple(str(f) for f in meta["features"])
+            kind = str(meta["kind"])
+            n_out = len(classes) if kind == "label" else 1
+            head = cls(
+                dimension=str(meta["dimension"]), kind=kind, classes=classes, features=features,
+                mean=np.asarray(arrays["mean"], dtype=float), scale=np.asarray(arrays["scale"], dtype=float),
+                coef=np.asarray(arrays["coef"], dtype=float), intercept=np.asarray(arrays["intercept"], dtype=float),
+                field_=str(meta.get("field") or ""), metadata=dict(meta.get("metadata") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(source, f"not a valid article head ({exc})") from None
+        if kind not in ("label", "position", "sets"):
+            raise ModelFileError(source, f"unknown article head kind {kind!r}")
+        if head.mean.shape != (len(features),) or head.scale.shape != (len(features),) or head.coef.shape != (n_out, len(features)) or head.intercept.shape != (n_out,):
+            raise ModelFileError(source, "array shapes do not match the head's classes and features")
+        if (head.scale <= 0).any():
+            raise ModelFileError(source, "feature scales must be positive")
+        return head
+
+
+# --- features --------------------------------------------------------------------------------
+
+
+def _late(positions: np.ndarray | None, n: int) -> np.ndarray:
+    """Which units are in the second half of the article (where an argument lands: a rebuttal
+    sets out the view it refutes first)."""
+    if positions is None or n == 0:
+        return np.zeros(n, dtype=bool)
+    return positions >= 0.5
+
+
+def _unit_stats(prefix: str, classes: Sequence[str], proba: np.ndarray, n_units: int, positions: np.ndarray | None = None) -> dict[str, float]:
+    """Mean probability, share of units where the class is the most probable, and largest
+    probability, of each reading class over an article's units (`proba`: the active units,
+    `positions` their place in the article from 0 to 1), and the mean over the second half."""
+    out: dict[str, float] = {}
+    n = max(n_units, 1)
+    k_all = len(classes)
+    if proba.size:
+        by_class = np.ascontiguousarray(proba.T)  # one row per class: each row summed as a column would be
+        sums = by_class.sum(axis=1).tolist()
+        maxs = by_class.max(axis=1).tolist()
+        tops = np.bincount(proba.argmax(axis=1), minlength=k_all).tolist()
+        late = _late(positions, proba.shape[0])
+        lates = np.ascontiguousarray(by_class[:, late]).sum(axis=1).tolist() if positions is not None else None
+    else:
+        sums = maxs = [0.0] * k_all
+        tops = [0] * k_all
+        lates = [0.0] * k_all if positions is not None else None
+    n_late = max(n_units - n_units // 2, 1)
+    for k, c in enumerate(classes):
+        if c in QUIET_UNIT_CLASSES:
+            continue
+        out[f"{prefix}.mean.{c}"] = float(sums[k]) / n
+        out[f"{prefix}.top.{c}"] = float(tops[k]) / n
+        out[f"{prefix}.max.{c}"] = float(maxs[k])
+        if lates is not None:
+            out[f"{prefix}.late.{c}"] = float(lates[k]) / n_late
+    return out
+
+
+def _context(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, float]:
+    """Features every head may use: the lexicon's article columns and the actors."""
+    out: dict[str, float] = {}
+    for key, value in lexicon_scores.items():
+        if key.startswith(_LEXICON_PREFIXES) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value == value and not key.endswith(("ci_low", "ci_high")):
+                out[f"lex.{key}"] = float(value)
+    counts = [float(lexicon_scores.get(f"actors.{a}", 0) or 0) for a in FOUR]
+    out["ctx.actors_present"] = float(sum(1 for c in counts if c > 0))
+    out["ctx.actor_rate"] = 1000.0 * sum(counts) / n_tokens if n_tokens else 0.0
+    out["ctx.log_tokens"] = math.log1p(n_tokens)
+    return out
+
+
+def article_features(dimension: str, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int,
+                     positions: np.ndarray | None = None) -> dict[str, float]:
+    """The features of an article for a `label` or `position` head of `dimension`."""
+    feats = _unit_stats("unit", unit_classes, proba, n_units, positions)
+    feats.update(_context(lexicon_scores, n_tokens))
+    return feats
+
+
+def category_features(category: str, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int, categories: Sequence[str]) -> dict[str, float]:
+    """The features of one policy category of an article, for a `sets` head (see
+    `categories_features`, which computes every category's at once)."""
+    return categories_features(unit_classes, proba, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, categories=categories)[category]
+
+
+@lru_cache(maxsize=64)
+def _class_plan(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Column indices of the unit classes by role (advocate, reject) and by category."""
+    roles = {role: [k for k, c in enumerate(unit_classes) if c.endswith(f":{role}")] for role in ("advocate", "reject")}
+    cats = {cat: [k for k, c in enumerate(unit_classes) if ":" in c and c.split(":")[0] == cat] for cat in categories}
+    return roles, cats
+
+
+def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int, categories: Sequence[str]) -> dict[str, dict[str, float]]:
+    """The features of every policy category of an article, for a `sets` head: each category's
+    unit statistics and lexicon columns under category-free names (so one model serves every
+    category), the article context, and a one-hot of the category (its own baseline).
+
+    The joint classes spread little data over many labels; their marginals are sharper: how
+    much a sentence speaks in an advocating (rejecting) voice, whatever the policy, and how much
+    it is about this policy, whatever the voice. Their product per sentence is the evidence
+    that this policy is advocated (rejected) there."""
+    n = max(n_units, 1)
+    role_idx, cat_idx = _class_plan(tuple(unit_classes), tuple(categories))
+    # the unit statistics of `_unit_stats`, computed once for all classes
+    out: dict[str, dict[str, float]] = {c: {} for c in categories}
+    if proba.size:
+        by_class = np.ascontiguousarray(proba.T)
+        sums_l, maxs_l = by_class.sum(axis=1).tolist(), by_class.max(axis=1).tolist()
+        tops_l = np.bincount(proba.argmax(axis=1), minlength=len(unit_classes)).tolist()
+    else:
+        sums_l = maxs_l = [0.0] * len(unit_classes)
+        tops_l = [0] * len(unit_classes)
+    for k, c in enumerate(unit_classes):
+        cat, _, role = c.partition(":")
+        if cat in out and c not in QUIET_UNIT_CLASSES:
+            feats = out[cat]
+            feats[f"unit.mean.{role}"] = float(sums_l[k]) / n
+            feats[f"unit.top.{role}"] = float(tops_l[k]) / n
+            feats[f"unit.max.{role}"] = float(maxs_l[k])
+    counts = [float(lexicon_scores.get(f"actors.{a}", 0) or 0) for a in FOUR]
+    shared = {"ctx.actors_present": float(sum(1 for c in counts if c > 0)), "ctx.actor_rate": 1000.0 * sum(counts) / n_tokens if n_tokens else 0.0,
+              "ctx.log_tokens": math.log1p(n_tokens)}
+    for stance in ("neutral", "sovereigntist"):
+        value = lexicon_scores.get(f"ideology.{stance}")
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+        shared[f"lex.ideology.{stance}"] = float(value) if ok else 0.0
+    listed = {fld: str(lexicon_scores.get(f"prescriptions.{fld}") or "").split(";") for fld in ("advocated", "rejected")}
+    voices: dict[str, np.ndarray] = {}
+    if proba.size:
+        for role, idx in role_idx.items():
+            voices[role] = proba[:, idx].sum(axis=1) if idx else np.zeros(proba.shape[0])
+        salience = {c: 0.0 for c in categories}
+        sums = proba.sum(axis=0)
+        for cat, idx in cat_idx.items():
+            for k in idx:
+                salience[cat] += float(sums[k])  # (axis-0 sums: the order the salience was fitted with)
+        most = max(salience, key=lambda c: (salience[c], c)) if salience else None
+        voice_max = {role: float(v.max()) for role, v in voices.items()}
+    for category, feats in out.items():
+        net = lexicon_scores.get(f"prescription.{category}")
+        feats["lex.net"] = float(net) if isinstance(net, (int, float)) and net == net else 0.0
+        for fld in ("advocated", "rejected"):
+            feats[f"lex.{fld}"] = 1.0 if category in listed[fld] else 0.0
+        if proba.size:
+            idx = cat_idx[category]
+            about = proba[:, idx].sum(axis=1) if idx else np.zeros(proba.shape[0])
+            for role in ("advocate", "reject"):
+                joint = voices[role] * about
+                feats[f"unit.joint_mean.{role}"] = float(joint.sum()) / n
+                feats[f"unit.joint_max.{role}"] = float(joint.max())
+                feats[f"unit.voice_max.{role}"] = voice_max[role]
+            feats["unit.about_mean"] = float(about.sum()) / n
+            feats["unit.most_discussed"] = 1.0 if most == category else 0.0
+        else:
+            for role in ("advocate", "reject"):
+                feats[f"unit.joint_mean.{role}"] = feats[f"unit.joint_max.{role}"] = feats[f"unit.voice_max.{role}"] = 0.0
+            feats["unit.about_mean"] = feats["unit.most_discussed"] = 0.0
+        feats.update(shared)
+        for c in categories:
+            feats[f"cat.{c}"] = 1.0 if c == category else 0.0
+    return out
+
+
+def unit_contributions(head: ArticleHead, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, label: str, versus: str | None,
+                       positions: np.ndarray | None = None) -> np.ndarray:
+    """Each unit's contribution to the logit of `label` minus that of `versus` (the runner-up;
+    for a binary head, to the single logit): the unit-mean, unit-top and second-half features
+    are sums over units, so their part of the decision splits exactly into one term per unit.
+    The largest-probability features and the article-wide lexicon and length terms are not
+    split."""
+    if not proba.size:
+        return np.zeros(0)
+    if head.kind == "label":
+        k = head.classes.index(label)
+        weights = head.coef[k] - (head.coef[head.classes.index(versus)] if versus in head.classes else 0.0)
+    else:
+        weights = head.coef[0] * (1.0 if label == head.classes[1] else -1.0)
+    n = max(n_units, 1)
+    n_late = max(n_units - n_units // 2, 1)
+    unit_w = weights / head.scale
+    cols = head.class_columns(tuple(unit_classes))  # feature index of each class's mean, top, late (-1: none)
+    w_mean, w_top, w_late = (np.where(c >= 0, unit_w[np.maximum(c, 0)], 0.0) for c in cols)
+    out = proba @ w_mean / n + w_top[proba.argmax(axis=1)] / n
+    if positions is not None:
+        out = out + (proba @ w_late) * _late(positions, proba.shape[0]) / n_late
+    return out
+
+
+# --- storage -----------------------------------------------------------------------------------
+
+
+def save_article_head(head: ArticleHead, path: str | Path) -> list[Path]:
+    from . import model_store
+
+    meta, arrays = head.to_store()
+    return model_store.save_model(path, meta, arrays)
+
+
+def load_article_head(path: str | Path) -> ArticleHead:
+    from . import model_store
+
+    stem = Path(path)
+    stem = stem.with_suffix("") if stem.suffix in (".json", ".npz") else stem
+    meta, arrays = model_store.load_model(stem, format=HEAD_FORMAT, format_version=HEAD_FORMAT_VERSION)
+    return ArticleHead.from_store(meta, arrays, source=f"{stem}.json")
+
+
+def load_article_heads(model_dir: str | Path) -> dict[str, ArticleHead]:
+    """Every article head in a folder, by `head.key` (`alliance.label`, `alliance.position`,
+    `ideology.label`, `prescriptions.advocated`, `prescriptions.rejected`)."""
+    from . import model_store
+
+    out: dict[str, ArticleHead] = {}
+    for meta_path in sorted(Path(model_dir).glob("*.json")):
+        stem = meta_path.with_suffix("")
+        if model_store.looks_like(stem, HEAD_FORMAT):
+            head = load_article_head(stem)
+            out[head.key] = head
+    return out

@@ -1,0 +1,150 @@
+"""Article heads: the article-level decisions, their storage, their traces, and the training
+helpers (no ../shared needed: a tiny model and hand-made heads)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from framing.io.annotations import read_annotations
+from framing.models import Article
+from framing.pipeline import build_scorer, evidence_records, score_article
+from framing.scoring.article_heads import (
+    ArticleHead,
+    article_features,
+    category_features,
+    load_article_head,
+    load_article_heads,
+    save_article_head,
+    unit_contributions,
+)
+from framing.scoring.classifiers import FramingClassifiers
+from framing.scoring.model_store import ModelFileError
+from framing.training.articles import article_folds, prescription_unit_label
+from framing.training.frames import TrainingConfig, train
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SMALL = TrainingConfig(folds=3, calibration_folds=3, max_word_features=500, max_char_features=500, min_df=1)
+ARTICLE = Article(
+    id="a1",
+    text=("The axis of upheaval is closely coordinated. Yet mistrust runs deep and the bond is fragile. "
+          "Officials met in Geneva on Tuesday. A multipolar order is win-win, state media said. It remains a marriage of convenience."),
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    rows = read_annotations(FIXTURES / "annotations" / "alliance_train.csv")
+    return train(rows, dimension="alliance", config=SMALL, lexicon_dirs=[str(FIXTURES / "lexicons")], include_shipped=False)
+
+
+@pytest.fixture(scope="module")
+def base():
+    return build_scorer([FIXTURES / "lexicons"], include_shipped=False, classifiers=False, sentiment=False)
+
+
+def _seen(tiny_model, base):
+    extra = FramingClassifiers({"alliance": tiny_model}, lexicons=base.lexicons, keep_features=True)
+    score_article(ARTICLE, replace(base, extras=(extra,)))
+    return extra.units_seen[("a1", "alliance")]
+
+
+def _label_head(tiny_model, base, seed: int = 3) -> ArticleHead:
+    seen = _seen(tiny_model, base)
+    feats = article_features("alliance", seen["classes"], seen["proba"], n_units=seen["n_units"], lexicon_scores=seen["lexicon_scores"], n_tokens=seen["n_tokens"], positions=seen["positions"])
+    names = tuple(sorted(feats))
+    rng = np.random.default_rng(seed)
+    classes = ("absent", "hollow", "legitimate", "mixed", "threat")
+    return ArticleHead(dimension="alliance", kind="label", classes=classes, features=names, mean=rng.normal(0, 0.1, len(names)),
+                       scale=rng.uniform(0.5, 2.0, len(names)), coef=rng.normal(0, 1, (len(classes), len(names))), intercept=rng.normal(0, 0.1, len(classes)))
+
+
+def test_a_label_head_decides_the_article_and_leaves_its_trace(tiny_model, base):
+    head = _label_head(tiny_model, base)
+    seen = _seen(tiny_model, base)
+    feats = article_features("alliance", seen["classes"], seen["proba"], n_units=seen["n_units"], lexicon_scores=seen["lexicon_scores"], n_tokens=seen["n_tokens"], positions=seen["positions"])
+    probs = head.probabilities(feats)
+    expected = max(head.classes, key=lambda c: (probs[c], -head.classes.index(c)))
+    extra = FramingClassifiers({"alliance": tiny_model}, lexicons=base.lexicons, heads={head.key: head})
+    result = score_article(ARTICLE, replace(base, extras=(extra,)))
+    assert result.scores["alliance.label"] == expected
+    # the lexicon's own label and the classifier's stay beside the article model's
+    assert "alliance.label_lexicon" in result.scores and "alliance.label_classifier" in result.scores
+    traces = [p for p in result.sentence_probabilities if p.dimension == "alliance.article"]
+    assert traces and all(list(p.probabilities)[0].split(" ", 1)[1] == expected for p in traces)
+    assert any(r["dimension"] == "alliance.article" for r in evidence_records(result, "a1"))
+
+
+def test_unit_contributions_add_up_to_the_unit_part_of_the_decision(tiny_model, base):
+    head = _label_head(tiny_model, base)
+    seen = _seen(tiny_model, base)
+    classes, proba, n, pos = seen["classes"], seen["proba"], seen["n_units"], seen["positions"]
+    feats = article_features("alliance", classes, proba, n_units=n, lexicon_scores=seen["lexicon_scores"], n_tokens=seen["n_tokens"], positions=pos)
+    assert any(name.startswith("unit.late.") for name in feats)
+    label, versus = "threat", "hollow"
+    contrib = unit_contributions(head, classes, proba, n_units=n, label=label, versus=versus, positions=pos)
+    w = head.coef[head.classes.index(label)] - head.coef[head.classes.index(versus)]
+    unit_part = sum(w[j] * feats[name] / head.scale[j] for j, name in enumerate(head.features) if name.startswith(("unit.mean.", "unit.top.", "unit.late.")))
+    assert contrib.shape == (proba.shape[0],)
+    assert contrib.sum() == pytest.approx(unit_part, rel=1e-9, abs=1e-12)
+
+
+def test_heads_round_trip_and_refuse_a_tampered_file(tiny_model, base, tmp_path):
+    head = _label_head(tiny_model, base)
+    save_article_head(head, tmp_path / head.file_stem)
+    again = load_article_head(tmp_path / head.file_stem)
+    feats = {name: 0.3 for name in head.features}
+    assert again.probabilities(feats) == head.probabilities(feats)
+    assert set(load_article_heads(tmp_path)) == {"alliance.label"}
+    npz = tmp_path / f"{head.file_stem}.npz"
+    data = bytearray(npz.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    npz.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError):
+        load_article_head(tmp_path / head.file_stem)
+
+
+def test_a_position_head_maps_threat_against_hollow_to_minus_one_one(tiny_model, base):
+    label = _label_head(tiny_model, base)
+    pos = ArticleHead(dimension="alliance", kind="position", classes=("hollow", "threat"), features=label.features,
+                      mean=np.zeros(len(label.features)), scale=np.ones(len(label.features)), coef=np.zeros((1, len(label.features))), intercept=np.array([2.0]))
+    extra = FramingClassifiers({"alliance": tiny_model}, lexicons=base.lexicons, heads={label.key: label, pos.key: pos})
+    s = score_article(ARTICLE, replace(base, extras=(extra,))).scores
+    p_threat = 1 / (1 + np.exp(-2.0))
+    assert s["alliance.position"] == pytest.approx(round(p_threat - (1 - p_threat), 4))
+    assert s["alliance.ci_low"] <= s["alliance.position"] <= s["alliance.ci_high"]
+
+
+def test_category_features_are_the_same_names_for_every_category():
+    classes = ("diplomacy_engagement:advocate", "diplomacy_engagement:describe", "none", "sanctions_economic_pressure:reject")
+    proba = np.array([[0.7, 0.1, 0.1, 0.1], [0.0, 0.1, 0.1, 0.8]])
+    cats = ("diplomacy_engagement", "sanctions_economic_pressure")
+    scores = {"prescription.diplomacy_engagement": 0.5, "prescriptions.advocated": "diplomacy_engagement"}
+    a = category_features("diplomacy_engagement", classes, proba, n_units=2, lexicon_scores=scores, n_tokens=40, categories=cats)
+    b = category_features("sanctions_economic_pressure", classes, proba, n_units=2, lexicon_scores=scores, n_tokens=40, categories=cats)
+    assert a["unit.max.advocate"] == 0.7 and a["lex.advocated"] == 1.0 and a["cat.diplomacy_engagement"] == 1.0
+    assert b["unit.max.reject"] == 0.8 and b["lex.advocated"] == 0.0 and b["cat.sanctions_economic_pressure"] == 1.0
+    assert a["unit.most_discussed"] + b["unit.most_discussed"] == 1.0
+
+
+def test_training_helpers():
+    arts = [{"outlet_family": f} for f in ["a", "a", "a", "b", "b", "c", "d", "e", "e", "f"]]
+    folds = article_folds(arts, 3)
+    by_family: dict[str, set[int]] = {}
+    for art, k in zip(arts, folds):
+        by_family.setdefault(art["outlet_family"], set()).add(k)
+    assert all(len(v) == 1 for v in by_family.values()) and set(folds) == {0, 1, 2}
+    assert prescription_unit_label([]) == "none"
+    assert prescription_unit_label(["diplomacy_engagement:describe", "sanctions_economic_pressure:reject"]) == "sanctions_economic_pressure:reject"
+    assert prescription_unit_label(["b:reject", "a:advocate"]) == "a:advocate"
+
+
+def test_units_cache_round_trips_exactly(tiny_model, base, tmp_path):
+    from framing.training.articles import features_from_units, read_units_cache, write_units_cache
+
+    units = {"a1": {"alliance": _seen(tiny_model, base)}}
+    write_units_cache(tmp_path / "units.json", units)
+    again = read_units_cache(tmp_path / "units.json")
+    assert features_from_units(again) == features_from_units(units)
