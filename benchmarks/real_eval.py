@@ -11,7 +11,7 @@ separately (never pooled: tune on dev, quote test):
   --gold`): per-class precision/recall/F1 and confusion of `alliance.label`, accuracy, macro-F1,
   Krippendorff's alpha (tool vs gold), the AUC of `alliance.position` for threat against hollow,
   ideology accuracy and macro-F1, micro-F1 of the advocated and rejected prescriptions; for the
-  blend, the lexicon alone and the classifiers alone; by register; with the two human codings'
+  main columns, the lexicon alone and the classifiers alone; by register; with the two human codings'
   agreement (coder B read against coder A) beside them as the ceiling;
 - Krippendorff's alpha between the two coders for every dimension at every level;
 - sentence level on the double-coded sentences (passages for ideology): the lexicon's and the

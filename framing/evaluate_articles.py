@@ -6,7 +6,7 @@ dimension's label), `rows` maps article id to a row of `scores.csv`. The figures
 researcher quotes: per-class precision, recall and F1 with the confusion matrix, accuracy,
 macro-F1 and Krippendorff's alpha (tool vs gold) for every label; the AUC of
 `alliance.position` for threat against hollow; micro-F1 of the advocated and rejected
-prescription sets. Each for the blend (the default columns), the lexicon alone (`*_lexicon`)
+prescription sets. Each for the main columns (what `scores.csv` reports), the lexicon alone (`*_lexicon`)
 and the classifiers alone (`*_classifier`) wherever those columns exist, and broken down by
 `register` and `split` when the gold file has them. `coder_agreement` gives the same figures for
 two human codings: the ceiling a tool is judged against.
@@ -37,8 +37,8 @@ PRESCRIPTION_CATEGORIES = (
 )
 ALLIANCE_LABELS = ("threat", "hollow", "legitimate", "mixed", "absent")
 IDEOLOGY_LABELS = ("progressive_left", "liberal_internationalist", "realist_restraint", "conservative_hawk", "sovereigntist", "neutral")
-# (variant name, column suffix): the blend is the plain column.
-VARIANTS = (("blend", ""), ("lexicon", "_lexicon"), ("classifier", "_classifier"))
+# (variant name, column suffix): `main` is the plain column, the one scores.csv leads with.
+VARIANTS = (("main", ""), ("lexicon", "_lexicon"), ("classifier", "_classifier"))
 _SKIP_KEYS = {"id", "_line", "register", "split", "advocated", "rejected"}
 
 
@@ -243,7 +243,7 @@ def format_article_figures(result: Mapping[str, Any], *, ceiling: Mapping[str, A
         if "missing_column" in entry:
             lines.append(f"{dim}: {entry['n']} coded, but the scores table has no `{entry['missing_column']}` column")
             continue
-        hv = human.get(dim, {}).get("variants", {}).get("blend")
+        hv = human.get(dim, {}).get("variants", {}).get("main")
         if dim.startswith("prescriptions."):
             lines.append(f"{dim} ({entry['n']} articles)")
             table = [["", "micro-F1", "precision", "recall", "macro-F1", "exact", "alpha", "pairs gold/pred"]]
@@ -251,10 +251,10 @@ def format_article_figures(result: Mapping[str, Any], *, ceiling: Mapping[str, A
             for name, rep in items:
                 table.append([name, _fmt(rep["micro_f1"]), _fmt(rep["micro_precision"]), _fmt(rep["micro_recall"]), _fmt(rep["macro_f1"]), _fmt(rep["exact_match"]), _fmt(rep["alpha"]), f"{rep['gold_pairs']}/{rep['predicted_pairs']}"])
             lines += ["  " + ln for ln in text_table(table)]
-            blend = entry["variants"].get("blend")
-            if blend:
+            main = entry["variants"].get("main")
+            if main:
                 per = [["category", "precision", "recall", "f1", "support", "predicted"]]
-                for cat, m in blend["per_category"].items():
+                for cat, m in main["per_category"].items():
                     if m["support"] or m["predicted"]:
                         per.append([cat, _fmt(m["precision"]), _fmt(m["recall"]), _fmt(m["f1"]), str(m["support"]), str(m["predicted"])])
                 lines += ["  " + ln for ln in text_table(per)]
@@ -270,21 +270,21 @@ def format_article_figures(result: Mapping[str, Any], *, ceiling: Mapping[str, A
         lines += ["  " + ln for ln in text_table(table)]
         if dim == "alliance" and entry.get("auc_support"):
             lines.append(f"  AUC of alliance.position on {entry['auc_support']['threat']} threat vs {entry['auc_support']['hollow']} hollow articles")
-        blend = entry["variants"].get("blend")
-        if blend:
+        main = entry["variants"].get("main")
+        if main:
             per = [["class", "precision", "recall", "f1", "support"]]
-            for lab, m in blend["per_class"].items():
+            for lab, m in main["per_class"].items():
                 per.append([lab, _fmt(m["precision"]), _fmt(m["recall"]), _fmt(m["f1"]), str(m["support"])])
             lines += ["  " + ln for ln in text_table(per)]
-            labs = blend["confusion"]["labels"]
-            lines.append("  confusion (rows: gold, columns: blend)")
+            labs = main["confusion"]["labels"]
+            lines.append("  confusion (rows: gold, columns: main)")
             cm = [[""] + [str(i) for i in range(len(labs))]]
-            for i, (lab, row) in enumerate(zip(labs, blend["confusion"]["matrix"])):
+            for i, (lab, row) in enumerate(zip(labs, main["confusion"]["matrix"])):
                 cm.append([f"{i} {lab}"] + [str(v) for v in row])
             lines += ["  " + ln for ln in text_table(cm)]
     if result.get("groups"):
         lines.append("")
-        lines.append("by group (blend; humans in brackets where a second coding is given):")
+        lines.append("by group (main columns; humans in brackets where a second coding is given):")
         hgroups = (ceiling or {}).get("groups", {})
         table = [["group", "n", "alliance acc", "AUC", "ideology acc", "advocated F1", "rejected F1"]]
         for name, sub in result["groups"].items():
@@ -292,14 +292,14 @@ def format_article_figures(result: Mapping[str, Any], *, ceiling: Mapping[str, A
             hd = hgroups.get(name, {}).get("dimensions", {})
 
             def cell(dim: str, key: str, src: Mapping[str, Any]) -> str:
-                rep = src.get(dim, {}).get("variants", {}).get("blend")
+                rep = src.get(dim, {}).get("variants", {}).get("main")
                 return _fmt(rep[key]) if rep else "-"
 
             def both(dim: str, key: str) -> str:
                 tool = cell(dim, key, d)
                 return tool + (f" [{cell(dim, key, hd)}]" if hd else "")
 
-            auc_cell = _fmt(d.get("alliance", {}).get("auc_threat_vs_hollow", {}).get("blend")) if "alliance" in d else "-"
+            auc_cell = _fmt(d.get("alliance", {}).get("auc_threat_vs_hollow", {}).get("main")) if "alliance" in d else "-"
             table.append([name, str(sub["n"]), both("alliance", "accuracy"), auc_cell, both("ideology", "accuracy"),
                           both("prescriptions.advocated", "micro_f1"), both("prescriptions.rejected", "micro_f1")])
         lines += ["  " + ln for ln in text_table(table)]

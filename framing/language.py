@@ -27,6 +27,8 @@ _SAMPLE_CHARS = 1000
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+    # py3langid is pinned below 0.4 (pyproject.toml): 0.4 renamed this constructor and its
+    # normalised probabilities are not on the scale `_MIN_PROBABILITY` was set for
     return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
 
 

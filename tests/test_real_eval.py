@@ -153,15 +153,15 @@ def test_article_figures_compare_every_variant_and_group():
     res = article_figures(gold, rows, groups=("register",))
     assert res["n_scored"] == 3 and res["not_scored"] == ["4"]
     al = res["dimensions"]["alliance"]
-    assert al["variants"]["blend"]["accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    assert al["variants"]["main"]["accuracy"] == pytest.approx(2 / 3, abs=1e-4)
     assert al["variants"]["lexicon"]["accuracy"] == pytest.approx(2 / 3, abs=1e-4)
     assert "classifier" not in al["variants"]
-    assert al["auc_threat_vs_hollow"] == {"blend": 1.0, "lexicon": 1.0}
-    assert res["dimensions"]["ideology"]["variants"]["blend"]["accuracy"] == pytest.approx(2 / 3, abs=1e-4)
-    rej = res["dimensions"]["prescriptions.rejected"]["variants"]["blend"]
+    assert al["auc_threat_vs_hollow"] == {"main": 1.0, "lexicon": 1.0}
+    assert res["dimensions"]["ideology"]["variants"]["main"]["accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    rej = res["dimensions"]["prescriptions.rejected"]["variants"]["main"]
     assert (rej["micro_precision"], rej["micro_recall"]) == (0.5, 1.0)
     assert res["groups"]["register=news"]["n"] == 1
-    assert res["groups"]["register=news"]["dimensions"]["alliance"]["variants"]["blend"]["accuracy"] == 1.0
+    assert res["groups"]["register=news"]["dimensions"]["alliance"]["variants"]["main"]["accuracy"] == 1.0
     text = format_article_figures(res)
     assert "alliance.label (3 articles)" in text and "prescriptions.rejected" in text and "register=opinion" in text
 
@@ -170,8 +170,8 @@ def test_coder_agreement_puts_the_second_coder_in_the_tools_place():
     first = [{"id": "1", "alliance": "threat", "advocated": frozenset({"a"})}, {"id": "2", "alliance": "hollow", "advocated": frozenset()}]
     second = [{"id": "1", "alliance": "threat", "advocated": frozenset({"a"})}, {"id": "2", "alliance": "mixed", "advocated": frozenset()}]
     res = coder_agreement(first, second)
-    assert res["dimensions"]["alliance"]["variants"]["blend"]["accuracy"] == 0.5
-    assert res["dimensions"]["prescriptions.advocated"]["variants"]["blend"]["micro_f1"] == 1.0
+    assert res["dimensions"]["alliance"]["variants"]["main"]["accuracy"] == 0.5
+    assert res["dimensions"]["prescriptions.advocated"]["variants"]["main"]["micro_f1"] == 1.0
 
 
 def test_read_gold_accepts_csv_and_jsonl_and_names_bad_lines(tmp_path):
@@ -211,16 +211,16 @@ def test_framing_evaluate_gold_on_a_score_run(tmp_path, yardstick):
     assert "articles: 3 scored of 4 coded (1 not in the scores table" in res.output
     assert "humans" in res.output and "AUC threat/hollow" in res.output and "register=state_media" in res.output
     saved = json.loads(out_json.read_text())
-    assert saved["coders"]["dimensions"]["alliance"]["variants"]["blend"]["accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    assert saved["coders"]["dimensions"]["alliance"]["variants"]["main"]["accuracy"] == pytest.approx(2 / 3, abs=1e-4)
     tool_al = saved["tool"]["dimensions"]["alliance"]["variants"]
-    assert set(tool_al) >= {"blend", "lexicon"}
-    # every figure is recomputed from the table: the blend's accuracy is what scores.csv says
+    assert set(tool_al) >= {"main", "lexicon"}
+    # every figure is recomputed from the table: the main accuracy is what scores.csv says
     import csv
 
     with open(tmp_path / "out" / "scores.csv", newline="", encoding="utf-8") as fh:
         labels = {r["id"]: r["alliance.label"] for r in csv.DictReader(fh)}
     expected = sum(labels[i] == g for i, g in (("d0001", "threat"), ("d0002", "hollow"), ("d0003", "legitimate"))) / 3
-    assert tool_al["blend"]["accuracy"] == pytest.approx(expected, abs=1e-4)
+    assert tool_al["main"]["accuracy"] == pytest.approx(expected, abs=1e-4)
     # usage errors are one line
     res = runner.invoke(cli, ["evaluate", "--gold", str(gold)])
     assert res.exit_code == 2 and "--gold needs SCORES_DIR" in res.output
@@ -239,7 +239,7 @@ def test_real_eval_script_runs_on_the_tiny_yardstick(yardstick, tmp_path):
     assert "ARTICLE LEVEL, dev split (2 articles" in proc.stdout and "ARTICLE LEVEL, test split (2 articles" in proc.stdout
     assert "SENTENCE LEVEL" in proc.stdout
     res = json.loads(out_json.read_text())
-    assert res["dev"]["humans"]["dimensions"]["alliance"]["variants"]["blend"]["accuracy"] == 0.5
+    assert res["dev"]["humans"]["dimensions"]["alliance"]["variants"]["main"]["accuracy"] == 0.5
     assert res["coder_alpha"]["article.ideology"]["alpha"] == 1.0
     assert res["sentence_level"]["dev"]["n_sentences"] == 2
 

@@ -109,7 +109,7 @@ def evaluate_cmd(scores_dir, annotations, gold, coder2, dimension, model_path, l
     Article level (`--gold FILE SCORES_DIR`): per-class precision, recall and F1 with confusion
     matrices, accuracy, macro-F1 and Krippendorff's alpha of each article label, the AUC of
     alliance.position for threat against hollow, and micro-F1 of the advocated and rejected
-    prescriptions; for the blend, the lexicon alone and the classifiers alone, and by register and
+    prescriptions; for the main columns, the lexicon alone and the classifiers alone, and by register and
     split when the gold file has those columns.
 
     Unit level (`--annotations FILE`): human labels of sentences or passages vs the lexicon and vs
