@@ -1145,8 +1145,9 @@ def _index_context(**kw: Any) -> dict[str, Any]:
         if detail:
             img = figures.position_axis(names, np.nan_to_num(positions), np.nan_to_num(col(f"{dim.name}.ci_low")),
                                         np.nan_to_num(col(f"{dim.name}.ci_high")), labels, negative=neg, positive=pos)
-            caption = (f"Each row is an article; the dot is its position from \u22121 ({humanize(neg)}) to +1 ({humanize(pos)}), computed from the "
-                       f"weighted phrases of each pole; the bar is the 90% interval from resampling its sentences (wide bar: few sentences decide). "
+            caption = (f"Each row is an article; the dot is its position from \u22121 ({humanize(neg)}) to +1 ({humanize(pos)}), read by the "
+                       f"article-level model from its sentences and phrases (with --no-classifiers: the weighted phrases of each pole); the bar is "
+                       f"the lexicon's 90% interval from resampling its sentences, moved with the position (wide bar: few sentences decide). "
                        f"Colour and shape give the label; legitimate (green diamond) marks partnership language, which is not on this axis.")
         else:
             img = figures.position_distribution(np.nan_to_num(positions), labels, negative=neg, positive=pos)
