@@ -5,13 +5,11 @@ Skipped when Chromium or chromedriver is missing, except on CI (CI=true), where 
 """
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_helpers import chrome_driver
 
 from framing.pipeline import run_batch
 from framing.report.render import render_report
@@ -19,43 +17,9 @@ from report_corpus import write_corpus, write_hostile
 
 pytestmark = pytest.mark.browser
 
-CHROME_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1600",
-]
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {reason}: install the Debian packages chromium and chromium-driver")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _unavailable("selenium is not installed (pip install -e '.[test]')")
-    chrome = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-    driver_path = shutil.which("chromedriver")
-    if chrome is None or driver_path is None:
-        _unavailable("headless Chromium or chromedriver not found")
-    profile = tempfile.mkdtemp(prefix="framing-chrome-")
-    options = Options()
-    for arg in CHROME_ARGS + [f"--user-data-dir={profile}"]:
-        options.add_argument(arg)
-    options.binary_location = chrome
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # an explicit driver path: Selenium Manager would otherwise try to download one
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    yield from chrome_driver(window="1280,1600", browser_logs=True)
 
 
 @pytest.fixture(scope="module")

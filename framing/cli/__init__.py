@@ -108,3 +108,4 @@ def main() -> None:
 from . import score  # noqa: E402,F401
 from . import lexicon  # noqa: E402,F401
 from . import train  # noqa: E402,F401
+from . import annotate  # noqa: E402,F401
