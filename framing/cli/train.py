@@ -1,7 +1,8 @@
-"""`framing train` and `framing evaluate`: bring your own annotations (CSV or JSONL with `text`,
+"""`framing train`, `framing evaluate` and `framing agreement`: bring your own annotations (CSV or JSONL with `text`,
 `label` and optionally `group`)."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -181,5 +182,36 @@ def _evaluate_units(annotations, dimension, model_path, lexicon_dirs, no_shipped
         config = TrainingConfig(folds=folds, lexicon_features=lexicon is not None)
         result = cross_validate(rows, dimension=dimension, config=config, lexicon_dirs=lexicon_dirs, include_shipped=not no_shipped)
     click.echo(format_report(result))
+    if json_out is not None:
+        write_json(json_out, result)
+
+
+@cli.command("agreement")
+@click.argument("first", type=click.Path(path_type=Path))
+@click.argument("second", type=click.Path(path_type=Path))
+@click.option("--out", "out_path", default=None, type=click.Path(path_type=Path),
+              help="Where to write the disagreements for adjudication (JSONL; default FIRST with .disagreements.jsonl).")
+@click.option("--json", "json_out", default=None, type=click.Path(path_type=Path), help="Also write the figures as JSON.")
+@handle_errors
+def agreement_cmd(first, second, out_path, json_out):
+    """Agreement between two coders of the same units (e.g. two `framing annotate` files):
+    Krippendorff's alpha per dimension and per label, the confusion between the coders, and the
+    disagreements written out for a third reading."""
+    from ..agreement import agreement, disagreements, format_agreement
+    from ..io.annotations import read_annotations
+    from ..io.writers import atomic_write_text, write_json
+
+    a, b = read_annotations(first), read_annotations(second)
+    sources = (str(first), str(second))
+    result = agreement(a, b, sources=sources)
+    if not result["dimensions"]:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"{first} and {second} share no unit id: nothing to compare")
+    click.echo(format_agreement(result, names=(Path(first).name, Path(second).name)))
+    rows = disagreements(a, b, sources=sources)
+    target = out_path or Path(first).with_name(Path(first).name.removesuffix(".jsonl") + ".disagreements.jsonl")
+    atomic_write_text(target, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    click.echo(f"{len(rows)} disagreement(s) -> {target}")
     if json_out is not None:
         write_json(json_out, result)
