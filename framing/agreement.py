@@ -1,6 +1,7 @@
 """Agreement between two coders of the same units (the files `framing annotate` writes, or any
 annotation files with an `id` per unit): Krippendorff's alpha per dimension and per label, the
-confusion between the coders, and the list of disagreements for adjudication.
+confusion between the coders, the list of disagreements for adjudication, and the settled
+file once they are adjudicated.
 
 Pure functions of the records `framing.io.annotations.read_annotations` returns.
 """
@@ -11,7 +12,7 @@ from typing import Any, Mapping, Sequence
 from .errors import InputError
 from .evaluate import krippendorff_alpha_nominal, text_table
 
-__all__ = ["pair_units", "agreement", "disagreements", "format_agreement"]
+__all__ = ["pair_units", "agreement", "disagreements", "settled_records", "format_agreement"]
 
 
 def _by_id(records: Sequence[Mapping[str, Any]], source: str) -> dict[tuple[str, str], Mapping[str, Any]]:
@@ -69,6 +70,26 @@ def disagreements(first: Sequence[Mapping[str, Any]], second: Sequence[Mapping[s
                 out.append({"id": x["id"], "dimension": dim, "text": x["text"], "group": x.get("group"),
                             "label_first": x["label"], "label_second": y["label"],
                             "annotator_first": x.get("annotator"), "annotator_second": y.get("annotator"), "label": None, "reason": ""})
+    return out
+
+
+def settled_records(first: Sequence[Mapping[str, Any]], second: Sequence[Mapping[str, Any]], decisions: Mapping[tuple[str, str], Mapping[str, Any]], *, sources: tuple[str, str] = ("first", "second")) -> list[dict[str, Any]]:
+    """The settled coding, in the `framing train` format: every unit both coders labelled the same
+    keeps that label; every disputed unit with a decision in `decisions` ((dimension, id) ->
+    `label`, `reason`, optionally `time`) gets it, with `reason` and `adjudicated: true`; disputed
+    units not decided yet are left out."""
+    out = []
+    for dim, units in pair_units(first, second, sources=sources).items():
+        for x, y in units:
+            rec = {"id": x["id"], "text": x["text"], "label": x["label"], "group": x.get("group"), "dimension": dim}
+            if str(x["label"]) == str(y["label"]):
+                out.append(rec)
+                continue
+            decision = decisions.get((dim, str(x["id"])))
+            if decision is not None:
+                rec.update(label=decision["label"], reason=decision["reason"], adjudicated=True,
+                           label_first=x["label"], label_second=y["label"], time=decision.get("time"))
+                out.append(rec)
     return out
 
 

@@ -93,6 +93,19 @@ def test_label_sets(lexicons):
     assert all(o.definition for o in label_options(find_lexicon("alliance", lexicons)))
 
 
+def test_a_user_defined_dimension_is_annotated_with_its_own_categories(corpus):
+    """A dimension a user adds in a lexicon file: its categories (plus `none`) are the labels,
+    sentences are the units, and the order falls back to the lexicon when no model exists."""
+    layer = Path(__file__).resolve().parent / "fixtures" / "lexicon_tools" / "climate"
+    climate = find_lexicon("climate_policy", load_lexicons([layer]))
+    options = [o.value for o in label_options(climate)]
+    assert options[:2] == ["mitigation", "adaptation"] and options[-1] == "none"
+    units = build_units(iter_articles([corpus], on_skip=lambda s: None), climate)
+    assert units and all(u.group and u.id.startswith(u.group + ":") for u in units)
+    ordered = order_units(units, sample="active", seed=1, uncertainty=classifier_uncertainty(units, climate))
+    assert sorted(u.id for u in ordered) == sorted(u.id for u in units)
+
+
 def test_unknown_dimension_names_the_known_ones(lexicons):
     with pytest.raises(ConfigError, match="known dimensions: alliance, prescriptions, ideology"):
         find_lexicon("actors", lexicons)

@@ -15,7 +15,7 @@ import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import ConfigError
 
@@ -30,24 +30,30 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+def json_lines(path: Path, *, written_by: str) -> Iterator[tuple[int, Any]]:
+    """(line number, record) of every non-empty line of a JSONL file this tool wrote; a line that
+    is not JSON stops with one line naming the file, the line and the command that writes it."""
+    with open(path, encoding="utf-8") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield line_no, json.loads(raw)
+            except json.JSONDecodeError:
+                raise ConfigError(f"{path}:{line_no}: not a JSON line; is this a file written by `{written_by}`?") from None
+
+
 def _read_lines(path: Path, dimension: str) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     records = []
     try:
-        with open(path, encoding="utf-8") as fh:
-            for line_no, raw in enumerate(fh, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    rec = json.loads(raw)
-                except json.JSONDecodeError:
-                    raise ConfigError(f"{path}:{line_no}: not a JSON line; is this a labels file written by `framing annotate`?") from None
-                if not isinstance(rec, dict) or "id" not in rec:
-                    raise ConfigError(f"{path}:{line_no}: a line without a unit `id`; is this a labels file written by `framing annotate`?")
-                if rec.get("dimension") not in (None, dimension):
-                    raise ConfigError(f"{path} holds labels of dimension {rec.get('dimension')!r}, not {dimension!r}; give another --out")
-                records.append(rec)
+        for line_no, rec in json_lines(path, written_by="framing annotate"):
+            if not isinstance(rec, dict) or "id" not in rec:
+                raise ConfigError(f"{path}:{line_no}: a line without a unit `id`; is this a labels file written by `framing annotate`?")
+            if rec.get("dimension") not in (None, dimension):
+                raise ConfigError(f"{path} holds labels of dimension {rec.get('dimension')!r}, not {dimension!r}; give another --out")
+            records.append(rec)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return records

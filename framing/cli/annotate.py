@@ -9,6 +9,41 @@ import click
 from . import cli, handle_errors, lexicons_option
 
 
+def require_server_extra(command: str) -> None:
+    from ..errors import ConfigError
+
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise ConfigError(f"{command} needs starlette and uvicorn: install with pip install 'framing[annotate]'") from None
+
+
+def serve_session(session, port: int, no_browser: bool, note: str) -> None:
+    """Serve `session` on 127.0.0.1:`port` until Ctrl-C: the address is the first stdout line,
+    `note` goes to stderr."""
+    from ..annotate.server import bind_socket, create_app, new_token, serve
+    from ..errors import ConfigError
+
+    token = new_token()
+    try:
+        sock = bind_socket(port)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
+    click.echo(url)
+    sys.stdout.flush()
+    click.echo(note, err=True)
+    if not no_browser:
+        import webbrowser
+
+        try:
+            webbrowser.open(url)
+        except Exception:
+            pass
+    serve(create_app(session, token=token), sock)
+
+
 @cli.command("annotate")
 @click.argument("dimension")
 @click.option("--corpus", "corpus", multiple=True, required=True, type=click.Path(path_type=Path),
@@ -36,13 +71,9 @@ def annotate_cmd(dimension, corpus, out, annotator, lexicon_dirs, sample, like, 
 
     from ..errors import ConfigError
 
-    try:
-        import starlette  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError:
-        raise ConfigError("framing annotate needs starlette and uvicorn: install with pip install 'framing[annotate]'") from None
+    require_server_extra("framing annotate")
     from ..annotate.queue import build_units, classifier_uncertainty, find_lexicon, order_units
-    from ..annotate.server import Session, bind_socket, create_app, new_token, serve
+    from ..annotate.server import Session
     from ..annotate.store import LabelStore
     from ..io.readers import iter_articles
     from ..lexicon.build import load_lexicons
@@ -72,24 +103,8 @@ def annotate_cmd(dimension, corpus, out, annotator, lexicon_dirs, sample, like, 
     uncertainty = classifier_uncertainty(units, lexicon) if sample == "active" else None
     ordered = order_units(units, sample=sample, seed=seed, uncertainty=uncertainty, like=like_ids)
     session = Session(ordered, store, lexicon)
-    token = new_token()
-    try:
-        sock = bind_socket(port)
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
-    click.echo(url)
-    sys.stdout.flush()
     progress = session.progress()
     note = "" if sample != "active" or uncertainty is not None else " (no shipped classifier for this dimension: units with lexicon matches first)"
-    click.echo(f"{dimension}: {progress['total']} units, {progress['done']} already decided in {out}; order {sample}{note}. Ctrl-C to stop.", err=True)
-    if not no_browser:
-        import webbrowser
-
-        try:
-            webbrowser.open(url)
-        except Exception:
-            pass
-    serve(create_app(session, token=token), sock)
+    serve_session(session, port, no_browser, f"{dimension}: {progress['total']} units, {progress['done']} already decided in {out}; order {sample}{note}. Ctrl-C to stop.")
     progress = session.progress()
     click.echo(f"{dimension}: {progress['done']} of {progress['total']} units decided; labels in {out}", err=True)

@@ -192,15 +192,29 @@ def _evaluate_units(annotations, dimension, model_path, lexicon_dirs, no_shipped
 @click.option("--out", "out_path", default=None, type=click.Path(path_type=Path),
               help="Where to write the disagreements for adjudication (JSONL; default FIRST with .disagreements.jsonl).")
 @click.option("--json", "json_out", default=None, type=click.Path(path_type=Path), help="Also write the figures as JSON.")
+@click.option("--adjudicate", is_flag=True, help="Then settle the disagreements one at a time in the browser (as framing annotate).")
+@click.option("--settled", "settled", default=None, type=click.Path(path_type=Path),
+              help="--adjudicate: the settled file (.jsonl; default FIRST with .settled.jsonl), resumed from if it exists.")
+@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535), help="--adjudicate: port on 127.0.0.1 (0: a free one).")
+@click.option("--no-browser", is_flag=True, help="--adjudicate: do not open a browser; just print the address.")
 @handle_errors
-def agreement_cmd(first, second, out_path, json_out):
+def agreement_cmd(first, second, out_path, json_out, adjudicate, settled, port, no_browser):
     """Agreement between two coders of the same units (e.g. two `framing annotate` files):
     Krippendorff's alpha per dimension and per label, the confusion between the coders, and the
-    disagreements written out for a third reading."""
+    disagreements written out for a third reading.
+
+    With --adjudicate, a page like framing annotate's shows each disagreement (the two codings in
+    a random order per unit) and writes the settled file after every decision: agreed units with
+    their label, settled ones with the adjudicated label and its reason. The address to open is
+    the first stdout line (the figures go to stderr); Ctrl-C to stop, run again to resume."""
     from ..agreement import agreement, disagreements, format_agreement
     from ..io.annotations import read_annotations
     from ..io.writers import atomic_write_text, write_json
 
+    if adjudicate:
+        from .annotate import require_server_extra
+
+        require_server_extra("framing agreement --adjudicate")
     a, b = read_annotations(first), read_annotations(second)
     sources = (str(first), str(second))
     result = agreement(a, b, sources=sources)
@@ -208,10 +222,31 @@ def agreement_cmd(first, second, out_path, json_out):
         from ..errors import ConfigError
 
         raise ConfigError(f"{first} and {second} share no unit id: nothing to compare")
-    click.echo(format_agreement(result, names=(Path(first).name, Path(second).name)))
+    click.echo(format_agreement(result, names=(Path(first).name, Path(second).name)), err=adjudicate)
     rows = disagreements(a, b, sources=sources)
     target = out_path or Path(first).with_name(Path(first).name.removesuffix(".jsonl") + ".disagreements.jsonl")
     atomic_write_text(target, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    click.echo(f"{len(rows)} disagreement(s) -> {target}")
+    click.echo(f"{len(rows)} disagreement(s) -> {target}", err=adjudicate)
     if json_out is not None:
         write_json(json_out, result)
+    if adjudicate:
+        _adjudicate(a, b, sources, settled or Path(first).with_name(Path(first).name.removesuffix(".jsonl") + ".settled.jsonl"), port, no_browser)
+
+
+def _adjudicate(a, b, sources, settled, port, no_browser) -> None:
+    from ..annotate.server import AdjudicationSession
+    from ..lexicon.build import load_lexicons
+    from .annotate import serve_session
+
+    if any(Path(settled).resolve() == Path(s).resolve() for s in sources):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"--settled {settled} is one of the two codings; give another file")
+    session = AdjudicationSession(a, b, settled, lexicons=load_lexicons([]), sources=sources)
+    progress = session.progress()
+    if not progress["remaining"]:
+        click.echo(f"all {progress['total']} disagreement(s) settled -> {settled}", err=True)
+        return
+    serve_session(session, port, no_browser, f"{progress['total']} disagreement(s), {progress['done']} already settled in {settled}. Ctrl-C to stop.")
+    progress = session.progress()
+    click.echo(f"{progress['done']} of {progress['total']} disagreement(s) settled -> {settled}", err=True)

@@ -1,4 +1,6 @@
 // framing annotate: one unit at a time. Article text is only ever written with textContent.
+// With data.mode "adjudicate" (framing agreement --adjudicate): one dispute at a time, its two
+// codings, the labels of its dimension and a required reason.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("annotate-data").textContent);
@@ -6,6 +8,8 @@
   var flagged = false;
   var busy = false;
   var byKey = {};
+  var adjudicate = data.mode === "adjudicate";
+  var selected = null; // adjudicate: the label chosen, settled with Enter in the reason box
 
   if (window.location.search.indexOf("token=") >= 0 && window.history && window.history.replaceState) {
     window.history.replaceState(null, "", "/"); // the cookie carries the token from here on
@@ -25,10 +29,12 @@
     box.appendChild(document.createTextNode(label.definition || ""));
   }
 
-  function buildLabels() {
+  function buildLabels(labels) {
     var box = document.getElementById("labels");
     var groups = {};
-    data.labels.forEach(function (label) {
+    box.textContent = "";
+    byKey = {};
+    labels.forEach(function (label) {
       var parent = box;
       if (label.group) {
         if (!groups[label.group]) {
@@ -84,6 +90,7 @@
 
   function setFlag(on) {
     flagged = on;
+    if (adjudicate) { return; }
     document.getElementById("flag").className = on ? "on" : "";
     document.getElementById("flag-state").textContent = on ? "flagged as a hard case" : "";
   }
@@ -100,12 +107,42 @@
     var title = document.getElementById("title");
     if (!current) {
       document.getElementById("context").textContent = "";
-      document.getElementById("context").appendChild(el("p", "done", "All units are decided. You can close this tab (and stop the server with Ctrl-C)."));
+      document.getElementById("context").appendChild(el("p", "done", (adjudicate ? "All disputes are settled." : "All units are decided.") + " You can close this tab (and stop the server with Ctrl-C)."));
+      if (adjudicate) { document.getElementById("codings").textContent = ""; buildLabels([]); }
       title.textContent = "";
       return;
     }
     title.textContent = current.title ? current.title + " (" + current.group + ")" : current.group;
     renderContext(current);
+    if (adjudicate) { renderDispute(current); }
+  }
+
+  function renderDispute(unit) {
+    var box = document.getElementById("codings");
+    box.textContent = "";
+    unit.codings.forEach(function (label, i) { box.appendChild(el("li", "coding", "coding " + (i + 1) + ": " + label)); });
+    buildLabels(unit.labels);
+    document.getElementById("reason").value = "";
+    select(null);
+  }
+
+  function select(label) {
+    selected = label;
+    var buttons = document.querySelectorAll("#labels button.label");
+    for (var i = 0; i < buttons.length; i++) {
+      var on = buttons[i].getAttribute("data-label") === label;
+      buttons[i].setAttribute("aria-pressed", on ? "true" : "false");
+      buttons[i].style.outline = on ? "3px solid #36c" : "";
+    }
+  }
+
+  function settle() {
+    var reason = document.getElementById("reason").value.trim();
+    var message = document.getElementById("message");
+    if (!current) { return; }
+    if (selected === null) { message.textContent = "choose a label (click it or press its number outside the box)"; return; }
+    if (!reason) { message.textContent = "write the reason, then press Enter"; document.getElementById("reason").focus(); return; }
+    post("/label", { id: current.id, label: selected, reason: reason });
   }
 
   function post(path, body) {
@@ -132,23 +169,35 @@
     return fetch("/next", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(render);
   }
 
-  function decide(label) { if (current) { post("/label", { id: current.id, label: label, hard_case: flagged }); } }
+  function decide(label) {
+    if (!current) { return; }
+    if (adjudicate) { select(label); return settle(); }
+    post("/label", { id: current.id, label: label, hard_case: flagged });
+  }
   function skip() { if (current) { post("/skip", { id: current.id, hard_case: flagged }); } }
   function undo() { post("/undo", {}); }
 
-  document.getElementById("skip").addEventListener("click", skip);
   document.getElementById("undo").addEventListener("click", undo);
-  document.getElementById("flag").addEventListener("click", function () { setFlag(!flagged); });
+  if (!adjudicate) {
+    document.getElementById("skip").addEventListener("click", skip);
+    document.getElementById("flag").addEventListener("click", function () { setFlag(!flagged); });
+  }
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
     var k = ev.key;
+    if (adjudicate && ev.target && ev.target.id === "reason") {
+      if (k === "Enter") { ev.preventDefault(); settle(); }
+      else if (k === "Escape") { ev.preventDefault(); ev.target.blur(); }
+      return; // anything else is typed into the box
+    }
     if (byKey[k]) { ev.preventDefault(); decide(byKey[k]); }
+    else if (adjudicate) { if (k === "u") { ev.preventDefault(); undo(); } }
     else if (k === "s") { ev.preventDefault(); skip(); }
     else if (k === "u") { ev.preventDefault(); undo(); }
     else if (k === "f") { ev.preventDefault(); setFlag(!flagged); }
   });
 
-  buildLabels();
+  buildLabels(data.labels);
   render(data.initial);
   document.body.setAttribute("data-ready", "1");
 })();
