@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from .errors import InputError
-from .evaluate import krippendorff_alpha_nominal, text_table
+from .evaluate import confusion_lines, krippendorff_alpha_nominal, text_table
 
 __all__ = ["pair_units", "agreement", "disagreements", "settled_records", "format_agreement"]
 
@@ -107,8 +107,5 @@ def format_agreement(result: Mapping[str, Any], *, names: tuple[str, str] = ("fi
         for lab, m in d["per_label"].items():
             table.append([lab, str(m["first"]), str(m["second"]), _fmt(m["alpha"])])
         lines += ["  " + ln for ln in text_table(table)]
-        labs = d["confusion"]["labels"]
-        lines.append(f"  confusion (rows: {names[0]}, columns: {names[1]})")
-        cm = [[""] + [str(i) for i in range(len(labs))]] + [[f"{i} {lab}"] + [str(v) for v in row] for i, (lab, row) in enumerate(zip(labs, d["confusion"]["matrix"]))]
-        lines += ["  " + ln for ln in text_table(cm)]
+        lines += confusion_lines(d["confusion"], rows=names[0], columns=names[1])
     return "\n".join(lines)

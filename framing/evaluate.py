@@ -26,6 +26,7 @@ __all__ = [
     "evaluate_model",
     "collapse_report",
     "text_table",
+    "confusion_lines",
 ]
 
 # The hard-case subsets reported separately (annotation field `hard_case`).
@@ -189,6 +190,15 @@ def evaluate_annotations(
     return out
 
 
+def confusion_lines(confusion: Mapping[str, Any], *, rows: str, columns: str) -> list[str]:
+    """A confusion matrix (`{"labels", "matrix"}`) as indented text lines, classes numbered."""
+    labs = confusion["labels"]
+    cm = [[""] + [str(i) for i in range(len(labs))]]
+    for i, (lab, row) in enumerate(zip(labs, confusion["matrix"])):
+        cm.append([f"{i} {lab}"] + [str(v) for v in row])
+    return [f"  confusion (rows: {rows}, columns: {columns})"] + ["  " + ln for ln in text_table(cm)]
+
+
 def text_table(rows: list[list[str]]) -> list[str]:
     """Rows of cells as aligned text lines: the first column left-aligned, the rest right."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -215,12 +225,7 @@ def format_report(result: Mapping[str, Any]) -> str:
             table.append([lab, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"])])
         lines += ["  " + ln for ln in text_table(table)]
         if source != "baseline":
-            labs = rep["confusion"]["labels"]
-            lines.append("  confusion (rows: human, columns: " + source + ")")
-            cm = [[""] + [str(i) for i in range(len(labs))]]
-            for i, (lab, row) in enumerate(zip(labs, rep["confusion"]["matrix"])):
-                cm.append([f"{i} {lab}"] + [str(v) for v in row])
-            lines += ["  " + ln for ln in text_table(cm)]
+            lines += confusion_lines(rep["confusion"], rows="human", columns=source)
     if result.get("subsets"):
         lines.append("")
         lines.append("subsets (macro-F1 / accuracy):")

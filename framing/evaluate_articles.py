@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
-from .evaluate import classification_report, krippendorff_alpha_nominal, text_table
+from .evaluate import classification_report, confusion_lines, krippendorff_alpha_nominal, text_table
 
 __all__ = [
     "PRESCRIPTION_CATEGORIES",
@@ -276,12 +276,7 @@ def format_article_figures(result: Mapping[str, Any], *, ceiling: Mapping[str, A
             for lab, m in main["per_class"].items():
                 per.append([lab, _fmt(m["precision"]), _fmt(m["recall"]), _fmt(m["f1"]), str(m["support"])])
             lines += ["  " + ln for ln in text_table(per)]
-            labs = main["confusion"]["labels"]
-            lines.append("  confusion (rows: gold, columns: main)")
-            cm = [[""] + [str(i) for i in range(len(labs))]]
-            for i, (lab, row) in enumerate(zip(labs, main["confusion"]["matrix"])):
-                cm.append([f"{i} {lab}"] + [str(v) for v in row])
-            lines += ["  " + ln for ln in text_table(cm)]
+            lines += confusion_lines(main["confusion"], rows="gold", columns="main")
     if result.get("groups"):
         lines.append("")
         lines.append("by group (main columns; humans in brackets where a second coding is given):")

@@ -7,9 +7,7 @@ corpus whose text no longer matches the recorded SHA-1s.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -48,15 +46,9 @@ def heldout_records(name: str) -> list[dict[str, Any]]:
     """The stored records of one held-out set (references and labels, no text)."""
     if name not in HELDOUT_SETS:
         raise HeldoutError(f"unknown held-out set {name!r}; choose one of {', '.join(HELDOUT_SETS)}")
-    path = resources.files("framing").joinpath("data", "heldout", f"{name}.jsonl")
-    records = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise HeldoutError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-    return records
+    from .io.real_corpus import reference_records
+
+    return reference_records(resources.files("framing").joinpath("data", "heldout", f"{name}.jsonl"), error=HeldoutError)
 
 
 def load_heldout(name: str, *, corpus_path: str | Path | None = None) -> list[dict[str, Any]]:
@@ -77,25 +69,10 @@ def attach_text(records: Sequence[Mapping[str, Any]], *, corpus_path: str | Path
             f"{path}: ABP corpus not found; the held-out sets store only offsets into it "
             f"(pass corpus_path= or set ${ENV_VAR})"
         )
-    wanted = {r["article_id"] for r in records}
-    texts: dict[str, str] = {}
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    article = json.loads(line)
-                except json.JSONDecodeError:
-                    raise HeldoutError(f"{path}:{lineno}: not valid JSON") from None
-                aid = article.get("id") if isinstance(article, dict) else None
-                if aid in wanted and aid not in texts:
-                    texts[aid] = str(article.get("text") or "")
-                    if len(texts) == len(wanted):
-                        break
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise HeldoutError(f"{path}: cannot read the ABP corpus ({exc})") from None
+    from .io.real_corpus import read_corpus_rows
+
+    rows = read_corpus_rows(path, {r["article_id"] for r in records}, label="ABP", error=HeldoutError)
+    texts = {aid: str(row.get("text") or "") for aid, row in rows.items()}
     out = []
     for rec in records:
         text = texts.get(rec["article_id"])

@@ -35,6 +35,8 @@ __all__ = [
     "span_text",
     "span_digest",
     "load_real",
+    "read_corpus_rows",
+    "reference_records",
 ]
 
 REAL_FILES = ("articles", "sentences", "passages")
@@ -73,13 +75,20 @@ def real_records(name: str, *, directory: str | Path | None = None) -> list[dict
             raise RealCorpusError(f"{path}: no such yardstick file")
     else:
         path = resources.files("framing").joinpath("data", "real", f"{name}.jsonl")
+    return reference_records(path)
+
+
+def reference_records(path: Any, *, error: type[FramingError] | None = None) -> list[dict[str, Any]]:
+    """The JSON lines of a committed reference file (a path or a package resource); a malformed
+    line raises `error` (default RealCorpusError) naming the file and line."""
+    error = error or RealCorpusError
     records = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip():
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise RealCorpusError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+                raise error(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
     return records
 
 
@@ -88,14 +97,11 @@ def span_digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _read_jsonl_texts(path: Path, wanted: set[str], *, label: str) -> dict[str, dict[str, Any]]:
-    if not wanted:
-        return {}
-    if not path.is_file():
-        raise RealCorpusError(
-            f"{path}: {label} corpus not found; {len(wanted)} yardstick article(s) point into it and "
-            f"the project stores only offsets (set ${DEBATE_ENV_VAR if label == 'debate' else ABP_ENV_VAR})"
-        )
+def read_corpus_rows(path: Path, wanted: set[str], *, label: str, error: type[FramingError] | None = None) -> dict[str, dict[str, Any]]:
+    """The rows of a JSONL corpus (optionally gzipped) whose `id` is wanted, reading only until
+    all are found; a malformed line or an unreadable file raises `error` (default
+    RealCorpusError) naming the file. The caller checks that the file exists."""
+    error = error or RealCorpusError
     found: dict[str, dict[str, Any]] = {}
     opener = gzip.open if path.suffix == ".gz" else open
     try:
@@ -106,15 +112,26 @@ def _read_jsonl_texts(path: Path, wanted: set[str], *, label: str) -> dict[str, 
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError:
-                    raise RealCorpusError(f"{path}:{lineno}: not valid JSON") from None
+                    raise error(f"{path}:{lineno}: not valid JSON") from None
                 cid = row.get("id") if isinstance(row, dict) else None
                 if cid in wanted and cid not in found:
                     found[cid] = row
                     if len(found) == len(wanted):
                         break
     except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise RealCorpusError(f"{path}: cannot read the {label} corpus ({exc})") from None
+        raise error(f"{path}: cannot read the {label} corpus ({exc})") from None
     return found
+
+
+def _read_jsonl_texts(path: Path, wanted: set[str], *, label: str) -> dict[str, dict[str, Any]]:
+    if not wanted:
+        return {}
+    if not path.is_file():
+        raise RealCorpusError(
+            f"{path}: {label} corpus not found; {len(wanted)} yardstick article(s) point into it and "
+            f"the project stores only offsets (set ${DEBATE_ENV_VAR if label == 'debate' else ABP_ENV_VAR})"
+        )
+    return read_corpus_rows(path, wanted, label=label)
 
 
 def corpus_texts(
