@@ -11,7 +11,7 @@ Two coders then label every batch independently (WORKDIR/coderA/labels_batchN.js
 coderB/...; the format is in framing/data/real/README.md). `disputes` lists every disagreement
 between the two codings, per batch, for a third reading (WORKDIR/adjudicate/batchN.txt); the
 adjudicator writes one decision and its reason per dispute (adjudicate/decisions_batchN.jsonl).
-`assemble` writes framing/data/real/{articles,sentences,passages}.jsonl: labels, both codings,
+`assemble` writes framing/data/real/{article,sentence,passage}_codes.jsonl: labels, both codings,
 the adjudication and character offsets with digests, no text; and splits the articles by outlet
 into `dev` and `test`.
 """
@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from framing.io.real_corpus import default_abp_path, default_debate_path, span_digest  # noqa: E402
+from framing.io.real_corpus import REAL_FILE_NAMES, default_abp_path, default_debate_path, span_digest  # noqa: E402
 from framing.scoring.classifiers import _passages  # noqa: E402
 from framing.text import iter_sentences  # noqa: E402
 
@@ -323,7 +323,7 @@ def assemble(workdir: Path, out_dir: Path = OUT) -> None:
                                      "adjudication": {"ideology": why} if why else {}})
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, rows in (("articles", article_rows), ("sentences", sentence_rows), ("passages", passage_rows)):
-        with open(out_dir / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+        with open(out_dir / REAL_FILE_NAMES[name], "w", encoding="utf-8") as fh:
             for r in rows:
                 fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
     print(f"{len(article_rows)} articles, {len(sentence_rows)} sentences, {len(passage_rows)} passages;",

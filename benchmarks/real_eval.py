@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--debate", help="the debate corpus (default $FRAMING_DEBATE or ../shared/corpora/debate/articles.jsonl)")
     ap.add_argument("--abp", help="the ABP corpus (default $FRAMING_ABP or ../shared/corpora/abp/articles.jsonl.gz)")
     ap.add_argument("--models", help="a model folder (sentence models and article heads) instead of the shipped one")
-    ap.add_argument("--gold-dir", help="a folder with articles/sentences/passages.jsonl instead of the shipped yardstick (tests)")
+    ap.add_argument("--gold-dir", help="a folder with article_codes/sentence_codes/passage_codes.jsonl instead of the shipped yardstick (tests)")
     args = ap.parse_args(argv)
     splits = SPLITS if args.split == "all" else (args.split,)
     try:

@@ -18,7 +18,7 @@ from framing.cli import cli
 from framing.errors import InputError
 from framing.evaluate_articles import article_figures, auc, coder_agreement, format_article_figures, parse_set, set_report
 from framing.io.gold import read_gold
-from framing.io.real_corpus import RealCorpusError, load_real, real_records, span_digest
+from framing.io.real_corpus import REAL_FILE_NAMES, RealCorpusError, load_real, real_records, span_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +84,7 @@ def yardstick(tmp_path):
             passages.append({"article": aid, "index": 0, "start": 0, "end": len(text), "sha1": span_digest(text), "n_sentences": 3,
                              "ideology": ideo, "coder_a": ideo, "coder_b": ideo, "adjudication": {}})
     for name, rows in (("articles", arts), ("sentences", sents), ("passages", passages)):
-        (gold_dir / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        (gold_dir / REAL_FILE_NAMES[name]).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return {"dir": gold_dir, "debate": debate, "abp": abp, "texts": texts}
 
 

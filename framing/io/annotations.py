@@ -12,11 +12,11 @@ import gzip
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 from ..errors import InputError
 
-__all__ = ["read_annotations", "REQUIRED_FIELDS"]
+__all__ = ["read_annotations", "table_records", "REQUIRED_FIELDS"]
 
 REQUIRED_FIELDS = ("text", "label")
 
@@ -43,18 +43,15 @@ def _check(record: dict[str, Any], source: str, line: int) -> dict[str, Any]:
     return out
 
 
-def read_annotations(path: str | Path) -> list[dict[str, Any]]:
-    """All records of an annotation file (`.jsonl`, `.csv`, optionally `.gz`), in file order.
-
-    Raises InputError(file, message, line=) for an unreadable file, a malformed line, or a
-    record without `text` or `label`.
-    """
+def table_records(path: str | Path, *, required: Sequence[str] = REQUIRED_FIELDS, what: str = "annotation") -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) of every record of a `.jsonl` or `.csv` file (optionally `.gz`), in
+    file order; a CSV header must name the `required` columns. Raises InputError(file, message,
+    line=) for an unreadable file or a malformed line. Shared by the annotation and gold readers."""
     path = Path(path)
     source = str(path)
     name = path.name.lower().removesuffix(".gz")
     if not path.is_file():
-        raise InputError(source, "no such annotation file")
-    records: list[dict[str, Any]] = []
+        raise InputError(source, f"no such {what} file")
     try:
         with _open_text(path) as fh:
             if name.endswith(".jsonl") or name.endswith(".ndjson"):
@@ -67,20 +64,30 @@ def read_annotations(path: str | Path) -> list[dict[str, Any]]:
                         raise InputError(source, f"not valid JSON ({exc.msg})", line=line_no) from None
                     if not isinstance(record, dict):
                         raise InputError(source, "each line must be a JSON object", line=line_no)
-                    records.append(_check(record, source, line_no))
+                    yield line_no, record
             elif name.endswith(".csv"):
                 reader = csv.DictReader(fh)
-                missing = [k for k in REQUIRED_FIELDS if k not in (reader.fieldnames or [])]
+                missing = [k for k in required if k not in (reader.fieldnames or [])]
                 if missing:
                     raise InputError(source, f"CSV header lacks column(s): {', '.join(missing)}", line=1)
                 for record in reader:
-                    records.append(_check(dict(record), source, reader.line_num))
+                    yield reader.line_num, dict(record)
             else:
-                raise InputError(source, "annotations must be .jsonl or .csv (optionally .gz)")
+                raise InputError(source, f"{what}s must be .jsonl or .csv (optionally .gz)")
     except UnicodeDecodeError:
         raise InputError(source, "not UTF-8 text") from None
     except (OSError, csv.Error) as exc:
         raise InputError(source, f"cannot read: {exc}") from None
+
+
+def read_annotations(path: str | Path) -> list[dict[str, Any]]:
+    """All records of an annotation file (`.jsonl`, `.csv`, optionally `.gz`), in file order.
+
+    Raises InputError(file, message, line=) for an unreadable file, a malformed line, or a
+    record without `text` or `label`.
+    """
+    source = str(path)
+    records = [_check(record, source, line_no) for line_no, record in table_records(path)]
     if not records:
         raise InputError(source, "no annotated records")
     return records

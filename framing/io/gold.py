@@ -10,13 +10,13 @@ malformed record stops the run with one line naming the file and line.
 """
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .annotations import table_records
 
 __all__ = ["read_gold", "SET_FIELDS", "GROUP_FIELDS", "IGNORED_FIELDS"]
 
@@ -67,32 +67,8 @@ def _record(raw: dict[str, Any], source: str, line: int) -> dict[str, Any]:
 
 def read_gold(path: str | Path) -> list[dict[str, Any]]:
     """Gold article labels from a CSV or JSONL file; ids must be unique."""
-    path = Path(path)
     source = str(path)
-    if not path.is_file():
-        raise InputError(source, "no such gold file")
-    records: list[dict[str, Any]] = []
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-                for lineno, line in enumerate(fh, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        raw = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise InputError(source, f"not valid JSON ({exc.msg})", line=lineno) from None
-                    if not isinstance(raw, dict):
-                        raise InputError(source, "each line must be a JSON object", line=lineno)
-                    records.append(_record(raw, source, lineno))
-            else:
-                reader = csv.DictReader(fh)
-                if not reader.fieldnames or "id" not in reader.fieldnames:
-                    raise InputError(source, "no `id` column in the header", line=1)
-                for row in reader:
-                    records.append(_record(dict(row), source, reader.line_num))
-    except UnicodeDecodeError:
-        raise InputError(source, "not UTF-8 text") from None
+    records = [_record(raw, source, line) for line, raw in table_records(path, required=("id",), what="gold")]
     seen: dict[str, int] = {}
     for rec in records:
         if rec["id"] in seen:

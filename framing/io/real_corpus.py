@@ -26,6 +26,7 @@ from ..errors import FramingError
 __all__ = [
     "RealCorpusError",
     "REAL_FILES",
+    "REAL_FILE_NAMES",
     "DEBATE_ENV_VAR",
     "default_debate_path",
     "default_abp_path",
@@ -40,6 +41,8 @@ __all__ = [
 ]
 
 REAL_FILES = ("articles", "sentences", "passages")
+# The files' names say they hold codes (labels and offsets), not the corpus's articles.
+REAL_FILE_NAMES = {"articles": "article_codes.jsonl", "sentences": "sentence_codes.jsonl", "passages": "passage_codes.jsonl"}
 DEBATE_ENV_VAR = "FRAMING_DEBATE"
 ABP_ENV_VAR = "FRAMING_ABP"
 
@@ -70,11 +73,11 @@ def real_records(name: str, *, directory: str | Path | None = None) -> list[dict
     if name not in REAL_FILES:
         raise RealCorpusError(f"unknown yardstick file {name!r}; choose one of {', '.join(REAL_FILES)}")
     if directory is not None:
-        path: Any = Path(directory) / f"{name}.jsonl"
+        path: Any = Path(directory) / REAL_FILE_NAMES[name]
         if not path.is_file():
             raise RealCorpusError(f"{path}: no such yardstick file")
     else:
-        path = resources.files("framing").joinpath("data", "real", f"{name}.jsonl")
+        path = resources.files("framing").joinpath("data", "real", REAL_FILE_NAMES[name])
     return reference_records(path)
 
 
