@@ -17,6 +17,7 @@ from framing.scoring.article_heads import (
     category_features,
     load_article_head,
     load_article_heads,
+    register_features,
     save_article_head,
     unit_contributions,
 )
@@ -53,7 +54,7 @@ def _seen(tiny_model, base):
 
 def _label_head(tiny_model, base, seed: int = 3) -> ArticleHead:
     seen = _seen(tiny_model, base)
-    feats = article_features("alliance", seen["classes"], seen["proba"], n_units=seen["n_units"], lexicon_scores=seen["lexicon_scores"], n_tokens=seen["n_tokens"], positions=seen["positions"])
+    feats = article_features("alliance", seen["classes"], seen["proba"], n_units=seen["n_units"], lexicon_scores=seen["lexicon_scores"], n_tokens=seen["n_tokens"], positions=seen["positions"], register=seen["register"])
     names = tuple(sorted(feats))
     rng = np.random.default_rng(seed)
     classes = ("absent", "hollow", "legitimate", "mixed", "threat")
@@ -64,7 +65,7 @@ def _label_head(tiny_model, base, seed: int = 3) -> ArticleHead:
 def test_a_label_head_decides_the_article_and_leaves_its_trace(tiny_model, base):
     head = _label_head(tiny_model, base)
     seen = _seen(tiny_model, base)
-    feats = article_features("alliance", seen["classes"], seen["proba"], n_units=seen["n_units"], lexicon_scores=seen["lexicon_scores"], n_tokens=seen["n_tokens"], positions=seen["positions"])
+    feats = article_features("alliance", seen["classes"], seen["proba"], n_units=seen["n_units"], lexicon_scores=seen["lexicon_scores"], n_tokens=seen["n_tokens"], positions=seen["positions"], register=seen["register"])
     probs = head.probabilities(feats)
     expected = max(head.classes, key=lambda c: (probs[c], -head.classes.index(c)))
     extra = FramingClassifiers({"alliance": tiny_model}, lexicons=base.lexicons, heads={head.key: head})
@@ -81,7 +82,7 @@ def test_unit_contributions_add_up_to_the_unit_part_of_the_decision(tiny_model, 
     head = _label_head(tiny_model, base)
     seen = _seen(tiny_model, base)
     classes, proba, n, pos = seen["classes"], seen["proba"], seen["n_units"], seen["positions"]
-    feats = article_features("alliance", classes, proba, n_units=n, lexicon_scores=seen["lexicon_scores"], n_tokens=seen["n_tokens"], positions=pos)
+    feats = article_features("alliance", classes, proba, n_units=n, lexicon_scores=seen["lexicon_scores"], n_tokens=seen["n_tokens"], positions=pos, register=seen["register"])
     assert any(name.startswith("unit.late.") for name in feats)
     label, versus = "threat", "hollow"
     contrib = unit_contributions(head, classes, proba, n_units=n, label=label, versus=versus, positions=pos)
@@ -139,6 +140,12 @@ def test_training_helpers():
     assert prescription_unit_label([]) == "none"
     assert prescription_unit_label(["diplomacy_engagement:describe", "sanctions_economic_pressure:reject"]) == "sanctions_economic_pressure:reject"
     assert prescription_unit_label(["b:reject", "a:advocate"]) == "a:advocate"
+    # each head is tried with and without the register cues
+    from framing.training.articles import _feature_sets
+
+    rows = [{"unit.mean.threat": 0.1, "reg.modal": 0.2}, {"lex.alliance.threat": 1.0}]
+    assert _feature_sets(rows) == [(True, ["lex.alliance.threat", "reg.modal", "unit.mean.threat"]), (False, ["lex.alliance.threat", "unit.mean.threat"])]
+    assert _feature_sets([{"unit.mean.threat": 0.1}]) == [(False, ["unit.mean.threat"])]
 
 
 def test_units_cache_round_trips_exactly(tiny_model, base, tmp_path):
@@ -148,3 +155,20 @@ def test_units_cache_round_trips_exactly(tiny_model, base, tmp_path):
     write_units_cache(tmp_path / "units.json", units)
     again = read_units_cache(tmp_path / "units.json")
     assert features_from_units(again) == features_from_units(units)
+
+
+def test_register_cues_are_shares_of_sentences_and_reach_the_heads(tiny_model, base):
+    from framing.text import preprocess
+
+    text = ('We should talk to Beijing. "It is over," the minister said. Is this an alliance? '
+            "Tanks rolled on Tuesday.")
+    cues = register_features([s.norms for s in preprocess(Article(id="r", text=text)).sentences])
+    assert cues == {"reg.first_person": 0.25, "reg.attribution": 0.25, "reg.modal": 0.25, "reg.quote": 0.25, "reg.question": 0.25}
+    assert register_features([]) == dict.fromkeys(cues, 0.0)
+    # the scorer records the article's cues, and a head that reads them gets them
+    seen = _seen(tiny_model, base)
+    assert seen["register"] == register_features([s.norms for s in preprocess(ARTICLE).sentences])
+    assert seen["register"]["reg.attribution"] == 0.2  # "state media said": one sentence of five
+    feats = article_features("alliance", seen["classes"], seen["proba"], n_units=seen["n_units"], lexicon_scores=seen["lexicon_scores"],
+                             n_tokens=seen["n_tokens"], positions=seen["positions"], register=seen["register"])
+    assert {k: feats[k] for k in seen["register"]} == seen["register"]

@@ -44,6 +44,8 @@ __all__ = [
     "load_article_heads",
     "FOUR",
     "QUIET_UNIT_CLASSES",
+    "REGISTER_CUES",
+    "register_features",
 ]
 
 HEAD_FORMAT = "framing-article-head"
@@ -55,6 +57,19 @@ CLIP = 4.0
 FOUR = ("china", "russia", "north_korea", "iran")
 QUIET_UNIT_CLASSES = ("none",)  # unit classes that are not a reading (no feature of their own)
 _LEXICON_PREFIXES = ("alliance.", "ideology.", "prescription.", "actors.")
+# Cues of an article's register, as token norms (lower case, curly quotes folded): opinion
+# argues in the first person, with modals and questions; news attributes and quotes. They
+# matter most for the prescriptions: a news report almost never calls for a policy in its own
+# voice (none of the 102 news articles of the yardstick's dev split does), however many calls
+# it reports.
+REGISTER_CUES: Mapping[str, frozenset[str]] = {
+    "first_person": frozenset({"we", "our", "us", "ours", "ourselves", "i", "my", "me"}),
+    "attribution": frozenset({"said", "says", "told", "according", "stated", "added", "noted", "announced", "reported", "spokesperson", "spokesman", "quoted"}),
+    "modal": frozenset({"should", "must", "ought", "need", "needs"}),
+    "quote": frozenset({'"', "''", "``"}),
+    "question": frozenset({"?"}),
+}
+REGISTER_PREFIX = "reg."
 
 
 @dataclass(frozen=True)
@@ -209,6 +224,19 @@ def _unit_stats(prefix: str, classes: Sequence[str], proba: np.ndarray, n_units:
     return out
 
 
+def register_features(sentence_norms: Sequence[Sequence[str]]) -> dict[str, float]:
+    """The share of an article's sentences that carry each of the `REGISTER_CUES`."""
+    counts = dict.fromkeys(REGISTER_CUES, 0)
+    cues = tuple(REGISTER_CUES.items())
+    for norms in sentence_norms:
+        present = set(norms)
+        for name, cue in cues:
+            if not present.isdisjoint(cue):
+                counts[name] += 1
+    n = max(len(sentence_norms), 1)
+    return {f"{REGISTER_PREFIX}{name}": count / n for name, count in counts.items()}
+
+
 def _context(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, float]:
     """Features every head may use: the lexicon's article columns and the actors."""
     out: dict[str, float] = {}
@@ -224,17 +252,20 @@ def _context(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, floa
 
 
 def article_features(dimension: str, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int,
-                     positions: np.ndarray | None = None) -> dict[str, float]:
-    """The features of an article for a `label` or `position` head of `dimension`."""
+                     positions: np.ndarray | None = None, register: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The features of an article for a `label` or `position` head of `dimension`
+    (`register`: its `register_features`)."""
     feats = _unit_stats("unit", unit_classes, proba, n_units, positions)
     feats.update(_context(lexicon_scores, n_tokens))
+    feats.update(register or {})
     return feats
 
 
-def category_features(category: str, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int, categories: Sequence[str]) -> dict[str, float]:
+def category_features(category: str, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int, categories: Sequence[str],
+                      register: Mapping[str, float] | None = None) -> dict[str, float]:
     """The features of one policy category of an article, for a `sets` head (see
     `categories_features`, which computes every category's at once)."""
-    return categories_features(unit_classes, proba, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, categories=categories)[category]
+    return categories_features(unit_classes, proba, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, categories=categories, register=register)[category]
 
 
 @lru_cache(maxsize=64)
@@ -245,10 +276,12 @@ def _class_plan(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> t
     return roles, cats
 
 
-def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int, categories: Sequence[str]) -> dict[str, dict[str, float]]:
+def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int, categories: Sequence[str],
+                        register: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
     """The features of every policy category of an article, for a `sets` head: each category's
     unit statistics and lexicon columns under category-free names (so one model serves every
-    category), the article context, and a one-hot of the category (its own baseline).
+    category), the article context and `register` (its `register_features`), and a one-hot of
+    the category (its own baseline).
 
     The joint classes spread little data over many labels; their marginals are sharper: how
     much a sentence speaks in an advocating (rejecting) voice, whatever the policy, and how much
@@ -279,6 +312,7 @@ def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_uni
         value = lexicon_scores.get(f"ideology.{stance}")
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
         shared[f"lex.ideology.{stance}"] = float(value) if ok else 0.0
+    shared.update(register or {})
     listed = {fld: str(lexicon_scores.get(f"prescriptions.{fld}") or "").split(";") for fld in ("advocated", "rejected")}
     voices: dict[str, np.ndarray] = {}
     if proba.size:

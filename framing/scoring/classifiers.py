@@ -922,6 +922,11 @@ class FramingClassifiers:
                 np.bincount(global_passage, minlength=total_pass) if total_sent else np.zeros(0, dtype=int),
             )
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
+        registers: list[dict[str, float]] = []
+        if self.heads or self.keep_features:
+            from .article_heads import register_features
+
+            registers = [register_features([s.norms for s in d.sentences]) for d in docs]
         for kind, group in (("sentence", sentence_models), ("passage", passage_models)):
             if not group:
                 continue
@@ -955,7 +960,7 @@ class FramingClassifiers:
                     top = np.argmax(proba, axis=1)
                     cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=doc.n_tokens))
                     if lx is not None and (self.keep_features or any(k.startswith(f"{dim}.") for k in self.heads)):
-                        head_cols, decisions = self._article_decision(doc, dim, model, lx, proba, active, doc_unit_of, lexicon_scores[i])
+                        head_cols, decisions = self._article_decision(doc, dim, model, lx, proba, active, doc_unit_of, lexicon_scores[i], registers[i])
                         cols.update(head_cols)
                         evidence.extend(decisions)
                     if lx is not None:
@@ -966,9 +971,10 @@ class FramingClassifiers:
         return out
 
     def _article_decision(self, doc: Document, dim: str, model: FrameModel, lx: Lexicon, proba: np.ndarray, active: np.ndarray,
-                          unit_of: Sequence[int] | None, lexicon_scores: Mapping[str, Any]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
+                          unit_of: Sequence[int] | None, lexicon_scores: Mapping[str, Any], register: Mapping[str, float]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
         """The article heads' reading of one dimension (it replaces the blend's main columns), and
-        the sentences that moved the decision most as evidence records (`<dim>.article`)."""
+        the sentences that moved the decision most as evidence records (`<dim>.article`);
+        `register`: the article's `register_features`."""
         from .article_heads import article_features, categories_features, unit_contributions
 
         n_units = int(proba.shape[0])
@@ -979,9 +985,11 @@ class FramingClassifiers:
         records: list[SentenceProbabilities] = []
         if self.keep_features:
             self.units_seen[(doc.article.id, dim)] = {"classes": tuple(model.classes), "proba": own.copy(), "n_units": n_units, "positions": positions,
-                                                      "lexicon_scores": dict(lexicon_scores), "n_tokens": n_tokens, "categories": tuple(lx.category_names)}
+                                                      "lexicon_scores": dict(lexicon_scores), "n_tokens": n_tokens, "categories": tuple(lx.category_names),
+                                                      "register": dict(register)}
         if lx.kind == "prescriptions":
-            per_cat = categories_features(model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, categories=lx.category_names)
+            per_cat = categories_features(model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, categories=lx.category_names,
+                                          register=register)
             cats = list(per_cat)
             built: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
             margins: dict[str, dict[str, float]] = {}
@@ -1002,7 +1010,7 @@ class FramingClassifiers:
                     chosen = [c for c, m in mine.items() if m >= 0 and not (theirs.get(c, -1.0) >= 0 and theirs[c] > m)]
                     out[f"{dim}.{fld}"] = ";".join(sorted(chosen, key=lambda c: (-mine[c], c)))
             return out, records
-        feats = article_features(dim, model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, positions=positions)
+        feats = article_features(dim, model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, positions=positions, register=register)
         head = self.heads.get(f"{dim}.label")
         if head is not None:
             probs = head.probabilities(feats)

@@ -42,7 +42,7 @@ ALLIANCE_ARTICLE_LABELS = ("threat", "hollow", "legitimate", "mixed", "absent")
 # vocabulary, so it is capped near the size the written-only models had (speed budget: the
 # whole pipeline within 10% of its speed before the real-text models).
 REAL_CONFIG = TrainingConfig(max_word_features=5_000, max_char_features=15_000)
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 _ROLE_ORDER = {"advocate": 0, "reject": 1, "describe": 2}
 
 
@@ -131,7 +131,7 @@ def features_from_units(units: Mapping[str, Mapping[str, Any]]) -> dict[str, dic
     out: dict[str, dict[str, Any]] = {}
     for aid, dims in units.items():
         for dim, u in dims.items():
-            common = {"n_units": u["n_units"], "lexicon_scores": u["lexicon_scores"], "n_tokens": u["n_tokens"]}
+            common = {"n_units": u["n_units"], "lexicon_scores": u["lexicon_scores"], "n_tokens": u["n_tokens"], "register": u.get("register")}
             if dim == "prescriptions":
                 out.setdefault(aid, {})[dim] = categories_features(u["classes"], u["proba"], categories=u["categories"], **common)
             else:
@@ -174,6 +174,22 @@ def read_units_cache(path: Path) -> dict[str, dict[str, Any]]:
             out.setdefault(aid, {})[dim] = {**u, "classes": tuple(u["classes"]), "categories": tuple(u["categories"]), "proba": proba,
                                             "positions": None if u.get("positions") is None else np.asarray(u["positions"], dtype=float)}
     return out
+
+
+def _add_register(units: Mapping[str, dict[str, Any]], dev: Sequence[Mapping[str, Any]]) -> None:
+    """Register cues for units cached before they were recorded (they depend on the text
+    alone, not on the sentence models, so they are computed as the scorer does)."""
+    from ..models import Article
+    from ..scoring.article_heads import register_features
+    from ..text import preprocess
+
+    for a in dev:
+        dims = units.get(a["id"], {})
+        if any(u.get("register") is None for u in dims.values()):
+            cues = register_features([s.norms for s in preprocess(Article(id=a["id"], text=a["text"], title=a.get("title", ""))).sentences])
+            for u in dims.values():
+                if u.get("register") is None:
+                    u["register"] = cues
 
 
 # --- heads -------------------------------------------------------------------------------------
@@ -226,6 +242,16 @@ def _head(dim: str, kind: str, X: np.ndarray, y: np.ndarray, names: Sequence[str
                        coef=np.asarray(m.coef_, dtype=float), intercept=np.asarray(m.intercept_, dtype=float), field_=field_, metadata=dict(metadata))
 
 
+def _feature_sets(rows: Sequence[Mapping[str, float]]) -> list[tuple[bool, list[str]]]:
+    """The feature names a head may read: all, and all but the register cues (each head keeps
+    the cues only where they do better in cross-validation)."""
+    from ..scoring.article_heads import REGISTER_PREFIX
+
+    names = sorted({n for r in rows for n in r})
+    without = [n for n in names if not n.startswith(REGISTER_PREFIX)]
+    return [(True, names), (False, without)] if len(without) < len(names) else [(False, names)]
+
+
 def fit_heads(dev: Sequence[Mapping[str, Any]], folds: Sequence[int], feats: Mapping[str, Mapping[str, Any]], *, log: Any = print) -> tuple[list[Any], dict[str, Any]]:
     """The article heads, each with the C (and threshold) that does best in grouped CV on dev,
     and those cross-validated figures."""
@@ -236,70 +262,72 @@ def fit_heads(dev: Sequence[Mapping[str, Any]], folds: Sequence[int], feats: Map
     figures: dict[str, Any] = {}
     for dim, labels_of in (("alliance", lambda a: a["alliance"]), ("ideology", lambda a: a["ideology"])):
         rows = [feats[a["id"]][dim] for a in dev]
-        names = sorted({n for r in rows for n in r})
-        X, y = _matrix(rows, names), np.asarray([labels_of(a) for a in dev])
+        y = np.asarray([labels_of(a) for a in dev])
         best = None
-        for C in C_GRID:
-            # no class weighting: it inflates classes as rare as `mixed` (6 of 285 dev articles)
-            # into a default, the very fault the article labels had
-            for balanced in (False,):
-                P, classes = _cv_scores(X, y, fold_arr, C, balanced=balanced)
+        for cues, names in _feature_sets(rows):
+            X = _matrix(rows, names)
+            for C in C_GRID:
+                # no class weighting: it inflates classes as rare as `mixed` (6 of 285 dev articles)
+                # into a default, the very fault the article labels had
+                P, classes = _cv_scores(X, y, fold_arr, C, balanced=False)
                 pred = [classes[i] for i in P.argmax(axis=1)]
                 rep = label_report(list(y), pred)
                 score = rep["accuracy"] + rep["macro_f1"]
                 if best is None or score > best[0] + 1e-9:
-                    best = (score, C, balanced, rep)
-        _, C, balanced, rep = best
-        meta = {"C": C, "class_weight": "balanced" if balanced else None, "n_train": len(y), "label_counts": dict(Counter(y.tolist())),
+                    best = (score, C, cues, names, rep)
+        _, C, cues, names, rep = best
+        meta = {"C": C, "class_weight": None, "register_cues": cues, "n_train": len(y), "label_counts": dict(Counter(y.tolist())),
                 "cv": {"accuracy": rep["accuracy"], "macro_f1": rep["macro_f1"], "alpha": rep["alpha"], "folds": len(set(folds))},
                 "trained_on": "real dev articles (framing/data/real/, split dev), out-of-fold features"}
-        heads.append(_head(dim, "label", X, y, names, C, balanced=balanced, metadata=meta))
+        heads.append(_head(dim, "label", _matrix(rows, names), y, names, C, balanced=False, metadata=meta))
         figures[f"{dim}.label"] = meta["cv"]
-        log(f"{dim}.label: C={C} balanced={balanced}: grouped-CV accuracy {rep['accuracy']:.3f}, macro-F1 {rep['macro_f1']:.3f}")
+        log(f"{dim}.label: C={C} register cues {cues}: grouped-CV accuracy {rep['accuracy']:.3f}, macro-F1 {rep['macro_f1']:.3f}")
         if dim == "alliance":
             keep = np.isin(y, ("threat", "hollow"))
-            Xb, yb, fb = X[keep], y[keep], fold_arr[keep]
+            yb, fb = y[keep], fold_arr[keep]
             best_b = None
-            for C in C_GRID:
-                P, classes = _cv_scores(Xb, yb, fb, C, balanced=True)
-                s = P[:, classes.index("threat")]
-                a = auc(list(s[yb == "threat"]), list(s[yb == "hollow"]))
-                if best_b is None or (a or 0) > best_b[0] + 1e-9:
-                    best_b = (a or 0.0, C)
-            a, C = best_b
-            meta = {"C": C, "class_weight": "balanced", "n_train": int(keep.sum()), "cv": {"auc_threat_vs_hollow": a, "folds": len(set(folds))},
+            for cues, names in _feature_sets(rows):
+                Xb = _matrix(rows, names)[keep]
+                for C in C_GRID:
+                    P, classes = _cv_scores(Xb, yb, fb, C, balanced=True)
+                    s = P[:, classes.index("threat")]
+                    a = auc(list(s[yb == "threat"]), list(s[yb == "hollow"]))
+                    if best_b is None or (a or 0) > best_b[0] + 1e-9:
+                        best_b = (a or 0.0, C, cues, names)
+            a, C, cues, names = best_b
+            meta = {"C": C, "class_weight": "balanced", "register_cues": cues, "n_train": int(keep.sum()), "cv": {"auc_threat_vs_hollow": a, "folds": len(set(folds))},
                     "trained_on": "threat and hollow real dev articles, out-of-fold features",
                     "output": "alliance.position = P(threat) - P(hollow) of this binary model"}
-            heads.append(_head(dim, "position", Xb, yb, names, C, balanced=True, metadata=meta))
+            heads.append(_head(dim, "position", _matrix(rows, names)[keep], yb, names, C, balanced=True, metadata=meta))
             figures["alliance.position"] = meta["cv"]
-            log(f"alliance.position: C={C}: grouped-CV AUC threat vs hollow {a:.3f}")
+            log(f"alliance.position: C={C} register cues {cues}: grouped-CV AUC threat vs hollow {a:.3f}")
     # prescriptions: one binary model per field over (article, category) pairs
     cats = PRESCRIPTION_CATEGORIES
     pair_rows = [feats[a["id"]]["prescriptions"][c] for a in dev for c in cats]
-    names = sorted({n for r in pair_rows for n in r})
-    X = _matrix(pair_rows, names)
     pair_folds = np.repeat(fold_arr, len(cats))
+    feature_sets = [(cues, names, _matrix(pair_rows, names)) for cues, names in _feature_sets(pair_rows)]
     for fld in ("advocated", "rejected"):
         y = np.asarray(["yes" if c in a[fld] else "no" for a in dev for c in cats])
+        gold_sets = [frozenset(c for j, c in enumerate(cats) if y[i * len(cats) + j] == "yes") for i in range(len(dev))]
         best = None
-        for C in C_GRID:
-            for balanced in (False, True):
-                P, classes = _cv_scores(X, y, pair_folds, C, balanced=balanced)
-                p_yes = P[:, classes.index("yes")] if "yes" in classes else np.zeros(len(y))
-                for threshold in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
-                    pred = p_yes >= threshold
-                    gold_sets = [frozenset(c for j, c in enumerate(cats) if y[i * len(cats) + j] == "yes") for i in range(len(dev))]
-                    pred_sets = [frozenset(c for j, c in enumerate(cats) if pred[i * len(cats) + j]) for i in range(len(dev))]
-                    rep = set_report(gold_sets, pred_sets)
-                    if best is None or rep["micro_f1"] > best[0] + 1e-9:
-                        best = (rep["micro_f1"], C, balanced, threshold, rep)
-        _, C, balanced, threshold, rep = best
-        meta = {"C": C, "class_weight": "balanced" if balanced else None, "threshold": threshold, "n_train": len(y), "n_articles": len(dev),
+        for cues, names, X in feature_sets:
+            for C in C_GRID:
+                for balanced in (False, True):
+                    P, classes = _cv_scores(X, y, pair_folds, C, balanced=balanced)
+                    p_yes = P[:, classes.index("yes")] if "yes" in classes else np.zeros(len(y))
+                    for threshold in (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+                        pred = p_yes >= threshold
+                        pred_sets = [frozenset(c for j, c in enumerate(cats) if pred[i * len(cats) + j]) for i in range(len(dev))]
+                        rep = set_report(gold_sets, pred_sets)
+                        if best is None or rep["micro_f1"] > best[0] + 1e-9:
+                            best = (rep["micro_f1"], C, balanced, threshold, cues, names, X, rep)
+        _, C, balanced, threshold, cues, names, X, rep = best
+        meta = {"C": C, "class_weight": "balanced" if balanced else None, "threshold": threshold, "register_cues": cues, "n_train": len(y), "n_articles": len(dev),
                 "cv": {"micro_f1": rep["micro_f1"], "micro_precision": rep["micro_precision"], "micro_recall": rep["micro_recall"], "folds": len(set(folds))},
                 "trained_on": "real dev articles x policy categories, out-of-fold features"}
         heads.append(_head("prescriptions", "sets", X, y, names, C, balanced=balanced, field_=fld, metadata=meta))
         figures[f"prescriptions.{fld}"] = meta["cv"]
-        log(f"prescriptions.{fld}: C={C} balanced={balanced} threshold={threshold}: grouped-CV micro-F1 {rep['micro_f1']:.3f} (P {rep['micro_precision']:.3f}, R {rep['micro_recall']:.3f})")
+        log(f"prescriptions.{fld}: C={C} balanced={balanced} threshold={threshold} register cues {cues}: grouped-CV micro-F1 {rep['micro_f1']:.3f} (P {rep['micro_precision']:.3f}, R {rep['micro_recall']:.3f})")
     return heads, figures
 
 
@@ -325,6 +353,7 @@ def train_real(out_dir: Path, *, folds: int = 5, config: TrainingConfig = REAL_C
         units = oof_units(data, dev, fold_of, written=written, config=config, log=log)
         if units_cache is not None:
             write_units_cache(units_cache, units)
+    _add_register(units, dev)
     heads, figures = fit_heads(dev, fold_of, features_from_units(units), log=log)
     out_dir = ensure_output_dir(out_dir)
     for head in heads:
