@@ -46,8 +46,8 @@ class Token:
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """A sentence of an article: `norms` are its tokens' normalised forms in text order, `text`
-    is the whole article text. Token objects with character offsets (`tokens`,
+    """A sentence of an article, `article_text[start:end]`: `norms` are its tokens' normalised
+    forms in text order. Token objects with character offsets (`framing.text.sentence_tokens`,
     `framing.text.token_spans`) are made on request: most sentences never need them (only those
     with a lexicon match do), and making one object per word was a tenth of scoring time."""
 
@@ -55,13 +55,7 @@ class Sentence:
     start: int
     end: int
     norms: tuple[str, ...]
-    text: str = field(repr=False, compare=False)
-
-    @property
-    def tokens(self) -> tuple[Token, ...]:
-        from .text import tokenize
-
-        return tuple(tokenize(self.text, self.start, self.end))
+    article_text: str = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from .models import Article, Document, Sentence, Token
 __all__ = [
     "normalize_token",
     "tokenize",
+    "sentence_tokens",
     "split_sentences",
     "token_spans",
     "preprocess",
@@ -104,7 +105,7 @@ def _fast_constructor(cls, names: tuple[str, ...]):
 
 
 _make_token = _fast_constructor(Token, ("norm", "start", "end"))
-_make_sentence = _fast_constructor(Sentence, ("index", "start", "end", "norms", "text"))
+_make_sentence = _fast_constructor(Sentence, ("index", "start", "end", "norms", "article_text"))
 _match_group, _match_start, _match_end = re.Match.group, re.Match.start, re.Match.end
 
 
@@ -298,6 +299,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def sentence_tokens(sentence: Sentence) -> tuple[Token, ...]:
+    """A sentence's tokens with their character offsets in the article text."""
+    return tuple(tokenize(sentence.article_text, sentence.start, sentence.end))
+
+
 def token_spans(sentence: Sentence) -> list[tuple[int, int]]:
     """(start, end) in the article text of each of a sentence's tokens, in the order of its
     `norms`.
@@ -308,7 +314,7 @@ def token_spans(sentence: Sentence) -> list[tuple[int, int]]:
     between them. That holds when every norm is as long as its token: normalising never
     shortens (quote folding is one for one, lower-casing never shrinks), so equal totals prove
     it; otherwise ("İ" lower-cases to two characters) the tokenizer is run again."""
-    text, pos, end, norms = sentence.text, sentence.start, sentence.end, sentence.norms
+    text, pos, end, norms = sentence.article_text, sentence.start, sentence.end, sentence.norms
     if sum(map(len, norms)) == len("".join(text[pos:end].split())):
         spans = []
         for norm in norms:

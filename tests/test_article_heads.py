@@ -22,7 +22,7 @@ from framing.scoring.article_heads import (
     unit_contributions,
 )
 from framing.scoring.classifiers import FramingClassifiers
-from framing.scoring.model_store import ModelFileError
+from framing.io.model_files import ModelFileError
 from framing.training.articles import article_folds, prescription_unit_label
 from framing.training.frames import TrainingConfig, train
 

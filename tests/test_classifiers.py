@@ -26,7 +26,7 @@ from framing.scoring.classifiers import (
     shipped_model_dir,
 )
 from framing.scoring.features import LexiconFeatures, TokenNgrams, lexicon_unit_label, match_units
-from framing.scoring.model_store import ModelFileError
+from framing.io.model_files import ModelFileError
 from framing.training.frames import TrainingConfig, build_pipeline, train
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

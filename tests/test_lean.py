@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from framing.scoring import lean
-from framing.scoring.model_store import load_linear_model
+from framing.scoring.linear_text_model import load_linear_model
 from framing.training import lean as train_lean
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,7 @@
 
 - word counts / TF-IDF: `TfidfFeatures` (own tokenizing, integer n-gram lookup, own row norms)
   against sklearn's `CountVectorizer` + `normalize` (`_sklearn_counts`, `_sklearn_transform`, and
-  the whole model with `model_store._FAST_PATH` off);
+  the whole model with `tfidf._FAST_PATH` off);
 - cleaning: `TextPreprocess.apply` against the original algorithm written out below (every line
   lower-cased and checked for every marker, and a flat alternation of the phrases sorted longest
   first); the @-address step against `_AT_RE.sub`, the regex it replaces.
@@ -24,14 +24,9 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from framing.scoring import lean
-from framing.scoring import model_store
-from framing.scoring.model_store import (
-    _AT_RE,
-    TextPreprocess,
-    TfidfFeatures,
-    _remove_at_addresses,
-    _remove_urls,
-)
+from framing.scoring import tfidf
+from framing.scoring.text_cleanup import _AT_RE, TextPreprocess, _remove_at_addresses, _remove_urls
+from framing.scoring.tfidf import TfidfFeatures
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -231,7 +226,7 @@ def test_shipped_model_fast_path_equals_sklearn_path(monkeypatch):
     fast_rows = lean.predict_lean(MODEL_TEXTS)
     fast_single = [lean.predict_lean([t])[0] for t in MODEL_TEXTS]
     fast_X = SHIPPED.transform(MODEL_TEXTS)
-    monkeypatch.setattr(model_store, "_FAST_PATH", False)
+    monkeypatch.setattr(tfidf, "_FAST_PATH", False)
     ref_logits = SHIPPED.decision_function(MODEL_TEXTS)
     ref_rows = lean.predict_lean(MODEL_TEXTS)
     assert_same_matrix(fast_X, SHIPPED.transform(MODEL_TEXTS), exact=EXACT_FLOATS)
@@ -270,7 +265,7 @@ def test_abp_articles_fast_path_equals_sklearn_path(monkeypatch):
         assert SHIPPED_PRE.apply(text) == reference_apply(SHIPPED_PRE, text)
     fast = lean.predict_lean(texts)
     fast_logits = SHIPPED.decision_function(texts)
-    monkeypatch.setattr(model_store, "_FAST_PATH", False)
+    monkeypatch.setattr(tfidf, "_FAST_PATH", False)
     ref = lean.predict_lean(texts)
     np.testing.assert_allclose(fast_logits, SHIPPED.decision_function(texts), rtol=1e-12, atol=1e-300)
     assert [r["lean.label"] for r in fast] == [r["lean.label"] for r in ref]

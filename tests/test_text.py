@@ -1,5 +1,5 @@
 from framing.models import Article
-from framing.text import normalize_token, preprocess, split_sentences, tokenize
+from framing.text import normalize_token, preprocess, sentence_tokens, split_sentences, tokenize
 
 
 def test_token_offsets_point_into_the_text():
@@ -36,7 +36,7 @@ def test_document_sentences_and_tokens_keep_offsets():
     assert [doc.sentence_text(i) for i in range(len(doc.sentences))] == ["First sentence here.", "Second one, with a comma."]
     assert doc.n_tokens == 4 + 7
     for s in doc.sentences:
-        assert all(s.start <= t.start < t.end <= s.end for t in s.tokens)
+        assert all(s.start <= t.start < t.end <= s.end for t in sentence_tokens(s))
 
 
 def test_a_huge_single_sentence_is_cut_into_bounded_pieces():

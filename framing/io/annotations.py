@@ -16,7 +16,7 @@ from typing import Any, Iterator, Sequence
 
 from ..errors import InputError
 
-__all__ = ["read_annotations", "table_records", "REQUIRED_FIELDS"]
+__all__ = ["read_annotations", "table_records", "shipped_annotation_path", "REQUIRED_FIELDS"]
 
 REQUIRED_FIELDS = ("text", "label")
 
@@ -78,6 +78,11 @@ def table_records(path: str | Path, *, required: Sequence[str] = REQUIRED_FIELDS
         raise InputError(source, "not UTF-8 text") from None
     except (OSError, csv.Error) as exc:
         raise InputError(source, f"cannot read: {exc}") from None
+
+
+def shipped_annotation_path(dimension: str) -> Path:
+    """The written training units shipped for a dimension (`framing/data/annotations/`)."""
+    return Path(__file__).resolve().parent.parent / "data" / "annotations" / f"{dimension}.jsonl"
 
 
 def read_annotations(path: str | Path) -> list[dict[str, Any]]:

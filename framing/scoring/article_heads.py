@@ -18,7 +18,7 @@ units, so every decision is traceable: `unit_contributions` gives each sentence'
 article's decision (for the chosen label, against the runner-up), and the evidence lists the
 sentences that moved the article most, for and against.
 
-Heads are stored like the other models (`framing.scoring.model_store`: JSON + NPZ, no pickle,
+Heads are stored like the other models (`framing.io.model_files`: JSON + NPZ, no pickle,
 checksummed), as `<dimension>-<label|position|advocated|rejected>.json/.npz` beside the
 sentence models.
 """
@@ -159,7 +159,7 @@ class ArticleHead:
 
     @classmethod
     def from_store(cls, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], *, source: str) -> "ArticleHead":
-        from .model_store import ModelFileError
+        from ..io.model_files import ModelFileError
 
         try:
             classes = tuple(str(c) for c in meta["classes"])
@@ -379,30 +379,30 @@ def unit_contributions(head: ArticleHead, unit_classes: Sequence[str], proba: np
 
 
 def save_article_head(head: ArticleHead, path: str | Path) -> list[Path]:
-    from . import model_store
+    from ..io import model_files
 
     meta, arrays = head.to_store()
-    return model_store.save_model(path, meta, arrays)
+    return model_files.save_model(path, meta, arrays)
 
 
 def load_article_head(path: str | Path) -> ArticleHead:
-    from . import model_store
+    from ..io import model_files
 
     stem = Path(path)
     stem = stem.with_suffix("") if stem.suffix in (".json", ".npz") else stem
-    meta, arrays = model_store.load_model(stem, format=HEAD_FORMAT, format_version=HEAD_FORMAT_VERSION)
+    meta, arrays = model_files.load_model(stem, format=HEAD_FORMAT, format_version=HEAD_FORMAT_VERSION)
     return ArticleHead.from_store(meta, arrays, source=f"{stem}.json")
 
 
 def load_article_heads(model_dir: str | Path) -> dict[str, ArticleHead]:
     """Every article head in a folder, by `head.key` (`alliance.label`, `alliance.position`,
     `ideology.label`, `prescriptions.advocated`, `prescriptions.rejected`)."""
-    from . import model_store
+    from ..io import model_files
 
     out: dict[str, ArticleHead] = {}
     for meta_path in sorted(Path(model_dir).glob("*.json")):
         stem = meta_path.with_suffix("")
-        if model_store.looks_like(stem, HEAD_FORMAT):
+        if model_files.looks_like(stem, HEAD_FORMAT):
             head = load_article_head(stem)
             out[head.key] = head
     return out

@@ -214,7 +214,7 @@ class FrameModel:
 
     @classmethod
     def from_store(cls, meta: Mapping[str, Any], arrays: Mapping[str, Any], *, source: str = "model") -> "FrameModel":
-        from .model_store import ModelFileError
+        from ..io.model_files import ModelFileError
 
         def bad(msg: str) -> ModelFileError:
             return ModelFileError(source, msg)
@@ -708,26 +708,26 @@ class NgramCounter:
 
 def save_frame_model(model: FrameModel, path: str | Path) -> list[Path]:
     """Write `<path>.json` + `<path>.npz` (no pickle) and return the files written."""
-    from . import model_store
+    from ..io import model_files
 
     meta, arrays = model.to_store()
-    return model_store.save_model(path, meta, arrays)
+    return model_files.save_model(path, meta, arrays)
 
 
 def load_frame_model(path: str | Path) -> FrameModel:
     """Load a model written by `save_frame_model`; refuses tampered or unknown files with a
     one-line error (checksum, format and shapes are checked; nothing is executed)."""
-    from . import model_store
+    from ..io import model_files
 
     stem = Path(path)
     stem = stem.with_suffix("") if stem.suffix in (".json", ".npz") else stem
-    meta, arrays = model_store.load_model(stem, format=MODEL_FORMAT, format_version=MODEL_FORMAT_VERSION)
+    meta, arrays = model_files.load_model(stem, format=MODEL_FORMAT, format_version=MODEL_FORMAT_VERSION)
     return FrameModel.from_store(meta, arrays, source=f"{stem}.json")
 
 
 def load_model_dir(model_dir: str | Path, *, dimensions: Sequence[str] | None = None) -> dict[str, FrameModel]:
     """Every framing model in a folder (`<dimension>.json` + `.npz`), by dimension."""
-    from . import model_store
+    from ..io import model_files
 
     model_dir = Path(model_dir)
     out: dict[str, FrameModel] = {}
@@ -735,7 +735,7 @@ def load_model_dir(model_dir: str | Path, *, dimensions: Sequence[str] | None = 
         stem = meta_path.with_suffix("")
         if dimensions is not None and stem.name not in dimensions:
             continue
-        if not model_store.looks_like(stem, MODEL_FORMAT):
+        if not model_files.looks_like(stem, MODEL_FORMAT):
             continue
         model = load_frame_model(stem)
         out[model.dimension] = model

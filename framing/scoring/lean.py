@@ -5,7 +5,7 @@
     [{'lean.left': 0.21, 'lean.center': 0.18, 'lean.right': 0.61, 'lean.label': 'right'}]
 
 The model (``framing/data/models/lean.json`` + ``lean.npz``, read with ``importlib.resources``
-through :mod:`framing.scoring.model_store`: no pickle, checked sha256, format, shapes and dtypes)
+through :mod:`framing.io.model_files`: no pickle, checked sha256, format, shapes and dtypes)
 is word 1-2-gram TF-IDF + logistic regression trained by ``python -m framing.training.lean`` on
 the ABP corpus (2012-2020 US news, AllSides outlet ratings); probabilities are temperature-
 calibrated and sum to 1. See ``docs/lean-model-card.md`` for its figures and limits: labels are
@@ -20,7 +20,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .model_store import LinearTextModel, ModelFileError, load_linear_model_bytes
+from ..io.model_files import ModelFileError
+from .linear_text_model import LinearTextModel, load_linear_model_bytes
 
 __all__ = [
     "LEAN_LABELS",

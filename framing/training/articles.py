@@ -71,12 +71,11 @@ def real_unit_rows(data: Mapping[str, Sequence[Mapping[str, Any]]], *, articles:
 
 
 def written_rows() -> dict[str, list[dict[str, Any]]]:
-    from ..io.annotations import read_annotations
-    from .frames import _annotation_path
+    from ..io.annotations import read_annotations, shipped_annotation_path
 
     out = {}
     for dim in SHIPPED_DIMENSIONS:
-        rows = read_annotations(_annotation_path(dim))
+        rows = read_annotations(shipped_annotation_path(dim))
         out[dim] = [{**r, "group": f"written:{r.get('group')}"} for r in rows]
     return out
 

@@ -351,13 +351,9 @@ def _cv_summary(cv: Mapping[str, Any]) -> dict[str, Any]:
 # --- the one command behind the shipped models -------------------------------------------------
 
 
-def _annotation_path(dimension: str) -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "annotations" / f"{dimension}.jsonl"
-
-
 def train_shipped(out_dir: Path, *, dimensions: Sequence[str] = SHIPPED_DIMENSIONS, config: TrainingConfig = TrainingConfig(), card: Path | None = None, log: Any = print) -> dict[str, Any]:
     """Cross-validate and train each shipped dimension; write models (and the model card)."""
-    from ..io.annotations import read_annotations
+    from ..io.annotations import read_annotations, shipped_annotation_path
     from ..io.writers import ensure_output_dir, write_json
     from ..scoring.classifiers import save_frame_model
 
@@ -365,7 +361,7 @@ def train_shipped(out_dir: Path, *, dimensions: Sequence[str] = SHIPPED_DIMENSIO
 
     results: dict[str, Any] = {}
     for dim in dimensions:
-        path = _annotation_path(dim)
+        path = shipped_annotation_path(dim)
         if not path.exists():
             log(f"{dim}: no annotations at {path}; skipped")
             continue

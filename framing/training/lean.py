@@ -22,7 +22,7 @@ What it does, with fixed seeds (same data -> byte-identical weights):
    (outlets unseen in training), compares with the majority baseline and with a random
    article-level stratified split of the same size, checks the saved files reproduce the
    in-memory model, and scores the raw test articles (a third pass) with the saved files;
-5. writes ``lean.json`` + ``lean.npz`` (framing.scoring.model_store, no pickle) and the model
+5. writes ``lean.json`` + ``lean.npz`` (framing.scoring.linear_text_model over framing.io.model_files, no pickle) and the model
    card, and prints the figures.
 
 The corpus text is never written anywhere; only weights, n-gram features and figures.
@@ -45,13 +45,9 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ..scoring.model_store import (
-    LinearTextModel,
-    TextPreprocess,
-    TfidfFeatures,
-    fit_temperature,
-    load_linear_model,
-)
+from ..scoring.linear_text_model import LinearTextModel, fit_temperature, load_linear_model
+from ..scoring.text_cleanup import TextPreprocess
+from ..scoring.tfidf import TfidfFeatures
 
 __all__ = [
     "LABELS",

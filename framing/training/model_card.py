@@ -263,9 +263,8 @@ def write_model_card(path: str | Path, results: Mapping[str, Mapping[str, Any]],
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ..io.annotations import read_annotations
+    from ..io.annotations import read_annotations, shipped_annotation_path
     from ..scoring.classifiers import load_model_dir
-    from .frames import _annotation_path
 
     parser = argparse.ArgumentParser(prog="python -m framing.training.model_card")
     parser.add_argument("--models", type=Path, default=Path("framing/data/models"))
@@ -276,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ev = args.models / f"{dim}.evaluation.json"
         if not ev.exists():
             continue
-        path = _annotation_path(dim)
+        path = shipped_annotation_path(dim)
         rows = read_annotations(path) if path.exists() else []
         results[dim] = {"cv": json.loads(ev.read_text(encoding="utf-8")), "model": model, "rows": rows}
     write_model_card(args.out, results)

@@ -1,4 +1,4 @@
-"""framing.scoring.model_store: exact round-trips, determinism, and refusal of bad files."""
+"""framing.io.model_files and framing.scoring.linear_text_model: exact round-trips, determinism, and refusal of bad files."""
 from __future__ import annotations
 
 import functools
@@ -15,20 +15,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from framing.errors import FramingError
-from framing.scoring.model_store import (
-    FORMAT,
-    LinearTextModel,
-    ModelFileError,
-    TextPreprocess,
-    TfidfFeatures,
-    fit_temperature,
-    load_linear_model,
-    load_linear_model_bytes,
-    load_model,
-    looks_like,
-    save_linear_model,
-    save_model,
-)
+from framing.io.model_files import ModelFileError, load_model, looks_like, save_model
+from framing.scoring.linear_text_model import FORMAT, LinearTextModel, fit_temperature, load_linear_model, load_linear_model_bytes, save_linear_model
+from framing.scoring.text_cleanup import TextPreprocess
+from framing.scoring.tfidf import TfidfFeatures
 
 WORDS = {
     "hawk": "sanctions deterrence alliance military pressure strength",
