@@ -45,6 +45,15 @@ def test_weights_and_wildcards_are_parsed(fixture_lexicons):
         ("base: &a [x, x]\ndimension: x\ncategories: {a: {entries: *a}}\n", None, None),
         ("dimension: x\ncategories:\n  a:\n    entries: [foo]\n    remove: [bar]\n", "cannot remove", 5),
         ("categories: {a: {entries: [foo]}}\n", "missing 'dimension:'", 1),
+        # parameters: declared once per kind (framing.lexicon.params), checked at load
+        ("dimension: x\nkind: poles\nparams:\n  smothing: 2\ncategories: {a: {entries: [foo]}}\n", "'smothing' is not a parameter of a poles lexicon", 4),
+        ("dimension: x\nkind: poles\nparams:\n  min_intensity: 1\n  smoothing: abc\ncategories: {a: {entries: [foo]}}\n", "params.smoothing must be a number", 5),
+        ("dimension: x\nkind: poles\nparams:\n  mixed_band: 1.5\ncategories: {a: {entries: [foo]}}\n", "params.mixed_band must be >= 0 and <= 1", 4),
+        ("dimension: x\nkind: prescriptions\nparams:\n  advocated_threshold: 0\ncategories: {a: {entries: [foo]}}\n", "must be > 0", 4),
+        ("dimension: x\nkind: stances\nparams:\n  prior: {a: -1}\ncategories: {a: {entries: [foo]}}\n", "params.prior a: must be >= 0", 4),
+        ("dimension: x\nparams:\n  topic: {categories: []}\ncategories: {a: {entries: [foo]}}\n", "needs categories", 3),
+        ("dimension: x\nparams:\n  mixed_band: 0.1\ncategories: {a: {entries: [foo]}}\n", "not a parameter of a categories lexicon", 3),
+        ("dimension: x\nkind: poles\nparams: {positive: a, negative: c}\ncategories: {a: {entries: [foo]}, b: {entries: [bar]}}\n", "params.negative: 'c' is not a category", None),
     ],
 )
 def test_malformed_lexicons_name_the_file_and_line(tmp_path, body, message, line):
@@ -95,3 +104,27 @@ def test_layering_adds_overrides_removes_and_adds_dimensions(fixture_lexicons, t
     assert "coordinat*" not in threat
     assert lx["climate_policy"].kind == "categories"
     assert lx["alliance"].sources[-1].endswith("mine/alliance.yaml")
+
+
+def test_parameters_in_force_are_the_files_or_the_declared_default(tmp_path):
+    from framing.lexicon.params import PARAMETERS, param
+
+    path = _write(tmp_path, "mine.yaml", "dimension: x\nkind: poles\nparams: {smoothing: 3}\ncategories: {a: {opposite: b, entries: [foo]}, b: {entries: [bar]}}\n")
+    lx = load_lexicons([path], include_shipped=False)[0]
+    assert param(lx, "smoothing") == 3
+    declared = {p.name: p.default for p in PARAMETERS["poles"]}
+    assert param(lx, "min_intensity") == declared["min_intensity"] == 0.5 and param(lx, "mixed_band") == 0.2
+    with pytest.raises(KeyError):
+        param(lx, "advocated_threshold")
+    # every shipped lexicon's parameters pass the declared checks (they load) and set only declared keys
+    for shipped in load_lexicons():
+        assert set(shipped.params) <= {p.name for p in PARAMETERS[shipped.kind]}
+
+
+def test_the_lexicon_guide_lists_every_declared_parameter():
+    from pathlib import Path
+
+    from framing.lexicon.params import parameter_table
+
+    guide = (Path(__file__).resolve().parent.parent / "lexicons" / "README.md").read_text(encoding="utf-8")
+    assert parameter_table() in guide

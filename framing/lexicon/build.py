@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 from ..errors import LexiconError
 from ..io.lexicon_files import LexiconFile, Located, read_lexicon_dir, shipped_lexicon_dir
 from ..models import Lexicon, LexiconCategory, LexiconEntry, Scope, ScopeRule
+from .params import check_params
 from ..text import normalize_token, stem as stem_token, tokenize
 
 __all__ = ["KINDS", "load_lexicons", "build_lexicons", "parse_entry", "entry_key"]
@@ -261,7 +262,10 @@ def _apply_file(drafts: dict[str, _Draft], scope_defaults: dict, lf: LexiconFile
             raise LexiconError(path, f"stem: {str(stem_value).lower()} differs from the dimension's earlier files; a layer cannot change stemming", line=root["stem"].line)
         draft.stem = stem_value
     if "params" in root and root["params"].value is not None:
-        draft.params.update(_expect(root["params"], dict, "params", path, root["params"].line) and root["params"].plain())
+        node = root["params"]
+        given = _expect(node, dict, "params", path, node.line) and node.plain()
+        check_params(draft.kind, given, path=path, lines={k: v.line for k, v in node.value.items()}, line=node.line)
+        draft.params.update(given)
     _merge_scope(draft.scope, root.get("scope"), path)
 
     all_keys = {k: (c, e) for c, cd in draft.categories.items() for k, e in cd.entries.items()}
@@ -321,6 +325,9 @@ def _finish(draft: _Draft, scope_defaults: dict) -> Lexicon:
     for name, cat in draft.categories.items():
         if cat.opposite is not None and cat.opposite not in draft.categories:
             raise LexiconError(path, f"category {name!r}: opposite {cat.opposite!r} is not a category of {draft.dimension!r}")
+    for pole in ("positive", "negative"):
+        if draft.params.get(pole) is not None and draft.params[pole] not in draft.categories:
+            raise LexiconError(path, f"params.{pole}: {draft.params[pole]!r} is not a category of {draft.dimension!r}")
     if draft.kind == "prescriptions" and not draft.stance_cues.get("advocate"):
         raise LexiconError(path, "a prescriptions lexicon needs stance_cues.advocate (and usually stance_cues.reject)")
     merged = {rule: dict(scope_defaults.get(rule, {})) for rule in ("negation", "hedging", "quotation")}

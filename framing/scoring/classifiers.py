@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..lexicon.params import param
 from ..models import Document, Lexicon, Match, SentenceProbabilities
 from .features import (
     TokenNgrams,
@@ -745,16 +746,6 @@ def load_model_dir(model_dir: str | Path, *, dimensions: Sequence[str] | None = 
 # --- the pipeline hook ------------------------------------------------------------------------
 
 
-def _poles_axis(lexicon: Lexicon) -> tuple[str | None, str | None]:
-    pos, neg = lexicon.params.get("positive"), lexicon.params.get("negative")
-    if pos and neg:
-        return str(pos), str(neg)
-    for c in lexicon.categories:
-        if c.opposite:
-            return c.name, c.opposite
-    return None, None
-
-
 def _argmax_counts(classes: Sequence[str], proba: np.ndarray) -> dict[str, float]:
     """Each unit counts for its most probable class, weighted by that probability."""
     if not proba.size:
@@ -1103,24 +1094,12 @@ def _num(value: Any, default: float = 0.0) -> float:
     return v if math.isfinite(v) else default
 
 
-def _poles_label(shares: Mapping[str, float], position: float, intensity: float, *, lx: Lexicon, pos: str | None, neg: str | None) -> str:
-    """The lexicon's label rule (`score_dimension`), applied to class shares."""
-    params = lx.params
-    names = lx.category_names
-    if intensity < float(params.get("min_intensity", 0.5)) or not any(shares.get(c, 0.0) for c in names):
-        return "absent"
-    top = max(names, key=lambda c: shares.get(c, 0.0))
-    if top not in (pos, neg) and shares.get(top, 0.0) > max(shares.get(pos or "", 0.0), shares.get(neg or "", 0.0)):
-        return top
-    if abs(position) < float(params.get("mixed_band", 0.2)):
-        return "mixed"
-    return (pos if position > 0 else neg) or "mixed"
-
-
 def _blend_poles(dim: str, lx: Lexicon, classes: Sequence[str], proba: np.ndarray, lexicon_scores: Mapping[str, Any], *, w: float, n_tokens: int) -> dict[str, Any]:
-    pos, neg = _poles_axis(lx)
+    from .lexicon_scores import poles_axis, poles_label
+
+    pos, neg = poles_axis(lx)
     names = lx.category_names
-    smoothing = float(lx.params.get("smoothing", 1.0))
+    smoothing = float(param(lx, "smoothing"))
     counts = _argmax_counts(classes, proba)
     e_pos, e_neg = counts.get(pos or "", 0.0), counts.get(neg or "", 0.0)
     p_cls = (e_pos - e_neg) / (e_pos + e_neg + smoothing) if pos and neg else 0.0
@@ -1138,8 +1117,8 @@ def _blend_poles(dim: str, lx: Lexicon, classes: Sequence[str], proba: np.ndarra
     blend_share = {c: w * cls_share[c] + (1 - w) * lex_share[c] for c in names}
     i_lex = _num(lexicon_scores.get(f"{dim}.intensity"))
     i_cls = 1000.0 * cls_total / n_tokens if n_tokens else 0.0
-    label_cls = _poles_label(cls_share, p_cls, i_cls, lx=lx, pos=pos, neg=neg)
-    label = _poles_label(blend_share, blended, w * i_cls + (1 - w) * i_lex, lx=lx, pos=pos, neg=neg)
+    label_cls = poles_label(cls_share, p_cls, i_cls, lexicon=lx, axis=(pos, neg))
+    label = poles_label(blend_share, blended, w * i_cls + (1 - w) * i_lex, lexicon=lx, axis=(pos, neg))
     return {
         f"{dim}.position": round(blended, 4),
         f"{dim}.ci_low": round(max(-1.0, min(lo, blended)), 4),
@@ -1153,12 +1132,11 @@ def _blend_poles(dim: str, lx: Lexicon, classes: Sequence[str], proba: np.ndarra
 
 
 def _blend_prescriptions(dim: str, lx: Lexicon, classes: Sequence[str], proba: np.ndarray, lexicon_scores: Mapping[str, Any], *, w: float) -> dict[str, Any]:
-    from .lexicon_scores import category_columns_prefix
+    from .lexicon_scores import category_columns_prefix, prescription_lists
 
     prefix = category_columns_prefix(lx)
     names = lx.category_names
-    smoothing = float(lx.params.get("smoothing", 1.0))
-    threshold = float(lx.params.get("advocated_threshold", 0.3))
+    smoothing = float(param(lx, "smoothing"))
     counts = _argmax_counts(classes, proba)
     out: dict[str, Any] = {}
     net_cls: dict[str, float] = {}
@@ -1172,16 +1150,10 @@ def _blend_prescriptions(dim: str, lx: Lexicon, classes: Sequence[str], proba: n
         out[f"{prefix}.{c}_lexicon"] = round(lex, 4)
         out[f"{prefix}.{c}_classifier"] = round(net_cls[c], 4)
 
-    def listed(net: Mapping[str, float], sign: int) -> str:
-        chosen = [c for c in names if sign * net[c] >= threshold]
-        return ";".join(sorted(chosen, key=lambda c: -sign * net[c]))
-
-    out[f"{dim}.advocated"] = listed(net_blend, 1)
-    out[f"{dim}.rejected"] = listed(net_blend, -1)
+    out[f"{dim}.advocated"], out[f"{dim}.rejected"] = prescription_lists(net_blend, lexicon=lx)
     out[f"{dim}.advocated_lexicon"] = lexicon_scores.get(f"{dim}.advocated", "")
     out[f"{dim}.rejected_lexicon"] = lexicon_scores.get(f"{dim}.rejected", "")
-    out[f"{dim}.advocated_classifier"] = listed(net_cls, 1)
-    out[f"{dim}.rejected_classifier"] = listed(net_cls, -1)
+    out[f"{dim}.advocated_classifier"], out[f"{dim}.rejected_classifier"] = prescription_lists(net_cls, lexicon=lx)
     return out
 
 

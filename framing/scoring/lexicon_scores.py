@@ -16,6 +16,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..lexicon.matcher import PhraseMatcher
+from ..lexicon.params import param
 from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence
 from ..text import stem, token_spans
 
@@ -312,7 +313,7 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
 def topic_rule(lexicon: Lexicon) -> tuple[str, frozenset[str], int] | None:
     """The lexicon's topic rule (`params.topic`): matches count only within `sentences` sentences
     of a mention of one of `categories` of the `dimension` lexicon (default: actors)."""
-    spec = lexicon.params.get("topic")
+    spec = param(lexicon, "topic")
     if not isinstance(spec, dict) or not spec.get("categories"):
         return None
     return str(spec.get("dimension", "actors")), frozenset(map(str, spec["categories"])), int(spec.get("sentences", 1))
@@ -332,15 +333,45 @@ def _rate(total: float, n_tokens: int) -> float:
     return 1000.0 * total / n_tokens if n_tokens else 0.0
 
 
-def _poles_axis(lexicon: Lexicon) -> tuple[str | None, str | None]:
-    pos = lexicon.params.get("positive")
-    neg = lexicon.params.get("negative")
+def poles_axis(lexicon: Lexicon) -> tuple[str | None, str | None]:
+    """The positive and negative pole of a poles lexicon (`params.positive` / `.negative`, else
+    the first category with an opposite), or (None, None)."""
+    pos, neg = param(lexicon, "positive"), param(lexicon, "negative")
     if pos and neg:
-        return pos, neg
+        return str(pos), str(neg)
     for c in lexicon.categories:
         if c.opposite:
             return c.name, c.opposite
     return None, None
+
+
+def poles_label(weights: Mapping[str, float], position: float, intensity: float, *, lexicon: Lexicon, axis: tuple[str | None, str | None]) -> str:
+    """The label rule of a poles lexicon, for any source of per-category weights (lexicon
+    totals, classifier shares, their blend): `absent` below `min_intensity` or with no weight;
+    a category off the axis when it outweighs both poles; `mixed` when |position| is within
+    `mixed_band`; else the pole the position leans to."""
+    pos, neg = axis
+    names = lexicon.category_names
+    if intensity < float(param(lexicon, "min_intensity")) or not any(weights.get(c, 0.0) for c in names):
+        return "absent"
+    top = max(names, key=lambda c: weights.get(c, 0.0))
+    if top not in (pos, neg) and weights.get(top, 0.0) > max(weights.get(pos or "", 0.0), weights.get(neg or "", 0.0)):
+        return top
+    if abs(position) < float(param(lexicon, "mixed_band")):
+        return "mixed"
+    return (pos if position > 0 else neg) or "mixed"
+
+
+def prescription_lists(net: Mapping[str, float], *, lexicon: Lexicon) -> tuple[str, str]:
+    """The advocated and rejected lists of a prescriptions lexicon from each category's net score
+    (`;`-joined, strongest first): at or beyond `advocated_threshold` either way."""
+    threshold = float(param(lexicon, "advocated_threshold"))
+    names = lexicon.category_names
+
+    def listed(sign: int) -> str:
+        return ";".join(sorted((c for c in names if sign * net[c] >= threshold), key=lambda c: -sign * net[c]))
+
+    return listed(1), listed(-1)
 
 
 def _bootstrap_position(pos_by_sent: np.ndarray, neg_by_sent: np.ndarray, smoothing: float, level: float = 0.90) -> tuple[float, float]:
@@ -375,7 +406,7 @@ def _bootstrap_position(pos_by_sent: np.ndarray, neg_by_sent: np.ndarray, smooth
 def category_columns_prefix(lexicon: Lexicon) -> str:
     """Column prefix for per-category values: `prescription.<category>` for the prescriptions
     dimension (the set of them is `prescriptions.*`), the dimension name elsewhere."""
-    prefix = lexicon.params.get("column_prefix")
+    prefix = param(lexicon, "column_prefix")
     if prefix:
         return str(prefix)
     if lexicon.kind == "prescriptions" and lexicon.dimension.endswith("s"):
@@ -386,8 +417,8 @@ def category_columns_prefix(lexicon: Lexicon) -> str:
 def stance_mass(lexicon: Lexicon, totals: Mapping[str, float], *, n_tokens: int) -> dict[str, float]:
     """A stance lexicon's unnormalised mass per category: its rate per 1,000 tokens plus the
     category's prior plus smoothing (the label is the largest, the first listed on ties)."""
-    prior = lexicon.params.get("prior", {}) or {}
-    smoothing = float(lexicon.params.get("smoothing", 0.5))
+    prior = param(lexicon, "prior") or {}
+    smoothing = float(param(lexicon, "smoothing"))
     return {c: _rate(totals[c], n_tokens) + float(prior.get(c, 0.0)) + smoothing for c in lexicon.category_names}
 
 
@@ -399,11 +430,10 @@ def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int
     for m in matches:
         if m.counts_for in totals and lexicon.kind != "prescriptions":
             totals[m.counts_for] += m.effective_weight
-    params = lexicon.params
     out: dict[str, Any] = {}
     if lexicon.kind == "poles":
-        smoothing = float(params.get("smoothing", 1.0))
-        pos, neg = _poles_axis(lexicon)
+        smoothing = float(param(lexicon, "smoothing"))
+        pos, neg = poles_axis(lexicon)
         intensity = _rate(sum(totals.values()), n_tokens)
         for c in names:
             out[f"{dim}.{c}"] = round(_rate(totals[c], n_tokens), 4)
@@ -423,20 +453,9 @@ def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int
         out[f"{dim}.ci_low"] = round(min(lo, position), 4)
         out[f"{dim}.ci_high"] = round(max(hi, position), 4)
         out[f"{dim}.intensity"] = round(intensity, 4)
-        if intensity < float(params.get("min_intensity", 0.5)) or not any(totals.values()):
-            label = "absent"
-        else:
-            top = max(names, key=lambda c: totals[c])
-            if top not in (pos, neg) and totals[top] > max(totals.get(pos, 0.0), totals.get(neg, 0.0)):
-                label = top
-            elif abs(position) < float(params.get("mixed_band", 0.2)):
-                label = "mixed"
-            else:
-                label = pos if position > 0 else neg
-        out[f"{dim}.label"] = label
+        out[f"{dim}.label"] = poles_label(totals, position, intensity, lexicon=lexicon, axis=(pos, neg))
     elif lexicon.kind == "prescriptions":
-        smoothing = float(params.get("smoothing", 1.0))
-        threshold = float(params.get("advocated_threshold", 0.3))
+        smoothing = float(param(lexicon, "smoothing"))
         prefix = category_columns_prefix(lexicon)
         adv = {c: 0.0 for c in names}
         rej = {c: 0.0 for c in names}
@@ -451,8 +470,7 @@ def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int
         net = {c: (adv[c] - rej[c]) / (adv[c] + rej[c] + smoothing) for c in names}
         for c in names:
             out[f"{prefix}.{c}"] = round(net[c], 4)
-        out[f"{dim}.advocated"] = ";".join(sorted((c for c in names if net[c] >= threshold), key=lambda c: -net[c]))
-        out[f"{dim}.rejected"] = ";".join(sorted((c for c in names if net[c] <= -threshold), key=lambda c: net[c]))
+        out[f"{dim}.advocated"], out[f"{dim}.rejected"] = prescription_lists(net, lexicon=lexicon)
     elif lexicon.kind == "stances":
         mass = stance_mass(lexicon, totals, n_tokens=n_tokens)
         z = sum(mass.values()) or 1.0
@@ -470,7 +488,7 @@ def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int
         for c in names:
             out[f"{dim}.{c}"] = round(_rate(totals[c], n_tokens), 4)
         out[f"{dim}.intensity"] = round(intensity, 4)
-        min_i = float(params.get("min_intensity", 0.0))
+        min_i = float(param(lexicon, "min_intensity"))
         out[f"{dim}.label"] = max(names, key=lambda c: totals[c]) if any(totals.values()) and intensity >= min_i else "absent"
     for k, v in out.items():
         if isinstance(v, float) and not math.isfinite(v):
