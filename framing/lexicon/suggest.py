@@ -33,7 +33,7 @@ from .build import entry_key, parse_entry
 from .corpus import find_lexicon, parse_target
 from .formats import yaml_scalar
 
-__all__ = ["Candidate", "SuggestResult", "TermSpace", "suggest", "add_entries_to_yaml", "provenance_comment"]
+__all__ = ["Candidate", "SuggestResult", "TermSpace", "suggest", "add_entries_to_yaml", "provenance_comment", "format_suggestions"]
 
 _STAT_CHOICES = ("llr", "pmi")
 _METHOD_CHOICES = ("both", "cooccurrence", "latent")
@@ -775,3 +775,28 @@ def add_entries_to_yaml(
     if not all(entry_key(t) in got for t, _ in todo):
         raise LexiconError(path, "could not add the entries safely; add them by hand")
     return new, [t for t, _ in todo], skipped
+
+
+def format_suggestions(result: SuggestResult, *, top: int = 20) -> str:
+    """The `top` candidates as `framing lexicon suggest` prints them, each with its statistics
+    and example sentences."""
+    lines = [
+        f"{result.n_category_sentences:,} of {result.n_sentences:,} sentences match {result.dimension}.{result.category} "
+        f"(corpus: {result.n_articles:,} articles)"
+    ]
+    if result.seeds:
+        lines.append("matched words the latent space starts from: " + ", ".join(f"{w} ({n})" for w, n in result.seeds[:10]))
+    if not result.candidates:
+        lines.append("no candidates: the category matches too few sentences in this corpus (add a few seed entries, or lower --min-count)")
+    for i, c in enumerate(result.candidates[:top], start=1):
+        bits = [f"in category sentences {c.in_category}/{c.total}"]
+        if c.llr is not None:
+            bits.append(f"G² {c.llr:.1f}")
+        if c.pmi is not None:
+            bits.append(f"PMI {c.pmi:.2f}")
+        if c.similarity is not None:
+            bits.append(f"similarity {c.similarity:.2f}")
+        lines.append(f"\n{i:>3}. {c.term}    ({'; '.join(bits)}; from {' + '.join(c.sources)})")
+        for ex in c.examples:
+            lines.append(f"       \"{ex if len(ex) <= 200 else ex[:199] + '…'}\"")
+    return "\n".join(lines)
