@@ -105,14 +105,18 @@ def scores_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | Non
 
 
 def evidence_frame(records: Iterable[Mapping[str, Any]]) -> "pd.DataFrame":
-    """Evidence records (matches and classifier sentences) as a DataFrame; integer columns with
-    gaps (a sentence record has no `start`) stay integers (pandas' nullable Int64)."""
+    """Evidence records (matches and classifier sentences) as a DataFrame. A field a record does
+    not have is NaN, its own null stays None (`counts_for` of a match that counts for nothing), so
+    the records can be written back as they were; integer fields stay integers (nullable Int64)."""
     import pandas as pd
 
-    frame = pd.DataFrame.from_records(list(records))
+    frame = pd.DataFrame(list(records), dtype=object)
     for col in ("sentence_index", "start", "end"):
         if col in frame.columns:
             frame[col] = frame[col].astype("Int64")
+    for col in ("weight", "effective_weight"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype(float)
     return frame
 
 
@@ -146,13 +150,14 @@ def read_run(folder: str | Path) -> Run:
 
 
 def _present(value: Any) -> bool:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if isinstance(value, float) and math.isnan(value):
         return False
     return type(value).__name__ not in ("NAType", "NaTType")
 
 
 def _records(frame: "pd.DataFrame") -> list[dict[str, Any]]:
-    """Rows as dicts without their missing cells (a match record has no `probabilities`)."""
+    """Rows as dicts without the fields their record did not have (a match has no
+    `probabilities`); a None the record held is kept."""
     return [{k: v for k, v in rec.items() if _present(v)} for rec in frame.to_dict("records")]
 
 
