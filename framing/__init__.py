@@ -10,13 +10,23 @@ Importing framing is light: pandas and the models load when a function first nee
 """
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
 from ._shadowing import prefer_functions_to_submodules
 from .api import compare, load, report, score
 
-__all__ = ["__version__", "score", "compare", "report", "load"]
+__all__ = ["__version__", "score", "compare", "report", "load", "lexicon"]
 
 # `framing.compare` and `framing.report` are also submodules; importing them must not replace
 # the functions of the same names.
 prefer_functions_to_submodules(__name__, ("compare", "report"))
+
+
+def __getattr__(name: str) -> Any:
+    """`framing.lexicon` (the lexicon tools) on first use, so `import framing` stays light."""
+    if name == "lexicon":
+        return importlib.import_module(".lexicon", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -270,6 +270,10 @@ def test_importing_framing_stays_light():
     code = "import sys, framing; print(','.join(m for m in ('pandas', 'numpy', 'tqdm') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == ""
+    # the lexicon tools load on first use, without importing anything else first
+    code = "import framing; print(framing.lexicon.kwic.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "framing.lexicon.tools"
 
 
 # --- the lexicon tools ---------------------------------------------------------------------------
