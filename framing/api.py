@@ -56,9 +56,9 @@ def score(
     and per classifier sentence, as in evidence.jsonl). `progress=False` hides the progress bar
     (a widget in Jupyter); `jobs` scores in that many processes (None: all cores).
 
-        >>> scores = framing.score({"a": "Moscow and Beijing coordinate as a bloc."}, progress=False)
-        >>> scores.loc["a", "alliance.label"]
-        'threat'
+        >>> scores = framing.score({"a": "Moscow and Beijing coordinate as a bloc. Talks follow."}, progress=False)
+        >>> int(scores.loc["a", "n_sentences"])
+        2
     """
     import tempfile
 
@@ -104,9 +104,10 @@ def load(folder: str | Path) -> "Run":
 
 def _table_and_texts(scores: Any, texts: Mapping[str, str] | Any | None) -> tuple["pd.DataFrame", dict[str, str], Mapping[str, Any], Any]:
     """(scores with an `id` column, id -> text, manifest, the Run when given one)."""
+    import pandas
+
     from .io.runs import Run
 
-    pandas = __import__("pandas")
     if isinstance(scores, Run):
         table, manifest, run = scores.scores, scores.manifest, scores
         found = dict(scores.texts)

@@ -293,3 +293,9 @@ def test_lexicon_tools_return_data_from_a_dataframe(frame, fixture_lexicons, tmp
     assert changes.n_changed == 10  # the one outlet that writes about shipyards
     suggestions = framing.lexicon.suggest("alliance.threat", frame, top=5, min_count=1, **kw)
     assert suggestions.dimension == "alliance" and len(suggestions.candidates) <= 5
+
+
+def test_nothing_to_score_gives_empty_tables_with_their_columns(fixture_lexicons):
+    table, evidence = _score([], fixture_lexicons, evidence=True)
+    assert table.empty and table.index.name == "id" and "alliance.position" in table.columns
+    assert evidence.empty and "article_id" in evidence.columns

@@ -110,7 +110,8 @@ def evidence_frame(records: Iterable[Mapping[str, Any]]) -> "pd.DataFrame":
     the records can be written back as they were; integer fields stay integers (nullable Int64)."""
     import pandas as pd
 
-    frame = pd.DataFrame(list(records), dtype=object)
+    rows = list(records)
+    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(columns=["article_id", "type", "dimension", "sentence_index"], dtype=object)
     for col in ("sentence_index", "start", "end"):
         if col in frame.columns:
             frame[col] = frame[col].astype("Int64")

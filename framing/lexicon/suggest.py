@@ -606,16 +606,22 @@ def _examples(chosen, rows, tok, bounds, joined, valid, middle_ok, positive, ind
 # --- accepting suggestions into a user lexicon file --------------------------------------------------
 
 
-def provenance_comment(candidate: Candidate | None, *, corpus: str, date: str, category: str) -> str:
-    if candidate is None:
-        return f"added by framing lexicon suggest --accept on {date} (not among the suggestions from {corpus})"
+def candidate_statistics(candidate: Candidate, *, g2: str = "G²") -> list[str]:
+    """The statistics a candidate was ranked by, as text: G2, PMI, latent similarity."""
     parts = []
     if candidate.llr is not None:
-        parts.append(f"G2 {candidate.llr:.1f}")
+        parts.append(f"{g2} {candidate.llr:.1f}")
     if candidate.pmi is not None:
         parts.append(f"PMI {candidate.pmi:.2f}")
     if candidate.similarity is not None:
         parts.append(f"similarity {candidate.similarity:.2f}")
+    return parts
+
+
+def provenance_comment(candidate: Candidate | None, *, corpus: str, date: str, category: str) -> str:
+    if candidate is None:
+        return f"added by framing lexicon suggest --accept on {date} (not among the suggestions from {corpus})"
+    parts = candidate_statistics(candidate, g2="G2")  # plain ASCII in the user's YAML file
     parts.append(f"{candidate.in_category} of {candidate.total} occurrences in {category} sentences")
     return f"suggested by framing lexicon suggest from {corpus} on {date}: " + ", ".join(parts)
 
@@ -789,13 +795,7 @@ def format_suggestions(result: SuggestResult, *, top: int = 20) -> str:
     if not result.candidates:
         lines.append("no candidates: the category matches too few sentences in this corpus (add a few seed entries, or lower --min-count)")
     for i, c in enumerate(result.candidates[:top], start=1):
-        bits = [f"in category sentences {c.in_category}/{c.total}"]
-        if c.llr is not None:
-            bits.append(f"G² {c.llr:.1f}")
-        if c.pmi is not None:
-            bits.append(f"PMI {c.pmi:.2f}")
-        if c.similarity is not None:
-            bits.append(f"similarity {c.similarity:.2f}")
+        bits = [f"in category sentences {c.in_category}/{c.total}", *candidate_statistics(c)]
         lines.append(f"\n{i:>3}. {c.term}    ({'; '.join(bits)}; from {' + '.join(c.sources)})")
         for ex in c.examples:
             lines.append(f"       \"{ex if len(ex) <= 200 else ex[:199] + '…'}\"")
