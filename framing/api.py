@@ -117,8 +117,8 @@ def _table_and_texts(scores: Any, texts: Mapping[str, str] | Any | None) -> tupl
         raise TypeError(f"expected the scores DataFrame from framing.score or a Run from framing.load; got {type(scores).__name__}")
     if texts is not None:
         found = {str(k): v for k, v in dict(texts.items() if hasattr(texts, "items") else texts).items() if isinstance(v, str)}
-    frame = table.reset_index()
-    if "id" not in frame.columns:
+    frame = table.reset_index() if "id" not in table.columns else table.copy()
+    if "id" not in frame.columns:  # an index without a name
         frame = frame.rename(columns={frame.columns[0]: "id"})
     frame["id"] = frame["id"].astype(str)
     return frame, found, manifest, run

@@ -71,6 +71,14 @@ def test_a_dataframe_scores_as_the_same_rows_in_a_jsonl_file(frame, corpus, cli_
     assert _scores_csv(table, tmp_path) == (cli_run / "scores.csv").read_bytes()
 
 
+def test_issue_20_a_dataframe_of_id_and_text_is_scored_not_read_as_paths(fixture_lexicons):
+    df = pd.DataFrame({"id": ["a", "b"], "text": ["Moscow and Beijing are coordinating.", "The marriage is fragile."]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "skipped id: no such file or folder"
+        table = _score(df, fixture_lexicons)
+    assert list(table.index) == ["a", "b"] and table["n_tokens"].gt(0).all()
+
+
 def test_a_dataframe_index_is_the_id_and_named_columns_are_used(fixture_lexicons):
     df = pd.DataFrame({"body": ["China and Russia coordinate closely as a bloc.", "The marriage is fragile."],
                        "headline": ["One", "Two"], "outlet": ["A", "B"]}, index=["first", "second"])
