@@ -217,11 +217,12 @@ class _Counter(threading.Thread):
     def run(self) -> None:
         from .io.spool import count_articles
 
-        self.total = count_articles(self.paths)
+        in_memory = sum(isinstance(p, Article) for p in self.paths)
+        self.total = in_memory + count_articles([p for p in self.paths if not isinstance(p, Article)])
 
 
 def run(
-    paths: Sequence[str | Path],
+    paths: Sequence[str | Path | Article],
     out_dir: str | Path,
     *,
     lexicon_dirs: Sequence[str | Path] = (),
@@ -397,7 +398,7 @@ def run(
             "version": __version__,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "duration_seconds": round(time.time() - started, 3),
-            "inputs": [str(p) for p in paths],
+            "inputs": [str(p) for p in paths if not isinstance(p, Article)],  # not the texts of articles given in memory
             "n_articles": counts["articles"],
             "n_skipped": len(skipped),
             "skipped": [s.as_dict() for s in skipped],

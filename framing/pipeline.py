@@ -317,7 +317,7 @@ def evidence_records(result: ArticleResult, article_id: str) -> Iterator[dict[st
 
 
 def run_batch(
-    paths: Sequence[str | Path],
+    paths: Sequence[str | Path | Article],
     out_dir: str | Path,
     *,
     lexicon_dirs: Sequence[str | Path] = (),
@@ -336,7 +336,8 @@ def run_batch(
     on_total: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Read, score and write `scores.<fmt>`, `evidence.jsonl`, `articles.jsonl` and `manifest.json`
-    into out_dir, streaming (memory does not grow with the corpus).
+    into out_dir, streaming (memory does not grow with the corpus). `paths` are files and folders,
+    or `Article` objects already in memory (the Python API's DataFrames, lists and dicts).
 
     `jobs`: worker processes (None or 0: all cores; 1: this process). `engine="dask"` scores on the
     `dask.distributed` cluster at `scheduler` (a local one when None). `cache`: True keeps results

@@ -46,25 +46,6 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-class _Progress:
-    """A tqdm bar on an interactive terminal, silence otherwise (and with --quiet)."""
-
-    def __init__(self, quiet: bool, desc: str) -> None:
-        self.bar = None
-        if not quiet and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(desc=desc, unit=" articles", file=sys.stderr, dynamic_ncols=True)
-
-    def __call__(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def _skip_printer(quiet: bool) -> Callable[[Any], None]:
     def _print(item: Any) -> None:
         if not quiet:

@@ -90,32 +90,6 @@ def _refuse_package(path: Path) -> None:
         )
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e9:
-            return str(int(value))
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    return str(value)
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, right: Sequence[int] = (), max_width: int = 60) -> str:
-    text_rows = [[_cell(v) for v in row] for row in rows]
-    cut = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in text_rows]
-    widths = [len(h) for h in headers]
-    for row in cut:
-        for i, c in enumerate(row):
-            widths[i] = max(widths[i], len(c))
-
-    def fmt(row: Sequence[str]) -> str:
-        return "  ".join(c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)).rstrip()
-
-    lines = [fmt(list(headers)), "  ".join("-" * w for w in widths)]
-    lines += [fmt(row) for row in cut]
-    return "\n".join(lines)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
@@ -155,7 +129,7 @@ def validate_cmd(directory, lexicon_dirs, no_shipped, corpus, text_field, max_wi
     --lexicons); without it the shipped lexicons themselves are checked. Exit code: 0 no errors
     (warnings allowed), 1 errors found, 2 usage error.
     """
-    from ..lexicon.validate import validate_paths
+    from ..lexicon.validate import format_validation, validate_paths
 
     layers = list(lexicon_dirs) + ([directory] if directory is not None else [])
     if no_shipped and not layers:
@@ -168,25 +142,7 @@ def validate_cmd(directory, lexicon_dirs, no_shipped, corpus, text_field, max_wi
     if as_json:
         _print_json(report)
         sys.exit(0 if report.ok else 1)
-    shown: dict[str, int] = {}
-    hidden: dict[str, int] = {}
-    for issue in report.issues:
-        if issue.severity == "warning" and not show_all:
-            shown[issue.code] = shown.get(issue.code, 0) + 1
-            if shown[issue.code] > max_per_kind:
-                hidden[issue.code] = hidden.get(issue.code, 0) + 1
-                continue
-        click.echo(str(issue))
-    for code, n in sorted(hidden.items()):
-        click.echo(f"... and {n} more [{code}] warning(s) (--all to list them)")
-    summary = (
-        f"checked {len(report.files)} file(s), {len(report.dimensions)} dimension(s), {report.n_entries:,} entries"
-        + (f" against {report.n_tokens:,} corpus tokens" if report.n_tokens is not None else "")
-        + f": {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
-    )
-    if report.hidden_warnings:
-        summary += f" ({report.hidden_warnings} more in the shipped lexicons: --all to list them)"
-    click.echo(summary)
+    click.echo(format_validation(report, show_all=show_all, max_per_kind=max_per_kind))
     sys.exit(0 if report.ok else 1)
 
 
@@ -213,7 +169,7 @@ def show_cmd(selector, lexicon_dirs, no_shipped, corpus, text_field, limit, domi
     Without an argument, lists the dimensions and their categories.
     """
     from ..lexicon.corpus import collect_stats
-    from ..lexicon.inspect import show
+    from ..lexicon.inspect import format_show, show
 
     lexicons = _load(lexicon_dirs, no_shipped)
     stats = collect_stats(lexicons, _articles(corpus, text_field, quiet)) if corpus else None
@@ -221,67 +177,7 @@ def show_cmd(selector, lexicon_dirs, no_shipped, corpus, text_field, limit, domi
     if as_json:
         _print_json(result)
         return
-    if stats is not None:
-        click.echo(f"corpus: {_corpus_label(corpus)}: {stats.n_articles:,} article(s), {stats.n_tokens:,} tokens\n")
-    if not selector:
-        rows = []
-        for d in result.dimensions:
-            for c in d.categories:
-                row = [d.dimension, d.kind, c.name, c.opposite or "", len(c.entries)]
-                if stats is not None:
-                    row += [sum(e.hits or 0 for e in c.entries), c.total_score, f"{c.dominant_term} ({c.dominant_share:.0%})" if c.dominant_term else ""]
-                rows.append(row)
-        headers = ["dimension", "kind", "category", "opposite", "entries"] + (["hits", "score mass", "dominated by"] if stats is not None else [])
-        click.echo(_table(headers, rows, right=(4, 5, 6)))
-        click.echo("\nfiles:")
-        for d in result.dimensions:
-            click.echo(f"  {d.dimension}: {', '.join(d.sources)}")
-        return
-    for d in result.dimensions:
-        click.echo(f"{d.dimension} ({d.kind}{', stemmed' if d.stem else ''}): {d.description}".rstrip(": "))
-        click.echo(f"  files: {', '.join(d.sources)}")
-        params = {k: v for k, v in d.params.items() if k != "origin"}
-        if params:
-            click.echo(f"  params: {json.dumps(params, ensure_ascii=False, default=str)}")
-        for s in d.scope:
-            bits = [f"window {s.window}"]
-            if s.rule == "negation":
-                bits.append(f"action {s.action}")
-            else:
-                bits.append(f"factor {s.factor:g}")
-            if s.marks:
-                bits.append("quotation marks count")
-            cues = ", ".join(s.cues[:12]) + (f", ... ({len(s.cues)} cues)" if len(s.cues) > 12 else "")
-            click.echo(f"  {s.rule}: {'; '.join(bits)}; cues: {cues or '(none)'}")
-        for role, cues in d.stance_cues.items():
-            click.echo(f"  stance cues ({role}): {', '.join(cues[:12])}{' ...' if len(cues) > 12 else ''}")
-        for c in d.categories:
-            click.echo("")
-            head = f"{d.dimension}.{c.name}" + (f" (opposite: {c.opposite})" if c.opposite else "") + f": {len(c.entries)} entries"
-            if c.total_score is not None:
-                head += f", score mass {c.total_score:g}"
-                if c.from_other_categories:
-                    head += f" ({c.from_other_categories:g} flipped in from negated entries of other categories)"
-            click.echo(head)
-            if c.description:
-                click.echo(f"  {c.description}")
-            if c.dominant_term:
-                click.echo(f"  ! dominated by {c.dominant_term!r}: {c.dominant_share:.0%} of the category's score comes from this one entry")
-            if c.silent_entries:
-                click.echo(f"  {c.silent_entries} of {len(c.entries)} entries never fired in the corpus")
-            entries = c.entries[:limit] if limit else c.entries
-            if stats is None:
-                rows = [[e.term, e.weight, f"{Path(e.path).name}:{e.line}", e.note] for e in entries]
-                click.echo(_table(["entry", "weight", "file", "note"], rows, right=(1,)))
-            else:
-                rows = [
-                    [e.term, e.weight, e.hits, e.counted, e.negated, e.hedged, e.quoted, e.score, f"{(e.share or 0):.1%}",
-                     ", ".join(f"{f} {n}" for f, n in e.forms[:3]) if "*" in e.term else ""]
-                    for e in entries
-                ]
-                click.echo(_table(["entry", "weight", "hits", "counted", "negated", "hedged", "quoted", "score", "share", "forms"], rows, right=(1, 2, 3, 4, 5, 6, 7, 8)))
-            if limit and len(c.entries) > limit:
-                click.echo(f"  ... {len(c.entries) - limit} more (--limit 0 lists all)")
+    click.echo(format_show(result, limit=limit, corpus=_corpus_label(corpus)))
 
 
 # --- kwic ----------------------------------------------------------------------------------------
@@ -304,38 +200,14 @@ def kwic_cmd(term, lexicon_dirs, no_shipped, corpus, text_field, dimension, widt
     and quotation flags it received. TERM is an entry as written (`coordinat*`, `axis of upheaval`);
     a term not in the lexicons is matched with the scope rules it would get if it were added.
     """
-    from ..lexicon.inspect import kwic
+    from ..lexicon.inspect import format_kwic, kwic
 
     lexicons = _load(lexicon_dirs, no_shipped)
     result = kwic(lexicons, term, _articles(corpus, text_field, quiet), dimension=dimension, width=width, limit=limit)
     if as_json:
         _print_json(result)
         return
-    where = ", ".join(result.dimensions)
-    if result.in_lexicon:
-        msg = f"{term!r}: an entry of {where}; {result.total} hit(s)"
-        if result.taken:
-            msg += f", and {result.taken} occurrence(s) where a longer entry took its words"
-    else:
-        msg = f"{term!r} is not an entry; matched alone with the scope rules of {where}: {result.total} occurrence(s)"
-    click.echo(msg + f" ({result.n_articles} article(s) could hold it)")
-    if not result.hits:
-        return
-    rows = []
-    for h in result.hits:
-        flags = " ".join(f for f, on in (("NEG", h.negated), ("HEDGE", h.hedged), ("QUOTE", h.quoted)) if on)
-        if h.category is not None:
-            counts = h.counts_for or "(nothing)"
-            if h.role:
-                counts = f"{counts} [{h.role}]"
-            cat = f"{h.dimension}.{h.category}"
-        else:
-            counts = f"taken by {h.covered_by!r}" if h.covered_by else ("(not in lexicon)" if not result.in_lexicon else "")
-            cat = "-"
-        rows.append([h.article_id, h.left, f"[{h.match}]", h.right, cat, flags, counts, h.effective_weight])
-    click.echo(_table(["article", "left", "hit", "right", "category", "flags", "counts for", "weight"], rows, right=(1, 7), max_width=max(width, 30)))
-    if result.total + result.taken > len(result.hits):
-        click.echo(f"... {result.total + result.taken - len(result.hits)} more (--limit to list more)")
+    click.echo(format_kwic(result, width=width))
 
 
 # --- suggest -------------------------------------------------------------------------------------
@@ -376,7 +248,7 @@ def suggest_cmd(target, terms, lexicon_dirs, no_shipped, corpus, text_field, top
     appends them to my-lexicons/alliance.yaml (or --to FILE) with a provenance comment; layer
     that folder with --lexicons my-lexicons.
     """
-    from ..lexicon.suggest import suggest
+    from ..lexicon.suggest import format_suggestions, suggest
 
     if terms and not accept:
         raise ConfigError(f"unexpected argument(s) {' '.join(terms)!r}: to add terms, use --accept TERM...")
@@ -400,25 +272,7 @@ def suggest_cmd(target, terms, lexicon_dirs, no_shipped, corpus, text_field, top
     if as_json:
         _print_json(result, drop=("pool",))
     else:
-        click.echo(
-            f"{result.n_category_sentences:,} of {result.n_sentences:,} sentences match {result.dimension}.{result.category} "
-            f"(corpus: {result.n_articles:,} articles)"
-        )
-        if result.seeds:
-            click.echo("matched words the latent space starts from: " + ", ".join(f"{w} ({n})" for w, n in result.seeds[:10]))
-        if not result.candidates:
-            click.echo("no candidates: the category matches too few sentences in this corpus (add a few seed entries, or lower --min-count)")
-        for i, c in enumerate(result.candidates[:top], start=1):
-            bits = [f"in category sentences {c.in_category}/{c.total}"]
-            if c.llr is not None:
-                bits.append(f"G² {c.llr:.1f}")
-            if c.pmi is not None:
-                bits.append(f"PMI {c.pmi:.2f}")
-            if c.similarity is not None:
-                bits.append(f"similarity {c.similarity:.2f}")
-            click.echo(f"\n{i:>3}. {c.term}    ({'; '.join(bits)}; from {' + '.join(c.sources)})")
-            for ex in c.examples:
-                click.echo(f"       \"{ex if len(ex) <= 200 else ex[:199] + '…'}\"")
+        click.echo(format_suggestions(result, top=top))
     chosen = list(terms) + [c.term for c in result.candidates[:accept_top]]
     if chosen:
         _accept(chosen, result, lexicons, target_file=to_file, corpus=corpus, quiet=quiet)
@@ -486,7 +340,7 @@ def diff_cmd(old, new, lexicon_dirs, no_shipped, corpus, text_field, out_dir, to
     With --no-shipped, OLD and NEW are complete lexicon sets.
     """
     from ..lexicon.build import load_lexicons
-    from ..lexicon.diff import diff_lexicons, render_diff_html
+    from ..lexicon.diff import DIFF_CSV_COLUMNS, diff_lexicons, diff_rows, format_diff, render_diff_html
 
     def version(arg: str):
         layers = list(lexicon_dirs) + ([] if arg == "-" else [Path(arg)])
@@ -499,47 +353,13 @@ def diff_cmd(old, new, lexicon_dirs, no_shipped, corpus, text_field, out_dir, to
     if as_json:
         _print_json(result)
     else:
-        click.echo(f"{result.n_changed} of {result.n_articles} article(s) score differently "
-                   f"({result.n_preprocessed} re-scored; the others contain none of the changed entries, or repeat an earlier article)")
-        if result.entry_changes:
-            click.echo("\nentries that changed:")
-            rows = []
-            for c in result.entry_changes:
-                cat = f"{c.old_category} -> {c.new_category}" if c.change == "moved" else (c.new_category or c.old_category)
-                weight = f"{c.old_weight:g} -> {c.new_weight:g}" if c.change in ("reweighted", "moved") else f"{(c.new_weight or c.old_weight):g}"
-                rows.append([c.dimension, c.term, c.change, cat, weight])
-            click.echo(_table(["dimension", "entry", "change", "category", "weight"], rows))
-        if result.setting_changes:
-            click.echo(f"\nscope rules or parameters changed in: {', '.join(result.setting_changes)}")
-        if result.added_columns:
-            click.echo(f"new columns: {', '.join(result.added_columns)}")
-        if result.removed_columns:
-            click.echo(f"columns no longer produced: {', '.join(result.removed_columns)}")
-        if result.columns:
-            click.echo("\ncolumns that moved:")
-            rows = [[c.column, c.n_changed, c.mean_delta, c.max_abs_delta, "; ".join(f"{t} ({n})" for t, n in c.transitions)] for c in result.columns]
-            click.echo(_table(["column", "articles", "mean change", "max |change|", "label changes"], rows, right=(1, 2, 3)))
-        if result.articles:
-            click.echo(f"\narticles that moved most (of {result.n_changed}):")
-            rows = []
-            for a in result.articles[:top]:
-                causes = "; ".join(f"{c.entry} ({c.category}) {c.delta:+.2f}" + (f" ({c.change})" if c.change else "") for c in a.causes[:3])
-                for k, ch in enumerate(a.changes):
-                    delta = f"{ch.delta:+.4f}" if ch.delta is not None else "label"
-                    rows.append([a.article_id if k == 0 else "", ch.column, ch.old, ch.new, delta, causes if k == 0 else ""])
-            click.echo(_table(["article", "column", "old", "new", "change", "caused by"], rows, right=(2, 3, 4), max_width=70))
+        click.echo(format_diff(result, top=top))
     if out_dir is not None:
         from ..io.writers import atomic_write_text, ensure_output_dir, write_table
 
         out = ensure_output_dir(out_dir)
         atomic_write_text(out / "diff.html", render_diff_html(result, corpus=_corpus_label(corpus)))
-        rows = []
-        for a in result.articles:
-            causes = "; ".join(f"{c.dimension}.{c.category}:{c.entry}:{c.delta:+.4f}" for c in a.causes)
-            for ch in a.changes:
-                rows.append({"article_id": a.article_id, "title": a.title, "column": ch.column, "old": ch.old, "new": ch.new,
-                             "delta": ch.delta, "caused_by": causes})
-        write_table(out / "diff.csv", rows, ["article_id", "title", "column", "old", "new", "delta", "caused_by"])
+        write_table(out / "diff.csv", diff_rows(result), DIFF_CSV_COLUMNS)
         if not quiet:
             click.echo(f"\nwrote {out / 'diff.html'} and {out / 'diff.csv'}", err=True)
 
@@ -561,23 +381,14 @@ def diff_cmd(old, new, lexicon_dirs, no_shipped, corpus, text_field, out_dir, to
 @handle_errors
 def import_cmd(file, fmt, dimension, category, out_dir, split, force, quiet):
     """Import a LIWC .dic, a quanteda YAML dictionary or a CSV term list as framing lexicon files."""
+    from ..io.lexicon_files import read_dictionary_text
     from ..io.writers import atomic_write_text
     from ..lexicon.formats import format_for_path, parse_foreign, safe_name, to_lexicon_files
 
     fmt = fmt or format_for_path(file.name)
     if fmt is None:
         raise ConfigError(f"{file}: cannot tell the format from the extension; use --format liwc|quanteda|csv")
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise LexiconError(str(file), f"cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        try:
-            text = raw.decode("cp1252")  # LIWC dictionaries made on Windows
-        except UnicodeDecodeError:
-            raise LexiconError(str(file), "not valid UTF-8", line=raw[: exc.start].count(b"\n") + 1) from None
+    text = read_dictionary_text(file)
     name = dimension or safe_name(file.stem, fallback="imported")
     dictionary = parse_foreign(text, path=str(file), fmt=fmt, name=name, category=category)
     provenance = f"Imported by `framing lexicon import` from {file.name} ({fmt}) on {date.today().isoformat()}.\nLayer it over the shipped lexicons with --lexicons {out_dir}."

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..progress import ProgressBar
 from . import (
     _skip_printer,
     _warning_printer,
@@ -20,31 +21,6 @@ from . import (
     text_field_option,
     verbose_option,
 )
-
-
-class _BatchProgress:
-    """A tqdm bar with rate and ETA (the total is counted in the background and set when known);
-    silent with --quiet or when stderr is not a terminal."""
-
-    def __init__(self, quiet: bool, desc: str) -> None:
-        self.bar = None
-        if not quiet and sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(desc=desc, unit=" articles", file=sys.stderr, dynamic_ncols=True, smoothing=0.05, mininterval=0.5)
-
-    def __call__(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def set_total(self, total: int) -> None:
-        if self.bar is not None and total >= self.bar.n:
-            self.bar.total = total
-            self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def batch_options(func):
@@ -76,12 +52,12 @@ def _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, d
     cache_path = batch.pop("cache_path", None)
     if no_cache and cache_path is not None:
         raise click.UsageError("--cache and --no-cache contradict each other")
-    progress = _BatchProgress(quiet, desc)
+    progress = ProgressBar.on_terminal(desc, quiet=quiet)
     try:
         return run_batch(
             list(paths), out_dir, lexicon_dirs=list(lexicon_dirs), text_field=text_field, fmt=fmt,
             classifiers=not no_classifiers, progress=progress, on_skip=_skip_printer(quiet),
-            on_warn=_warning_printer(quiet), on_total=progress.set_total if progress.bar is not None else None,
+            on_warn=_warning_printer(quiet), on_total=progress.set_total if progress.enabled else None,
             cache=False if no_cache else (cache_path or True), **batch,
         )
     finally:

@@ -16,7 +16,7 @@ import yaml
 
 from ..errors import LexiconError
 
-__all__ = ["Located", "LexiconFile", "read_lexicon_file", "read_lexicon_dir", "shipped_lexicon_dir", "MAX_LEXICON_BYTES"]
+__all__ = ["Located", "LexiconFile", "read_lexicon_file", "read_lexicon_dir", "shipped_lexicon_dir", "read_dictionary_text", "MAX_LEXICON_BYTES"]
 
 MAX_LEXICON_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000
@@ -135,3 +135,20 @@ def read_lexicon_dir(directory: str | Path) -> list[LexiconFile]:
         raise LexiconError(str(d), "no such lexicon folder")
     files = sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
     return [read_lexicon_file(p) for p in files]
+
+
+def read_dictionary_text(path: str | Path) -> str:
+    """The text of a dictionary in another tool's format (LIWC .dic, quanteda YAML, CSV): UTF-8
+    (a byte-order mark dropped), else Windows-1252, which LIWC dictionaries made on Windows use.
+    A file that is neither is a `LexiconError` naming the line of the first bad byte."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise LexiconError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise LexiconError(str(path), "not valid UTF-8", line=raw[: exc.start].count(b"\n") + 1) from None

@@ -22,7 +22,7 @@ import yaml
 from ..errors import InputError
 from ..models import Article, SkippedInput
 
-__all__ = ["iter_articles", "read_path", "SUPPORTED_SUFFIXES", "decode_bytes", "MAX_ARTICLE_BYTES", "MAX_ARTICLE_CHARS"]
+__all__ = ["iter_articles", "read_path", "clean_id", "plain_value", "SUPPORTED_SUFFIXES", "decode_bytes", "MAX_ARTICLE_BYTES", "MAX_ARTICLE_CHARS"]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -94,7 +94,7 @@ def _trim_partial_character(raw: bytes) -> bytes:
     return raw
 
 
-def _clean_id(value: Any) -> str:
+def clean_id(value: Any) -> str:
     # Ids come from untrusted data and are used in file names later; the report layer makes its
     # own safe names, but keep ids printable here.
     text = str(value).replace("\x00", "")
@@ -127,24 +127,24 @@ def _metadata_from_front_matter(text: str, source: str, warn: OnWarn | None) -> 
     if not isinstance(meta, dict):
         raise InputError(source, "front matter must be a YAML mapping (key: value lines)", line=2)
     body = text[m.end():]
-    return {str(k): _plain(v) for k, v in meta.items()}, body, text[: m.end()].count("\n")
+    return {str(k): plain_value(v) for k, v in meta.items()}, body, text[: m.end()].count("\n")
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """Metadata values as CSV/JSON-friendly scalars (dates become ISO strings)."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(_plain(v)) for v in value)
+        return "; ".join(str(plain_value(v)) for v in value)
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
 def _article_from_text(text: str, path: Path, source: str, warn: OnWarn | None) -> Article:
     meta, body, _ = _metadata_from_front_matter(text, source, warn)
     title = str(meta.pop("title", "") or "")
-    art_id = _clean_id(meta.pop("id", path.stem))
+    art_id = clean_id(meta.pop("id", path.stem))
     if not title:
         first = body.lstrip().split("\n", 1)[0] if body.strip() else ""
         title = _headline(first) or ""
@@ -167,8 +167,8 @@ def _article_from_html(raw_text: str, path: Path, source: str) -> Article:
     for key in ("author", "date", "sitename", "url"):
         value = getattr(doc, key, None)
         if value:
-            meta["outlet" if key == "sitename" else key] = _plain(value)
-    return Article(id=_clean_id(path.stem), text=text, title=str(getattr(doc, "title", "") or ""), metadata=meta, source=source)
+            meta["outlet" if key == "sitename" else key] = plain_value(value)
+    return Article(id=clean_id(path.stem), text=text, title=str(getattr(doc, "title", "") or ""), metadata=meta, source=source)
 
 
 def _record_to_article(record: dict[str, Any], *, text_field: str, default_id: str, source: str, line: int) -> Article:
@@ -179,8 +179,8 @@ def _record_to_article(record: dict[str, Any], *, text_field: str, default_id: s
         raise InputError(source, f"field {text_field!r} is not text", line=line)
     if not text.strip():
         raise InputError(source, f"field {text_field!r} is empty", line=line)
-    meta = {str(k): _plain(v) for k, v in record.items() if k not in (text_field, "id", "title")}
-    art_id = _clean_id(record.get("id") if record.get("id") not in (None, "") else default_id)
+    meta = {str(k): plain_value(v) for k, v in record.items() if k not in (text_field, "id", "title")}
+    art_id = clean_id(record.get("id") if record.get("id") not in (None, "") else default_id)
     title = record.get("title")
     return Article(id=art_id, text=text, title="" if title is None else str(title), metadata=meta, source=f"{source}:{line}")
 
@@ -311,7 +311,7 @@ def _bounded(article: Article, max_chars: int, warn: OnWarn | None) -> Article:
 
 
 def iter_articles(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str] | Article],
     *,
     text_field: str = "text",
     on_skip: OnSkip,
@@ -319,8 +319,12 @@ def iter_articles(
     max_chars: int = MAX_ARTICLE_CHARS,
 ) -> Iterator[Article]:
     """Stream articles from files and folders (recursively). Nothing is held in memory beyond the
-    current record; an article over `max_chars` is cut there, with a warning."""
+    current record; an article over `max_chars` is cut there, with a warning. An `Article`
+    among the paths (one already in memory) is passed on as it is, cut the same way."""
     for given in paths:
+        if isinstance(given, Article):
+            yield _bounded(given, max_chars, warn)
+            continue
         root = Path(given)
         if root.is_dir():
             files: Iterable[Path] = _walk(root)

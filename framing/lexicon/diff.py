@@ -21,7 +21,7 @@ from ..text import normalize_token
 from .build import entry_key
 from .corpus import contribution, iter_documents, literal_needles
 
-__all__ = ["EntryChange", "Cause", "ColumnChange", "ArticleDiff", "ColumnSummary", "EntryImpact", "LexiconDiff", "entry_changes", "diff_lexicons", "render_diff_html"]
+__all__ = ["EntryChange", "Cause", "ColumnChange", "ArticleDiff", "ColumnSummary", "EntryImpact", "LexiconDiff", "entry_changes", "diff_lexicons", "render_diff_html", "format_diff", "diff_rows", "DIFF_CSV_COLUMNS"]
 
 
 @dataclass(frozen=True)
@@ -408,3 +408,58 @@ def render_diff_html(diff: LexiconDiff, *, corpus: str = "", max_articles: int =
         biggest=biggest,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+
+
+# --- as text and table rows --------------------------------------------------------------------
+
+
+def format_diff(diff: LexiconDiff, *, top: int = 20) -> str:
+    """The diff as `framing lexicon diff` prints it: the entries that changed, the columns that
+    moved and the `top` articles that moved most, with their causes."""
+    from .table import text_table
+
+    lines = [f"{diff.n_changed} of {diff.n_articles} article(s) score differently "
+             f"({diff.n_preprocessed} re-scored; the others contain none of the changed entries, or repeat an earlier article)"]
+    if diff.entry_changes:
+        lines.append("\nentries that changed:")
+        rows = []
+        for c in diff.entry_changes:
+            cat = f"{c.old_category} -> {c.new_category}" if c.change == "moved" else (c.new_category or c.old_category)
+            weight = f"{c.old_weight:g} -> {c.new_weight:g}" if c.change in ("reweighted", "moved") else f"{(c.new_weight or c.old_weight):g}"
+            rows.append([c.dimension, c.term, c.change, cat, weight])
+        lines.append(text_table(["dimension", "entry", "change", "category", "weight"], rows))
+    if diff.setting_changes:
+        lines.append(f"\nscope rules or parameters changed in: {', '.join(diff.setting_changes)}")
+    if diff.added_columns:
+        lines.append(f"new columns: {', '.join(diff.added_columns)}")
+    if diff.removed_columns:
+        lines.append(f"columns no longer produced: {', '.join(diff.removed_columns)}")
+    if diff.columns:
+        lines.append("\ncolumns that moved:")
+        rows = [[c.column, c.n_changed, c.mean_delta, c.max_abs_delta, "; ".join(f"{t} ({n})" for t, n in c.transitions)] for c in diff.columns]
+        lines.append(text_table(["column", "articles", "mean change", "max |change|", "label changes"], rows, right=(1, 2, 3)))
+    if diff.articles:
+        lines.append(f"\narticles that moved most (of {diff.n_changed}):")
+        rows = []
+        for a in diff.articles[:top]:
+            causes = "; ".join(f"{c.entry} ({c.category}) {c.delta:+.2f}" + (f" ({c.change})" if c.change else "") for c in a.causes[:3])
+            for k, ch in enumerate(a.changes):
+                delta = f"{ch.delta:+.4f}" if ch.delta is not None else "label"
+                rows.append([a.article_id if k == 0 else "", ch.column, ch.old, ch.new, delta, causes if k == 0 else ""])
+        lines.append(text_table(["article", "column", "old", "new", "change", "caused by"], rows, right=(2, 3, 4), max_width=70))
+    return "\n".join(lines)
+
+
+DIFF_CSV_COLUMNS = ("article_id", "title", "column", "old", "new", "delta", "caused_by")
+
+
+def diff_rows(diff: LexiconDiff) -> list[dict[str, Any]]:
+    """One row per changed column of each article that moved (the rows of diff.csv), with every
+    cause as `dimension.category:entry:delta`."""
+    rows = []
+    for a in diff.articles:
+        causes = "; ".join(f"{c.dimension}.{c.category}:{c.entry}:{c.delta:+.4f}" for c in a.causes)
+        for ch in a.changes:
+            rows.append({"article_id": a.article_id, "title": a.title, "column": ch.column, "old": ch.old, "new": ch.new,
+                         "delta": ch.delta, "caused_by": causes})
+    return rows

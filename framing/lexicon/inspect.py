@@ -25,6 +25,8 @@ __all__ = [
     "KwicHit",
     "KwicResult",
     "kwic",
+    "format_show",
+    "format_kwic",
 ]
 
 
@@ -337,3 +339,116 @@ def kwic(
                     )
                 )
     return KwicResult(term, tuple(p[1].lexicon.dimension for p in plans), in_lexicon, tuple(hits), total, taken, n_articles)
+
+
+# --- as text ---------------------------------------------------------------------------------
+
+
+def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None) -> str:
+    """The result as `framing lexicon show` prints it: without a selector a table of dimensions
+    and categories; with one, each dimension's files, parameters and scope rules and a table of
+    entries per category (`limit` entries each; 0: all). With corpus statistics (`corpus` names
+    the corpus), hits, shares and dominance flags."""
+    import json
+    from pathlib import Path
+
+    from .table import text_table
+
+    stats = result.n_articles is not None
+    lines: list[str] = []
+    if stats:
+        lines.append(f"corpus: {corpus}: {result.n_articles:,} article(s), {result.n_tokens:,} tokens\n")
+    if not result.selector:
+        rows = []
+        for d in result.dimensions:
+            for c in d.categories:
+                row = [d.dimension, d.kind, c.name, c.opposite or "", len(c.entries)]
+                if stats:
+                    row += [sum(e.hits or 0 for e in c.entries), c.total_score, f"{c.dominant_term} ({c.dominant_share:.0%})" if c.dominant_term else ""]
+                rows.append(row)
+        headers = ["dimension", "kind", "category", "opposite", "entries"] + (["hits", "score mass", "dominated by"] if stats else [])
+        lines.append(text_table(headers, rows, right=(4, 5, 6)))
+        lines.append("\nfiles:")
+        for d in result.dimensions:
+            lines.append(f"  {d.dimension}: {', '.join(d.sources)}")
+        return "\n".join(lines)
+    for d in result.dimensions:
+        lines.append(f"{d.dimension} ({d.kind}{', stemmed' if d.stem else ''}): {d.description}".rstrip(": "))
+        lines.append(f"  files: {', '.join(d.sources)}")
+        params = {k: v for k, v in d.params.items() if k != "origin"}
+        if params:
+            lines.append(f"  params: {json.dumps(params, ensure_ascii=False, default=str)}")
+        for s in d.scope:
+            bits = [f"window {s.window}"]
+            if s.rule == "negation":
+                bits.append(f"action {s.action}")
+            else:
+                bits.append(f"factor {s.factor:g}")
+            if s.marks:
+                bits.append("quotation marks count")
+            cues = ", ".join(s.cues[:12]) + (f", ... ({len(s.cues)} cues)" if len(s.cues) > 12 else "")
+            lines.append(f"  {s.rule}: {'; '.join(bits)}; cues: {cues or '(none)'}")
+        for role, cues in d.stance_cues.items():
+            lines.append(f"  stance cues ({role}): {', '.join(cues[:12])}{' ...' if len(cues) > 12 else ''}")
+        for c in d.categories:
+            lines.append("")
+            head = f"{d.dimension}.{c.name}" + (f" (opposite: {c.opposite})" if c.opposite else "") + f": {len(c.entries)} entries"
+            if c.total_score is not None:
+                head += f", score mass {c.total_score:g}"
+                if c.from_other_categories:
+                    head += f" ({c.from_other_categories:g} flipped in from negated entries of other categories)"
+            lines.append(head)
+            if c.description:
+                lines.append(f"  {c.description}")
+            if c.dominant_term:
+                lines.append(f"  ! dominated by {c.dominant_term!r}: {c.dominant_share:.0%} of the category's score comes from this one entry")
+            if c.silent_entries:
+                lines.append(f"  {c.silent_entries} of {len(c.entries)} entries never fired in the corpus")
+            entries = c.entries[:limit] if limit else c.entries
+            if not stats:
+                rows = [[e.term, e.weight, f"{Path(e.path).name}:{e.line}", e.note] for e in entries]
+                lines.append(text_table(["entry", "weight", "file", "note"], rows, right=(1,)))
+            else:
+                rows = [
+                    [e.term, e.weight, e.hits, e.counted, e.negated, e.hedged, e.quoted, e.score, f"{(e.share or 0):.1%}",
+                     ", ".join(f"{f} {n}" for f, n in e.forms[:3]) if "*" in e.term else ""]
+                    for e in entries
+                ]
+                lines.append(text_table(["entry", "weight", "hits", "counted", "negated", "hedged", "quoted", "score", "share", "forms"], rows, right=(1, 2, 3, 4, 5, 6, 7, 8)))
+            if limit and len(c.entries) > limit:
+                lines.append(f"  ... {len(c.entries) - limit} more (--limit 0 lists all)")
+    return "\n".join(lines)
+
+
+def format_kwic(result: KwicResult, *, width: int = 40) -> str:
+    """The hits as `framing lexicon kwic` prints them: a summary line, then one row per hit with
+    its context (`width` characters a side), category, flags and where it counted."""
+    from .table import text_table
+
+    term = result.term
+    where = ", ".join(result.dimensions)
+    if result.in_lexicon:
+        msg = f"{term!r}: an entry of {where}; {result.total} hit(s)"
+        if result.taken:
+            msg += f", and {result.taken} occurrence(s) where a longer entry took its words"
+    else:
+        msg = f"{term!r} is not an entry; matched alone with the scope rules of {where}: {result.total} occurrence(s)"
+    lines = [msg + f" ({result.n_articles} article(s) could hold it)"]
+    if not result.hits:
+        return "\n".join(lines)
+    rows = []
+    for h in result.hits:
+        flags = " ".join(f for f, on in (("NEG", h.negated), ("HEDGE", h.hedged), ("QUOTE", h.quoted)) if on)
+        if h.category is not None:
+            counts = h.counts_for or "(nothing)"
+            if h.role:
+                counts = f"{counts} [{h.role}]"
+            cat = f"{h.dimension}.{h.category}"
+        else:
+            counts = f"taken by {h.covered_by!r}" if h.covered_by else ("(not in lexicon)" if not result.in_lexicon else "")
+            cat = "-"
+        rows.append([h.article_id, h.left, f"[{h.match}]", h.right, cat, flags, counts, h.effective_weight])
+    lines.append(text_table(["article", "left", "hit", "right", "category", "flags", "counts for", "weight"], rows, right=(1, 7), max_width=max(width, 30)))
+    if result.total + result.taken > len(result.hits):
+        lines.append(f"... {result.total + result.taken - len(result.hits)} more (--limit to list more)")
+    return "\n".join(lines)

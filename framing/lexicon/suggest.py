@@ -33,7 +33,7 @@ from .build import entry_key, parse_entry
 from .corpus import find_lexicon, parse_target
 from .formats import yaml_scalar
 
-__all__ = ["Candidate", "SuggestResult", "TermSpace", "suggest", "add_entries_to_yaml", "provenance_comment"]
+__all__ = ["Candidate", "SuggestResult", "TermSpace", "suggest", "add_entries_to_yaml", "provenance_comment", "format_suggestions"]
 
 _STAT_CHOICES = ("llr", "pmi")
 _METHOD_CHOICES = ("both", "cooccurrence", "latent")
@@ -606,16 +606,22 @@ def _examples(chosen, rows, tok, bounds, joined, valid, middle_ok, positive, ind
 # --- accepting suggestions into a user lexicon file --------------------------------------------------
 
 
-def provenance_comment(candidate: Candidate | None, *, corpus: str, date: str, category: str) -> str:
-    if candidate is None:
-        return f"added by framing lexicon suggest --accept on {date} (not among the suggestions from {corpus})"
+def candidate_statistics(candidate: Candidate, *, g2: str = "G²") -> list[str]:
+    """The statistics a candidate was ranked by, as text: G2, PMI, latent similarity."""
     parts = []
     if candidate.llr is not None:
-        parts.append(f"G2 {candidate.llr:.1f}")
+        parts.append(f"{g2} {candidate.llr:.1f}")
     if candidate.pmi is not None:
         parts.append(f"PMI {candidate.pmi:.2f}")
     if candidate.similarity is not None:
         parts.append(f"similarity {candidate.similarity:.2f}")
+    return parts
+
+
+def provenance_comment(candidate: Candidate | None, *, corpus: str, date: str, category: str) -> str:
+    if candidate is None:
+        return f"added by framing lexicon suggest --accept on {date} (not among the suggestions from {corpus})"
+    parts = candidate_statistics(candidate, g2="G2")  # plain ASCII in the user's YAML file
     parts.append(f"{candidate.in_category} of {candidate.total} occurrences in {category} sentences")
     return f"suggested by framing lexicon suggest from {corpus} on {date}: " + ", ".join(parts)
 
@@ -775,3 +781,22 @@ def add_entries_to_yaml(
     if not all(entry_key(t) in got for t, _ in todo):
         raise LexiconError(path, "could not add the entries safely; add them by hand")
     return new, [t for t, _ in todo], skipped
+
+
+def format_suggestions(result: SuggestResult, *, top: int = 20) -> str:
+    """The `top` candidates as `framing lexicon suggest` prints them, each with its statistics
+    and example sentences."""
+    lines = [
+        f"{result.n_category_sentences:,} of {result.n_sentences:,} sentences match {result.dimension}.{result.category} "
+        f"(corpus: {result.n_articles:,} articles)"
+    ]
+    if result.seeds:
+        lines.append("matched words the latent space starts from: " + ", ".join(f"{w} ({n})" for w, n in result.seeds[:10]))
+    if not result.candidates:
+        lines.append("no candidates: the category matches too few sentences in this corpus (add a few seed entries, or lower --min-count)")
+    for i, c in enumerate(result.candidates[:top], start=1):
+        bits = [f"in category sentences {c.in_category}/{c.total}", *candidate_statistics(c)]
+        lines.append(f"\n{i:>3}. {c.term}    ({'; '.join(bits)}; from {' + '.join(c.sources)})")
+        for ex in c.examples:
+            lines.append(f"       \"{ex if len(ex) <= 200 else ex[:199] + '…'}\"")
+    return "\n".join(lines)

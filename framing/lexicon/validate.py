@@ -35,7 +35,7 @@ from ..text import preprocess, stem as stem_token
 from .build import build_lexicons, entry_key, parse_entry
 from .corpus import CorpusStats, collect_stats
 
-__all__ = ["Issue", "ValidationReport", "validate_paths", "validate_files", "read_layer_files", "lexicon_file_paths"]
+__all__ = ["Issue", "ValidationReport", "validate_paths", "validate_files", "read_layer_files", "lexicon_file_paths", "format_validation"]
 
 # Continuations tried after a wildcard's prefix when probing whether it can ever match.
 _CONTINUATIONS = ("", "s", "e", "es", "ed", "ing", "y", "ion", "al")
@@ -483,3 +483,29 @@ def validate_paths(
         report.add(item.path if isinstance(item, LexiconFile) else item.path)
     report_, _ = validate_files(files, report=report, articles=articles, max_wildcard_share=max_wildcard_share)
     return report_
+
+
+def format_validation(report: ValidationReport, *, show_all: bool = False, max_per_kind: int = 20) -> str:
+    """The report as `framing lexicon validate` prints it: one line per issue (warnings of one
+    kind listed up to `max_per_kind` unless `show_all`), then a summary line."""
+    lines: list[str] = []
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    for issue in report.issues:
+        if issue.severity == "warning" and not show_all:
+            shown[issue.code] = shown.get(issue.code, 0) + 1
+            if shown[issue.code] > max_per_kind:
+                hidden[issue.code] = hidden.get(issue.code, 0) + 1
+                continue
+        lines.append(str(issue))
+    for code, n in sorted(hidden.items()):
+        lines.append(f"... and {n} more [{code}] warning(s) (--all to list them)")
+    summary = (
+        f"checked {len(report.files)} file(s), {len(report.dimensions)} dimension(s), {report.n_entries:,} entries"
+        + (f" against {report.n_tokens:,} corpus tokens" if report.n_tokens is not None else "")
+        + f": {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    )
+    if report.hidden_warnings:
+        summary += f" ({report.hidden_warnings} more in the shipped lexicons: --all to list them)"
+    lines.append(summary)
+    return "\n".join(lines)
