@@ -19,7 +19,7 @@ from framing.cli import cli
 from framing.errors import ConfigError, OutputError
 from framing.pipeline import run_batch
 from framing.report.render import ReportLimits, css_token, highlight, page_name, render_report
-from report_corpus import HOSTILE, write_corpus, write_hostile
+from report_corpus import HOSTILE, TEMPLATE_WORDS, write_corpus, write_hostile
 
 
 class _Page(HTMLParser):
@@ -197,6 +197,10 @@ def test_groups_section_compares_outlets(report):
     assert rows > 10
     keyness_block = raw[raw.index('id="keyness"'):raw.index('id="groups"')]
     assert "shipyards" in keyness_block  # the word only one outlet uses
+    # issue 18: an outlet's page template is not what distinguishes it, and the caption names the grouping
+    words = set(re.findall(r">([a-z][a-z'-]*)</span>", keyness_block))
+    assert words and not words & set(TEMPLATE_WORDS), words & set(TEMPLATE_WORDS)
+    assert "each group (outlet)" in keyness_block and "alliance label" not in keyness_block and "boilerplate" in keyness_block
 
 
 def test_pairs_page_has_every_pair_with_quoted_evidence(report, scored):
@@ -266,7 +270,12 @@ def test_large_report_mode_summarises_paginates_and_removes_stale_pages(scored, 
     raw = (out / "index.html").read_text(encoding="utf-8")
     n = sum(1 for _ in open(scored / "articles.jsonl", encoding="utf-8"))
     assert len(list(out.glob("table-*.html"))) == -(-n // 4) - 1
-    assert "a random sample of 5" in raw and "by alliance label" in raw and "Distance table" not in raw
+    # issue 18: past the clustermap's labelled size, a map of the articles whose points link to their pages
+    # (it replaced a clustermap of a random sample)
+    assert 'id="fig-map"' in raw and "by alliance label" in raw and "Distance table" not in raw
+    page = _parse(out / "index.html")
+    map_links = [a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("articles/")]
+    assert any((out / h).exists() for h in map_links)
     assert "Most different pairs" in raw
     # fewer articles later: the old pages go
     small = tmp_path / "small_scores"
