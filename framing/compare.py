@@ -474,29 +474,32 @@ _NUMBER_RE = re.compile(r"\d+")
 
 class BoilerplateLines:
     """Lines repeated verbatim (after lower-casing, collapsing spaces and digits) in several
-    articles: copyright notices, "click here to subscribe", photo credits. Fed one article at a
-    time; only short lines are remembered, so memory stays small on 10,000 articles."""
+    articles: copyright notices, "Advertisement", photo credits. Fed one article at a time; only
+    short lines are remembered, so memory stays small on 10,000 articles."""
 
     max_chars = 300
 
     def __init__(self) -> None:
-        self._articles: Counter[str] = Counter()
+        self._articles: Counter[str] = Counter()  # articles a line is in
+        self._uses: Counter[str] = Counter()  # times it occurs, repeats within an article included
 
-    @classmethod
-    def _key(cls, line: str) -> str:
+    @staticmethod
+    def _key(line: str) -> str:
         return _NUMBER_RE.sub("0", " ".join(line.lower().split()))
 
     def add(self, text: str) -> None:
-        keys = {self._key(line) for line in text.splitlines() if 0 < len(line.strip()) <= self.max_chars}
-        self._articles.update(keys)
+        keys = Counter(self._key(line) for line in text.splitlines() if 0 < len(line.strip()) <= self.max_chars)
+        self._articles.update(keys.keys())
+        self._uses.update(keys)
 
     def term_counts(self, *, min_articles: int) -> Counter[str]:
         """Occurrences of each term inside lines found in at least `min_articles` articles."""
         out: Counter[str] = Counter()
         for line, k in self._articles.items():
             if k >= min_articles:
+                uses = self._uses[line]
                 for term in keyness_terms(line):
-                    out[term] += k
+                    out[term] += uses
         return out
 
 

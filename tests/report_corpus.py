@@ -33,8 +33,10 @@ FILLER = [
 ]
 
 
-def write_corpus(path: Path, n: int, *, seed: int = 0, outlets=("Daily Planet", "Gazette", "Courier"), lean: float = 0.5) -> Path:
-    """n articles as JSONL (id, title, outlet, date, text); `lean` is the share of threat framing."""
+def write_corpus(path: Path, n: int, *, seed: int = 0, outlets=("Daily Planet", "Gazette", "Courier"), lean: float = 0.5,
+                 off_topic: float = 0.0) -> Path:
+    """n articles as JSONL (id, title, outlet, date, text); `lean` is the share of threat framing,
+    `off_topic` the share of articles about something else (filler only)."""
     rng = random.Random(seed)
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(n):
@@ -46,6 +48,8 @@ def write_corpus(path: Path, n: int, *, seed: int = 0, outlets=("Daily Planet", 
             if rng.random() < 0.4:
                 sentences.append(rng.choice(HEDGED_NEGATED))
             sentences += rng.sample(FILLER, k=3)
+            if off_topic and rng.random() < off_topic:
+                sentences = rng.sample(FILLER, k=4)
             # vocabulary that only one outlet uses, for keyness (in two of every three of its articles:
             # a word in every article of one outlet and nowhere else is its page template)
             if outlet == outlets[0] and i % (3 * len(outlets)) < 2 * len(outlets):

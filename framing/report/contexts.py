@@ -381,17 +381,13 @@ def _pair_link(data: ReportData, i: int, j: int, d: float) -> PairLink:
     return PairLink(data.names[i], data.pages[i], data.names[j], data.pages[j], d, f"pair-{i}-{j}")
 
 
-def _axis_label(k: int, share: float, loadings: Sequence[tuple[str, float]], schema: Schema) -> str:
-    """`map axis 1 (41% of the differences): + threat, + position | - hollow`: the scores that
-    move an article along the axis most."""
-    plus = [metric_label(c, schema).split(" (")[0] for c, w in loadings[:6] if w > 0.25][:2]
-    minus = [metric_label(c, schema).split(" (")[0] for c, w in loadings[:6] if w < -0.25][:2]
-    parts = []
-    if plus:
-        parts.append("higher: " + ", ".join(plus))
-    if minus:
-        parts.append("lower: " + ", ".join(minus))
-    return f"axis {k} ({100 * share:.0f}% of the differences); " + "; ".join(parts)
+def _axis_words(loadings: Sequence[tuple[str, float]], schema: Schema) -> str:
+    """The scores that move an article along a map axis most, in words."""
+    def names(sign: int) -> str:
+        picked = [metric_label(c, schema).split(" (")[0] for c, w in loadings[:6] if sign * w > 0.2][:3]
+        return ", ".join(picked) or "no single score"
+
+    return f"higher {names(1)} and lower {names(-1)}"
 
 
 def _similarity(data: ReportData) -> tuple[Similarity, list[str]]:
@@ -430,8 +426,8 @@ def _similarity(data: ReportData) -> tuple[Similarity, list[str]]:
             label_dim = data.label_dimension
             labels = [data.labels(label_dim)[i] for i in rows] if label_dim else ["article"] * n_compared
             view = data.views.get(label_dim) if label_dim else None
-            xlabel = _axis_label(1, pm.explained[0], pm.loadings[0], data.schema)
-            ylabel = _axis_label(2, pm.explained[1], pm.loadings[1], data.schema)
+            xlabel = f"axis 1 ({100 * pm.explained[0]:.0f}% of the differences) \u2192"
+            ylabel = f"axis 2 ({100 * pm.explained[1]:.0f}% of the differences) \u2192"
             linked = figures.profile_map(pm.xy, labels, xlabel=xlabel, ylabel=ylabel, styles=_styles(view) if view else None,
                                          order=view.labels if view else (), max_links=limits.map_links)
             extra["kind"] = "map"
@@ -439,10 +435,12 @@ def _similarity(data: ReportData) -> tuple[Similarity, list[str]]:
             extra["points"] = tuple(MapPoint(x, y, data.names[rows[k]], data.pages[rows[k]], labels[k]) for (x, y), k in zip(linked.points, linked.items))
             what = f"{label_dim} label" if label_dim else "article"
             extra["caption"] = (f"Each point is an article, placed so that articles with similar framing profiles are close together: "
-                                f"the two axes are the two directions in which the {n_compared} profiles differ most (principal components "
-                                f"of the standardised scores; each axis label names the scores that grow along it and the share of all "
-                                f"differences it shows). Colour and shape give the {what}. Click a point to open the article. Where "
-                                f"points would hide each other the map shows grey hexagons instead, darker where more articles fall.")
+                                f"the two axes are the two directions in which the {n_compared} compared profiles differ most (principal "
+                                f"components of the standardised scores; the axis titles give the share of all differences each shows). "
+                                f"Further right: {_axis_words(pm.loadings[0], data.schema)}. Further up: "
+                                f"{_axis_words(pm.loadings[1], data.schema)}. Colour and shape give the {what}. Click a point to open "
+                                f"the article. Where points would hide each other the map shows grey hexagons instead, darker where "
+                                f"more articles fall.")
             if len(linked.points) < n_compared:
                 extra["caption"] += f" {len(linked.points)} of the {n_compared} articles are drawn as points."
     if n_compared >= 2:
