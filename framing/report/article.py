@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 from markupsafe import Markup
 
 from ..compare import Quote, Schema, humanize
+from .dimensions import DimensionView
 from .html import category_tbody, css_token, fmt_signed, highlight, is_missing, meta_value, to_float
 
 __all__ = ["article_context"]
@@ -17,7 +18,8 @@ __all__ = ["article_context"]
 def article_context(
     i: int, row: Mapping[str, Any], art: Mapping[str, Any] | None, evidence: Sequence[Mapping[str, Any]], schema: Schema, name: str, *,
     kinds: Mapping[str, str], colour_class: Mapping[tuple[str, str], str], keyterms: Sequence[Any], lexicon_words: set[str],
-    neighbours: Sequence[Mapping[str, Any]], quotes: Mapping[str, Sequence[Quote]], off_topic: str | None = None,
+    neighbours: Sequence[Mapping[str, Any]], quotes: Mapping[str, Sequence[Quote]], views: Mapping[str, DimensionView],
+    off_topic: str | None = None,
 ) -> Any:
     """off_topic: the dimension an off-topic article has no evidence on (None when on topic)."""
     matches = [r for r in evidence if r.get("type", "match") == "match"]
@@ -54,6 +56,7 @@ def article_context(
             cats.append(category_tbody(dim, cat, row.get(col), ms))
         dims.append(_ns(**{
             "name": dim.name, "kind": dim.kind, "anchor": f"dim-{css_token(dim.name)}",
+            "positive": views[dim.name].positive, "negative": views[dim.name].negative,
             "label": row.get(f"{dim.name}.label"), "position": row.get(f"{dim.name}.position"),
             "ci_low": row.get(f"{dim.name}.ci_low"), "ci_high": row.get(f"{dim.name}.ci_high"),
             "intensity": row.get(f"{dim.name}.intensity"),

@@ -290,7 +290,7 @@ def _poles_sections(data: ReportData, detail: bool) -> list[Figure]:
         if detail:
             img = figures.position_axis(data.names, np.nan_to_num(positions), np.nan_to_num(data.column(f"{dim.name}.ci_low")),
                                         np.nan_to_num(data.column(f"{dim.name}.ci_high")), labels, negative=neg, positive=pos, styles=styles)
-            off = "".join(f" {humanize(c)} ({styles[c].description}) is a label off this axis: "
+            off = "".join(f" {humanize(c).capitalize()} ({styles[c].description}) is a label off this axis: "
                           f"{(view.describe(c) or 'its own category')[:1].lower() + (view.describe(c) or 'its own category')[1:]}." for c in view.off_axis)
             caption = (f"Each row is an article; the dot is its position from \u22121 ({humanize(neg)}) to +1 ({humanize(pos)}), read by the "
                        f"article-level model from its sentences and phrases (with --no-classifiers: the weighted phrases of each pole); the bar is "

@@ -20,8 +20,6 @@ __all__ = [
     "LinkedImage",
     "LabelStyle",
     "label_styles",
-    "LABEL_COLOURS",
-    "LABEL_MARKERS",
     "category_colours",
     "position_axis",
     "position_distribution",
@@ -36,14 +34,6 @@ __all__ = [
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies. Shapes repeat the
 # information for readers who cannot tell the colours apart.
-LABEL_COLOURS = {
-    "threat": "#D55E00",
-    "hollow": "#0072B2",
-    "legitimate": "#009E73",
-    "mixed": "#CC79A7",
-    "absent": "#999999",
-}
-LABEL_MARKERS = {"threat": "^", "hollow": "v", "legitimate": "D", "mixed": "o", "absent": "X"}
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 LEAN_COLOURS = {"left": "#0072B2", "center": "#BBBBBB", "centre": "#BBBBBB", "right": "#D55E00"}
 NEUTRAL_GREY = "#C8C8C8"
@@ -82,9 +72,7 @@ def label_styles(positive: str | None, negative: str | None, off_axis: Sequence[
 
 
 def _style(styles: Mapping[str, LabelStyle] | None, label: str) -> LabelStyle:
-    if styles is None:
-        styles = label_styles("threat", "hollow", ("legitimate",))
-    return styles.get(label, LabelStyle(*_OTHER))
+    return (styles or {}).get(label, LabelStyle(*_OTHER))
 
 
 @dataclass(frozen=True)
@@ -98,15 +86,13 @@ class Image:
 
 
 def category_colours(categories: Sequence[str]) -> dict[str, str]:
-    """A colour per category: the alliance labels keep their fixed colours, `neutral` is grey,
-    the rest take Okabe-Ito colours in order."""
+    """A colour per category: lean's left/centre/right keep their colours, `neutral`, `other`
+    and `absent` are grey, the rest take Okabe-Ito colours in order."""
     out: dict[str, str] = {}
-    free = [c for c in OKABE_ITO if c not in (LABEL_COLOURS.get(k) for k in categories)]
+    free = list(OKABE_ITO)
     i = 0
     for c in categories:
-        if c in LABEL_COLOURS:
-            out[c] = LABEL_COLOURS[c]
-        elif c in LEAN_COLOURS:
+        if c in LEAN_COLOURS:
             out[c] = LEAN_COLOURS[c]
         elif c in ("neutral", "other", "absent"):
             out[c] = NEUTRAL_GREY
@@ -166,7 +152,7 @@ def _human(name: str) -> str:
 
 def position_axis(
     names: Sequence[str], positions: Sequence[float], ci_low: Sequence[float], ci_high: Sequence[float], labels: Sequence[str], *,
-    negative: str = "hollow", positive: str = "threat", title: str = "", styles: Mapping[str, LabelStyle] | None = None,
+    negative: str, positive: str, title: str = "", styles: Mapping[str, LabelStyle] | None = None,
 ) -> Image:
     """One row per article on the negative (-1) <-> positive (+1) axis, with its 90% interval,
     coloured and shaped by label."""
@@ -204,14 +190,14 @@ def position_axis(
     return _render(fig, f"{n} articles on the {negative} to {positive} axis with their intervals; rows: " + "; ".join(_plain(names[i]) for i in order))
 
 
-def position_distribution(positions: Sequence[float], labels: Sequence[str], *, negative: str = "hollow", positive: str = "threat", title: str = "",
-                          styles: Mapping[str, LabelStyle] | None = None, order: Sequence[str] | None = None) -> Image:
+def position_distribution(positions: Sequence[float], labels: Sequence[str], *, negative: str, positive: str, title: str = "",
+                          styles: Mapping[str, LabelStyle] | None = None, order: Sequence[str] = ()) -> Image:
     """Many articles: a histogram of positions, stacked by label (binned with numpy: seaborn's
     histplot takes seconds on 10,000 articles)."""
     x = np.asarray(positions, dtype=float)
     labs = np.asarray([str(v) for v in labels], dtype=object)
     present = set(labs.tolist())
-    order = [k for k in (order or LABEL_COLOURS) if k in present] + sorted(present - set(order or LABEL_COLOURS))
+    order = [k for k in order if k in present] + sorted(present - set(order))
     edges = np.linspace(-1, 1, 41)
     width = edges[1] - edges[0]
     fig = _figure(9.5, 3.6)

@@ -131,7 +131,7 @@ def _write_article_pages(data: ReportData, site: _Pages, pages_dir: Path) -> Non
         off_topic = None if data.on_topic[i] else data.label_dimension
         ctx = article_context(i, data.records[i], art, evidence, data.schema, data.names[i], kinds=kinds, colour_class=site.classes,
                               keyterms=keyterms, lexicon_words=data.keyness.lexicon_words, neighbours=neighbour_claims(data, i),
-                              quotes=data.digests[i], off_topic=off_topic)
+                              quotes=data.digests[i], views=data.views, off_topic=off_topic)
         html = template.render(**assets, a=ctx, root="../", colour_legend=site.legend, page_title=data.names[i])
         with open(pages_dir / data.pages[i], "w", encoding="utf-8") as fh:  # the folder is not visible yet
             fh.write(html)
