@@ -417,8 +417,8 @@ def _similarity(data: ReportData) -> tuple[Similarity, list[str]]:
                 extra["kind"] = "groups"
                 extra["image"] = figures.clustermap(means, [f"{g} (n={grouping.sizes[g]})" for g in order], [humanize(c) for c in columns],
                                                     what=f"group profiles by {data.group_by}")
-                extra["caption"] = (f"One row per group ({data.group_by}, the {len(order)} largest with at least 3 compared articles; n: "
-                                    f"its compared articles), one column per score: the group's average standardised score, red above "
+                extra["caption"] = (f"One row per group ({data.group_by}: the {len(order)} of the {len(grouping.order)} largest groups that "
+                                    f"have at least 3 compared articles; n: its compared articles), one column per score: the group's average standardised score, red above "
                                     f"the average of all compared articles, blue below. Groups that frame the story alike sit next to "
                                     f"each other and join early in the tree on the left; scores that move together join in the tree on top.")
         else:
