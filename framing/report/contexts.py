@@ -424,7 +424,8 @@ def _similarity(data: ReportData) -> tuple[Similarity, list[str]]:
         else:
             pm = profile_map(prof.z[:, keep], columns)
             label_dim = data.label_dimension
-            labels = [data.labels(label_dim)[i] for i in rows] if label_dim else ["article"] * n_compared
+            all_labels = data.labels(label_dim) if label_dim else ["article"] * data.n
+            labels = [all_labels[i] for i in rows]
             view = data.views.get(label_dim) if label_dim else None
             xlabel = f"axis 1 ({100 * pm.explained[0]:.0f}% of the differences) \u2192"
             ylabel = f"axis 2 ({100 * pm.explained[1]:.0f}% of the differences) \u2192"
