@@ -213,12 +213,13 @@ def compute_report(outputs: SavedOutputs, *, group_by: str | None = None, pairs:
 
     topic = on_topic(table, schema) if n else np.zeros(0, dtype=bool)
     profiles = _profiles(table, schema, topic)
-    digests, keyness, has_text = _read_articles(outputs, schema, ids, names, records, groups, group_by, limits, label_dimension)
+    digests, counts = _read_articles(outputs, schema, ids, names)
+    keyness = _keyness(counts, schema, records, groups, group_by, limits, label_dimension)
     top = _top_pairs(profiles, limits.top_pairs)
     chosen = _choose_pairs(n, profiles, ids, pairs, limits, top)
     return ReportData(outputs=outputs, schema=schema, views=views, limits=limits, ids=ids, names=names, pages=pages, records=records,
                       group_by=group_by, group_field=group_field, groups=groups, on_topic=topic, profiles=profiles, digests=digests,
-                      keyness=keyness, has_text=has_text, top_pairs=top, pairs=chosen, label_dimension=label_dimension)
+                      keyness=keyness, has_text=counts.has_text, top_pairs=top, pairs=chosen, label_dimension=label_dimension)
 
 
 def _profiles(table: Any, schema: Schema, topic: np.ndarray) -> Profiles:
@@ -245,58 +246,84 @@ def _outlet_field(schema: Schema, group_field: str | None) -> str | None:
     return group_field if group_field in schema.metadata else None
 
 
-def _read_articles(outputs, schema: Schema, ids, names, records, groups, group_by, limits: ReportLimits, label_dimension):
-    """One pass over the saved articles and evidence: the quotes the narratives need, the
-    article's name when it has no title, and term counts for keyness."""
-    n = len(ids)
+@dataclass
+class _TermCounts:
+    """What pass one collects for keyness: a vocabulary, each article's term ids and counts,
+    its length, the words lexicons matched and the lines repeated across articles."""
+
+    n: int
+    vocab: dict[str, int] = field(default_factory=dict)
+    doc_terms: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    matched: set[str] = field(default_factory=set)
+    boilerplate: BoilerplateLines = field(default_factory=BoilerplateLines)
+    has_text: bool = False
+
+    def __post_init__(self) -> None:
+        empty = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))
+        self.doc_terms = [empty] * self.n
+        self.sizes = np.zeros(self.n, dtype=np.int64)
+
+    def add(self, i: int, text: str) -> None:
+        self.has_text = True
+        self.boilerplate.add(text)
+        terms = keyness_terms(text)
+        self.sizes[i] = len(terms)
+        c = Counter(terms)
+        self.doc_terms[i] = (np.fromiter((self.vocab.setdefault(t, len(self.vocab)) for t in c), dtype=np.int32, count=len(c)),
+                             np.fromiter(c.values(), dtype=np.int32, count=len(c)))
+
+
+def _read_articles(outputs: SavedOutputs, schema: Schema, ids: Sequence[str], names: list[str]) -> tuple[list[dict[str, tuple[Quote, ...]]], _TermCounts]:
+    """Pass one over the saved articles and evidence: the quotes the narratives need, the
+    article's name when it has no title (`names` is updated), and term counts for keyness."""
     kinds = {d.name: d.kind for d in schema.dimensions}
     actor_dims = [d.name for d in schema.of_kind("actors")]
-    digests: list[dict[str, tuple[Quote, ...]]] = [{} for _ in range(n)]
-    vocab: dict[str, int] = {}
-    doc_terms: list[tuple[Any, Any]] = [(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))] * n
-    sizes = np.zeros(n, dtype=np.int64)
-    has_text = False
-    matched_texts: set[str] = set()
-    boilerplate = BoilerplateLines()
+    digests: list[dict[str, tuple[Quote, ...]]] = [{} for _ in ids]
+    counts = _TermCounts(len(ids))
     for i, art, evidence in iter_saved_articles(outputs, ids):
         tone = (art or {}).get("sentence_tone") or ()
         digests[i] = digest_evidence(evidence, actor_dimensions=actor_dims, sentence_tone=tone, per_key=2)
         for r in evidence:
             if r.get("type") != "sentence" and kinds.get(str(r.get("dimension"))) != "actors":
-                matched_texts.add(str(r.get("text", "")).lower())
+                counts.matched.add(str(r.get("text", "")).lower())
         text = (art or {}).get("text")
         if isinstance(text, str) and text:
-            has_text = True
             if names[i] == ids[i]:  # untitled: name it by its opening words rather than a file name
                 names[i] = opening(text) or ids[i]
-            boilerplate.add(text)
-            terms = keyness_terms(text)
-            sizes[i] = len(terms)
-            c = Counter(terms)
-            doc_terms[i] = (np.fromiter((vocab.setdefault(t, len(vocab)) for t in c), dtype=np.int32, count=len(c)),
-                            np.fromiter(c.values(), dtype=np.int32, count=len(c)))
-    vocab_list = list(vocab)
-    all_ids = np.concatenate([t[0] for t in doc_terms]) if n else np.zeros(0, dtype=np.int32)
-    all_counts = np.concatenate([t[1] for t in doc_terms]) if n else np.zeros(0, dtype=np.int32)
-    totals = np.bincount(all_ids, weights=all_counts, minlength=len(vocab_list))
-    del all_ids, all_counts
+            counts.add(i, text)
+    return digests, counts
 
-    shown = np.ones(len(vocab_list), dtype=bool)
-    group_field = parse_group_spec(group_by)[0] if group_by else None
-    outlet_field = _outlet_field(schema, group_field)
+
+def _hidden_terms(counts: _TermCounts, totals: np.ndarray, outlets: Sequence[str] | None) -> tuple[np.ndarray, int, int]:
+    """Which terms keyness may show: not an outlet's template, not mostly boilerplate. Returns
+    the mask and how many terms each rule took out."""
+    shown = np.ones(len(counts.vocab), dtype=bool)
     n_template = 0
-    if outlet_field is not None and has_text:
-        outlets = group_labels([r.get(outlet_field) for r in records])
-        template = template_terms([t[0] for t in doc_terms], outlets, len(vocab_list))
+    if outlets is not None and counts.has_text:
+        template = template_terms([t[0] for t in counts.doc_terms], outlets, len(counts.vocab))
         n_template = int(shown[template].sum())
         shown[template] = False
-    in_boilerplate = boilerplate.term_counts(min_articles=3)
     n_boilerplate = 0
-    for term, k in in_boilerplate.items():
-        t = vocab.get(term)
+    for term, k in counts.boilerplate.term_counts(min_articles=3).items():
+        t = counts.vocab.get(term)
         if t is not None and shown[t] and k >= 0.5 * totals[t]:
             shown[t] = False
             n_boilerplate += 1
+    return shown, n_template, n_boilerplate
+
+
+def _keyness(counts: _TermCounts, schema: Schema, records: Sequence[Mapping[str, Any]], groups: Sequence[str] | None,
+             group_by: str | None, limits: ReportLimits, label_dimension: str | None) -> Keyness:
+    n = counts.n
+    vocab_list = list(counts.vocab)
+    all_ids = np.concatenate([t[0] for t in counts.doc_terms]) if n else np.zeros(0, dtype=np.int32)
+    all_counts = np.concatenate([t[1] for t in counts.doc_terms]) if n else np.zeros(0, dtype=np.int32)
+    totals = np.bincount(all_ids, weights=all_counts, minlength=len(vocab_list))
+    del all_ids, all_counts
+    outlet_field = _outlet_field(schema, parse_group_spec(group_by)[0] if group_by else None)
+    outlets = group_labels([r.get(outlet_field) for r in records]) if outlet_field else None
+    shown, n_template, n_boilerplate = _hidden_terms(counts, totals, outlets)
 
     if groups is not None:
         keyness_groups, grouping = groups, str(group_by)
@@ -306,18 +333,17 @@ def _read_articles(outputs, schema: Schema, ids, names, records, groups, group_b
     else:
         keyness_groups, grouping = None, "article"
     group_counts: dict[str, Any] = {}
-    if keyness_groups is not None and has_text:  # the groups the report shows: the largest ones
+    if keyness_groups is not None and counts.has_text:  # the groups the report shows: the largest ones
         docs: dict[str, list[int]] = {}
         for i, g in enumerate(keyness_groups):
             docs.setdefault(g, []).append(i)
         for g, _ in Counter(keyness_groups).most_common(limits.figure_groups):
-            g_ids = np.concatenate([doc_terms[i][0] for i in docs[g]])
-            g_counts = np.concatenate([doc_terms[i][1] for i in docs[g]])
-            group_counts[g] = (np.bincount(g_ids, weights=g_counts, minlength=len(vocab_list)), int(sizes[docs[g]].sum()))
-    lexicon_words = frozenset(w for t in matched_texts for w in keyness_terms(t))
-    keyness = Keyness(vocab_list, doc_terms, sizes, totals, shown, lexicon_words, keyness_groups, grouping, group_counts,
-                      n_template=n_template, n_boilerplate=n_boilerplate, outlet_field=outlet_field)
-    return digests, keyness, has_text
+            g_ids = np.concatenate([counts.doc_terms[i][0] for i in docs[g]])
+            g_counts = np.concatenate([counts.doc_terms[i][1] for i in docs[g]])
+            group_counts[g] = (np.bincount(g_ids, weights=g_counts, minlength=len(vocab_list)), int(counts.sizes[docs[g]].sum()))
+    lexicon_words = frozenset(w for t in counts.matched for w in keyness_terms(t))
+    return Keyness(vocab_list, counts.doc_terms, counts.sizes, totals, shown, lexicon_words, keyness_groups, grouping, group_counts,
+                   n_template=n_template, n_boilerplate=n_boilerplate, outlet_field=outlet_field)
 
 
 def _top_pairs(profiles: Profiles, k: int) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]:

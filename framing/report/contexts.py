@@ -19,7 +19,7 @@ import numpy as np
 from .. import __version__
 from ..compare import OFF_TOPIC, REST, Claim, GroupDifference, Schema, compare_groups, group_means, humanize, pair_narrative, profile_map
 from .compute import ReportData, ReportLimits
-from .dimensions import DimensionView, ordered_labels
+from .dimensions import NO_LABEL, DimensionView, ordered_labels
 from .html import actor_name, css_token, summary_columns, summary_row
 from .outputs import SCORE_FILES
 
@@ -189,6 +189,8 @@ def colour_classes(schema: Schema, views: Mapping[str, DimensionView]) -> tuple[
             classes[(dim.name, cat)] = cls
             rules.append(f"mark.{cls}{{--c:{colour};--bg:{colour}33}}")
             legend.append({"cls": f"hl {'pol' if dim.kind == 'poles' else 'cat'} {cls}", "label": f"{humanize(dim.name)}: {humanize(cat)}"})
+    if NO_LABEL in pills:  # white text needs a darker grey than the figures' marker
+        pills[NO_LABEL] = "#8a8a8a"
     rules.extend(f".lab-{css_token(label)}{{background:{colour}}}" for label, colour in pills.items())
     return classes, "\n".join(rules), legend
 
