@@ -9,7 +9,6 @@ import io
 import re
 import time
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from browser_helpers import chrome_driver
@@ -99,7 +98,7 @@ def test_every_figure_fits_the_window_and_carries_its_labels(scaled):
 
 @pytest.mark.browser
 def test_index_loads_in_chromium_without_sideways_scrolling(scaled):
-    n, by, report = scaled
+    report = scaled[2]
     for driver in chrome_driver(window=f"{BROWSER_WIDTH},900"):
         start = time.perf_counter()
         driver.get((report / "index.html").as_uri())

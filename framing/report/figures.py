@@ -405,6 +405,13 @@ def label_composition(shares: "Sequence[Sequence[float]]", rows: Sequence[str], 
                         xlabel="share of the group's articles", title=title)
 
 
+def _padded(values: np.ndarray) -> tuple[float, float]:
+    """Axis limits around the values with 5% to spare on each side."""
+    lo, hi = (float(values.min()), float(values.max())) if len(values) else (-1.0, 1.0)
+    spare = 0.05 * ((hi - lo) or 1.0)
+    return lo - spare, hi + spare
+
+
 def profile_map(
     xy: "Sequence[Sequence[float]]", labels: Sequence[str], *, xlabel: str, ylabel: str, styles: Mapping[str, LabelStyle] | None = None,
     order: Sequence[str] = (), max_links: int = 1000, crowded: int = 4,
@@ -418,9 +425,8 @@ def profile_map(
     n = len(pts)
     fig = _figure(9.5, 6.2)
     ax = fig.add_axes((0.09, 0.11, 0.66, 0.85))
-    pad = lambda lo, hi: (lo - 0.05 * (hi - lo or 1), hi + 0.05 * (hi - lo or 1))  # noqa: E731
-    x0, x1 = pad(float(pts[:, 0].min()) if n else -1, float(pts[:, 0].max()) if n else 1)
-    y0, y1 = pad(float(pts[:, 1].min()) if n else -1, float(pts[:, 1].max()) if n else 1)
+    x0, x1 = _padded(pts[:, 0])
+    y0, y1 = _padded(pts[:, 1])
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     cells = 40
