@@ -20,6 +20,13 @@ __all__ = [
     "infer_schema",
     "profile_columns",
     "profile_matrix",
+    "OFF_TOPIC",
+    "on_topic",
+    "profile_map",
+    "ProfileMap",
+    "group_means",
+    "template_terms",
+    "BoilerplateLines",
     "pairwise_distances",
     "nearest_and_farthest",
     "distance_percentiles",
@@ -270,6 +277,84 @@ def distance_percentiles(z: np.ndarray, *, max_pairs: int = 50_000, seed: int = 
     return np.sort(d)
 
 
+OFF_TOPIC = "off topic"
+
+
+def on_topic(table: Any, schema: Schema) -> np.ndarray:
+    """Which articles discuss the subject: those with frame evidence on the first poles dimension
+    (for the shipped lexicons, `alliance`). An article is off topic when that dimension's label
+    is `absent` *and* its intensity is 0: not one frame phrase counted near a mention of the
+    subject (the lexicon's topic rule). Off-topic profiles are all alike (empty), so comparing
+    them says nothing; the report keeps them out of distances, pairs and the map. Without a
+    poles dimension every article counts as on topic."""
+    poles = schema.of_kind("poles")
+    n = len(table)
+    if not poles:
+        return np.ones(n, dtype=bool)
+    name = poles[0].name
+    label = table[f"{name}.label"].astype(str).to_numpy() if f"{name}.label" in table.columns else np.full(n, "absent")
+    intensity = _numeric(table, [f"{name}.intensity"])[:, 0] if f"{name}.intensity" in table.columns else np.zeros(n)
+    return ~((label == "absent") & ~(np.nan_to_num(intensity) > 0))
+
+
+@dataclass(frozen=True)
+class ProfileMap:
+    """Articles placed in two dimensions: the first two principal components of their
+    standardised profiles. `loadings[k]` lists (column, weight) of component k, largest first;
+    `explained[k]` is the share of the variance it carries."""
+
+    xy: np.ndarray
+    explained: tuple[float, float]
+    loadings: tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]
+
+
+def profile_map(z: np.ndarray, columns: Sequence[str]) -> ProfileMap:
+    """Principal components by SVD, signs fixed so each component's largest loading is positive
+    (the same map on every run)."""
+    n, p = z.shape
+    if n < 2 or p == 0:
+        return ProfileMap(np.zeros((n, 2)), (0.0, 0.0), ((), ()))
+    centred = z - z.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    k = min(2, vt.shape[0])
+    comps = vt[:k]
+    for c in range(k):
+        if comps[c][np.argmax(np.abs(comps[c]))] < 0:
+            comps[c] = -comps[c]
+    xy = centred @ comps.T
+    if k < 2:
+        xy = np.column_stack([xy, np.zeros(n)])
+    var = s ** 2
+    share = var / var.sum() if var.sum() > 0 else np.zeros_like(var)
+    explained = (float(share[0]) if len(share) else 0.0, float(share[1]) if len(share) > 1 else 0.0)
+    loads = []
+    for c in range(2):
+        if c < k:
+            order = np.argsort(-np.abs(comps[c]), kind="stable")
+            loads.append(tuple((str(columns[j]), float(comps[c][j])) for j in order))
+        else:
+            loads.append(())
+    return ProfileMap(xy, explained, (loads[0], loads[1]))
+
+
+def group_means(values: np.ndarray, groups: Sequence[str], order: Sequence[str]) -> np.ndarray:
+    """The mean of each column (articles x columns) within each group of `order`, ignoring
+    missing values (NaN where a group has none). The one place group averages are taken."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    labels = np.asarray(list(groups), dtype=object)
+    out = np.full((len(order), x.shape[1]), np.nan)
+    for gi, g in enumerate(order):
+        rows = x[labels == g]
+        if not len(rows):
+            continue
+        counts = (~np.isnan(rows)).sum(axis=0)
+        sums = np.nansum(rows, axis=0)
+        out[gi] = np.divide(sums, counts, out=np.full(x.shape[1], np.nan), where=counts > 0)
+    return out
+
+
 # --- keyness: the vocabulary that sets an article or group apart --------------------------------
 
 KEYNESS_STOPWORDS = frozenset(
@@ -382,6 +467,65 @@ def keyness_arrays(
                 round(float(1e4 * a[i] / c), 1), round(float(1e4 * b[i] / d), 1))
         for k, i, r in zip(order, idx, ratios)
     ]
+
+
+_NUMBER_RE = re.compile(r"\d+")
+
+
+class BoilerplateLines:
+    """Lines repeated verbatim (after lower-casing, collapsing spaces and digits) in several
+    articles: copyright notices, "Advertisement", photo credits. Fed one article at a time; only
+    short lines are remembered, so memory stays small on 10,000 articles."""
+
+    max_chars = 300
+
+    def __init__(self) -> None:
+        self._articles: Counter[str] = Counter()  # articles a line is in
+        self._uses: Counter[str] = Counter()  # times it occurs, repeats within an article included
+
+    @staticmethod
+    def _key(line: str) -> str:
+        return _NUMBER_RE.sub("0", " ".join(line.lower().split()))
+
+    def add(self, text: str) -> None:
+        keys = Counter(self._key(line) for line in text.splitlines() if 0 < len(line.strip()) <= self.max_chars)
+        self._articles.update(keys.keys())
+        self._uses.update(keys)
+
+    def term_counts(self, *, min_articles: int) -> Counter[str]:
+        """Occurrences of each term inside lines found in at least `min_articles` articles."""
+        out: Counter[str] = Counter()
+        for line, k in self._articles.items():
+            if k >= min_articles:
+                uses = self._uses[line]
+                for term in keyness_terms(line):
+                    out[term] += uses
+        return out
+
+
+def template_terms(
+    doc_ids: Sequence[np.ndarray], outlets: Sequence[str], n_terms: int, *, min_articles: int = 3,
+    within: float = 0.8, elsewhere: float = 0.05,
+) -> np.ndarray:
+    """Term ids of an outlet's page template: used in at least `within` of one outlet's
+    articles (an outlet of at least `min_articles`) and in at most `elsewhere` of all other
+    articles. doc_ids[i]: the distinct term ids of article i."""
+    labels = np.asarray(list(outlets), dtype=object)
+    n = len(labels)
+    if n == 0 or n_terms == 0:
+        return np.zeros(0, dtype=np.int64)
+    lengths = np.fromiter((len(d) for d in doc_ids), dtype=np.int64, count=n)
+    flat = np.concatenate(list(doc_ids)) if lengths.sum() else np.zeros(0, dtype=np.int64)
+    owner = np.repeat(labels, lengths)
+    df_all = np.bincount(flat, minlength=n_terms)
+    found: set[int] = set()
+    for outlet, size in Counter(labels.tolist()).items():
+        if size < min_articles or n - size <= 0:
+            continue
+        df_in = np.bincount(flat[owner == outlet], minlength=n_terms)
+        df_out = df_all - df_in
+        found.update(np.flatnonzero((df_in >= within * size) & (df_out <= elsewhere * (n - size))).tolist())
+    return np.asarray(sorted(found), dtype=np.int64)
 
 
 # --- group statistics ---------------------------------------------------------------------------

@@ -23,6 +23,8 @@ PRESCRIPTIONS = [
 ]
 STANCES = ["Peace through strength beats appeasement.", "Restraint serves the national interest."]
 HEDGED_NEGATED = ["The bloc may not be fragile at all.", "Russia is not coordinating with China, officials said."]
+TEMPLATE_LINE = "Copyright 2024 Gazette Media LLC. Reprint permission required; click to subscribe to our newsletters."
+TEMPLATE_WORDS = ("copyright", "gazette", "media", "llc", "reprint", "permission", "subscribe", "newsletters")
 FILLER = [
     "Officials met in the capital on Tuesday to discuss trade and energy.",
     "The ministers also visited a factory that builds turbines.",
@@ -31,8 +33,10 @@ FILLER = [
 ]
 
 
-def write_corpus(path: Path, n: int, *, seed: int = 0, outlets=("Daily Planet", "Gazette", "Courier"), lean: float = 0.5) -> Path:
-    """n articles as JSONL (id, title, outlet, date, text); `lean` is the share of threat framing."""
+def write_corpus(path: Path, n: int, *, seed: int = 0, outlets=("Daily Planet", "Gazette", "Courier"), lean: float = 0.5,
+                 off_topic: float = 0.0) -> Path:
+    """n articles as JSONL (id, title, outlet, date, text); `lean` is the share of threat framing,
+    `off_topic` the share of articles about something else (filler only)."""
     rng = random.Random(seed)
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(n):
@@ -44,11 +48,16 @@ def write_corpus(path: Path, n: int, *, seed: int = 0, outlets=("Daily Planet", 
             if rng.random() < 0.4:
                 sentences.append(rng.choice(HEDGED_NEGATED))
             sentences += rng.sample(FILLER, k=3)
-            # vocabulary that only one outlet uses, for keyness
-            if outlet == outlets[0]:
+            if off_topic and rng.random() < off_topic:
+                sentences = rng.sample(FILLER, k=4)
+            # vocabulary that only one outlet uses, for keyness (in two of every three of its articles:
+            # a word in every article of one outlet and nowhere else is its page template)
+            if outlet == outlets[0] and i % (3 * len(outlets)) < 2 * len(outlets):
                 sentences.append("Shipyards and shipyards again: the shipyards of the north.")
             rng.shuffle(sentences)
             text = "\n\n".join(" ".join(sentences[k:k + 3]) for k in range(0, len(sentences), 3))
+            if outlet == outlets[1]:  # the outlet's page template, never what it writes about
+                text += f"\n\n{TEMPLATE_LINE}"
             month = 1 + i % 3
             fh.write(json.dumps({"id": f"art-{i:03d}", "title": f"Article {i} from {outlet}", "outlet": outlet,
                                  "date": f"2024-{month:02d}-{1 + i % 27:02d}", "text": text}) + "\n")

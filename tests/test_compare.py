@@ -8,23 +8,28 @@ import pytest
 from framing.compare import (
     MISSING_GROUP,
     REST,
+    BoilerplateLines,
     Quote,
     bootstrap_means,
     cliffs_delta,
     compare_groups,
     digest_evidence,
     group_labels,
+    group_means,
     holm,
     infer_schema,
     keyness,
     keyness_terms,
     log_likelihood,
     nearest_and_farthest,
+    on_topic,
     pair_narrative,
     pairwise_distances,
     parse_group_spec,
     profile_columns,
+    profile_map,
     profile_matrix,
+    template_terms,
 )
 
 HEADER = [
@@ -268,3 +273,50 @@ def test_group_versus_rest_statistics_match_scipy():
         assert diffs[g].cliffs_delta == pytest.approx(cliffs_delta(a, b))
         assert diffs[g].n_a == len(a) and diffs[g].n_b == len(b)
     assert diffs["g3"].significant and diffs["g3"].ci_low > 0
+
+
+# --- issue 18: off topic, the article map, group means, template and boilerplate words ----------
+
+
+def test_off_topic_is_absent_with_no_frame_evidence():
+    table = pd.DataFrame({"id": list("abcd"), "alliance.position": [0.5, 0.0, 0.0, 0.0], "alliance.label": ["threat", "absent", "absent", "threat"],
+                          "alliance.intensity": [3.0, 0.4, 0.0, 0.0], "alliance.threat": [3.0, 0.4, 0.0, 0.0]})
+    schema = infer_schema(list(table.columns))
+    # absent with a little evidence stays on topic; a label without lexicon intensity (a classifier's) too
+    assert on_topic(table, schema).tolist() == [True, True, False, True]
+    no_poles = infer_schema(["id", "title", "ideology.left", "ideology.label"])
+    assert on_topic(pd.DataFrame({"id": ["a"], "ideology.left": [1.0], "ideology.label": ["left"]}), no_poles).tolist() == [True]
+
+
+def test_profile_map_is_principal_components_with_fixed_signs():
+    rng = np.random.default_rng(1)
+    z = np.column_stack([rng.normal(0, 3, 200), rng.normal(0, 1, 200), rng.normal(0, 0.1, 200)])
+    m = profile_map(z, ["big", "mid", "tiny"])
+    assert m.loadings[0][0][0] == "big" and m.loadings[0][0][1] > 0 and m.loadings[1][0][0] == "mid"
+    assert m.explained[0] > 0.8 > m.explained[1] > 0.05
+    assert np.allclose(np.abs(m.xy[:, 0]), np.abs(z[:, 0] - z[:, 0].mean()), atol=0.05 * 3)
+    again = profile_map(-z, ["big", "mid", "tiny"])  # the same cloud mirrored: the same map up to the sign rule
+    assert np.allclose(np.abs(again.xy), np.abs(m.xy))
+
+
+def test_group_means_ignore_missing_values():
+    values = np.array([[1.0, np.nan], [3.0, 4.0], [10.0, np.nan]])
+    out = group_means(values, ["a", "a", "b"], ["b", "a", "c"])
+    assert out[0, 0] == 10 and np.isnan(out[0, 1]) and out[1].tolist() == [2.0, 4.0] and np.isnan(out[2]).all()
+
+
+def test_template_terms_are_in_every_article_of_one_outlet_and_nowhere_else():
+    # term 0: outlet A's template; 1: A's topic, in some of A and some others; 2: everywhere
+    docs = [np.array([0, 1, 2]), np.array([0, 2]), np.array([0, 2]), np.array([1, 2]), np.array([2]), np.array([1, 2])]
+    outlets = ["A", "A", "A", "B", "B", "B"]
+    assert template_terms(docs, outlets, 3).tolist() == [0]
+    assert template_terms(docs, outlets, 3, min_articles=4).tolist() == []  # too few articles to tell
+
+
+def test_boilerplate_lines_are_repeated_lines_of_several_articles():
+    lines = BoilerplateLines()
+    for k, day in enumerate(("Monday", "Tuesday", "Friday")):  # digits are folded: years and counts do not tell lines apart
+        lines.add(f"Sanctions were debated on {day}.\nAdvertisement\nAdvertisement\nCopyright 20{k}9 Daily LLC")
+    lines.add("Sanctions again.\nAdvertisement")
+    counts = lines.term_counts(min_articles=3)
+    assert counts["advertisement"] == 7 and counts["llc"] == 3 and "sanctions" not in counts

@@ -19,7 +19,7 @@ from framing.cli import cli
 from framing.errors import ConfigError, OutputError
 from framing.pipeline import run_batch
 from framing.report.render import ReportLimits, css_token, highlight, page_name, render_report
-from report_corpus import HOSTILE, write_corpus, write_hostile
+from report_corpus import HOSTILE, TEMPLATE_WORDS, write_corpus, write_hostile
 
 
 class _Page(HTMLParser):
@@ -197,6 +197,10 @@ def test_groups_section_compares_outlets(report):
     assert rows > 10
     keyness_block = raw[raw.index('id="keyness"'):raw.index('id="groups"')]
     assert "shipyards" in keyness_block  # the word only one outlet uses
+    # issue 18: an outlet's page template is not what distinguishes it, and the caption names the grouping
+    words = set(re.findall(r">([a-z][a-z'-]*)</span>", keyness_block))
+    assert words and not words & set(TEMPLATE_WORDS), words & set(TEMPLATE_WORDS)
+    assert "each group (outlet)" in keyness_block and "alliance label" not in keyness_block and "boilerplate" in keyness_block
 
 
 def test_pairs_page_has_every_pair_with_quoted_evidence(report, scored):
@@ -266,7 +270,13 @@ def test_large_report_mode_summarises_paginates_and_removes_stale_pages(scored, 
     raw = (out / "index.html").read_text(encoding="utf-8")
     n = sum(1 for _ in open(scored / "articles.jsonl", encoding="utf-8"))
     assert len(list(out.glob("table-*.html"))) == -(-n // 4) - 1
-    assert "a random sample of 5" in raw and "by alliance label" in raw and "Distance table" not in raw
+    # issue 18: past the clustermap's labelled size, a map of the articles whose points link to their pages
+    # (it replaced a clustermap of a random sample)
+    assert 'id="fig-map"' in raw and "by alliance label" in raw and "Distance table" not in raw
+    figure = raw[raw.index('id="fig-map"'):raw.index("</figure>", raw.index('id="fig-map"'))]
+    map_links = re.findall(r'<a href="(articles/[^"]+)"><circle', figure)
+    assert map_links and all((out / h).exists() for h in map_links)
+    assert "<script>" not in figure and "&lt;script&gt;alert(1)&lt;/script&gt;" in figure  # the hostile title, escaped in its point's title
     assert "Most different pairs" in raw
     # fewer articles later: the old pages go
     small = tmp_path / "small_scores"
@@ -382,3 +392,32 @@ def test_a_reordered_scores_table_still_finds_each_articles_text(scored, tmp_pat
         body = page[page.index('<div class="text" id="text-body">'):]
         body = body[body.index(">") + 1:body.index("</div>")]
         assert html_unescape(re.sub(r"<[^>]+>", "", body)) == rec["text"]  # the page shows this article's own text
+
+
+def test_a_user_defined_poles_dimension_renders_from_its_own_definition(tmp_path, fixture_lexicons):
+    """Issue 16: the report reads a dimension's ends, off-axis labels and description from its
+    lexicon, not from the shipped alliance dimension."""
+    from framing.pipeline import build_scorer
+
+    lexicons = tmp_path / "lexicons"
+    shutil.copytree(fixture_lexicons, lexicons, ignore=shutil.ignore_patterns("alliance.yaml"))
+    (lexicons / "trade.yaml").write_text(
+        "dimension: trade\nkind: poles\ndescription: Whether an article frames trade as opening or closing. Second sentence.\n"
+        "params: {min_intensity: 0.1}\ncategories:\n"
+        "  protection:\n    opposite: openness\n    description: Walls, tariffs and quotas.\n    entries: [tariff*, quota*]\n"
+        "  openness:\n    opposite: protection\n    entries: [free trade, open market*]\n"
+        "  barter:\n    description: Goods swapped for goods.\n    entries: [barter*]\n", encoding="utf-8")
+    corpus = tmp_path / "c.jsonl"
+    texts = ["Tariffs and quotas protect the mills.", "Free trade and open markets lift everyone.", "They barter grain for oil, barter again.",
+             "Tariffs rise while free trade talks stall.", "The weather was mild on Tuesday."]
+    corpus.write_text("".join(json.dumps({"id": f"t{i}", "title": f"Trade {i}", "text": t}) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
+    scorer = build_scorer([lexicons], include_shipped=False, classifiers=False)
+    run_batch([corpus], tmp_path / "scores", scorer=scorer, cache=False)
+    render_report(tmp_path / "scores", out_dir=tmp_path / "report")
+    raw = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    caption = raw[raw.index('id="fig-trade"'):raw.index("</figcaption>", raw.index('id="fig-trade"'))]
+    assert "(openness)" in caption and "(protection)" in caption and "Barter (green diamond) is a label off this axis: goods swapped" in caption
+    assert "legitimate" not in raw and "threat" not in raw.split('id="howto"')[1].split("<ul>")[1].split("</ul>")[0]
+    assert "whether an article frames trade as opening or closing" in raw and "Second sentence" not in raw
+    assert ".lab-barter{background:#009E73}" in raw  # its label pill takes the figure's colour
+    assert "1 of the 5 articles are off topic" in raw  # the weather report: no trade frame at all

@@ -17,8 +17,9 @@ import numpy as np
 
 __all__ = [
     "Image",
-    "LABEL_COLOURS",
-    "LABEL_MARKERS",
+    "LinkedImage",
+    "LabelStyle",
+    "label_styles",
     "category_colours",
     "position_axis",
     "position_distribution",
@@ -26,24 +27,52 @@ __all__ = [
     "advocacy_bars",
     "stacked_bars",
     "clustermap",
+    "profile_map",
     "group_distributions",
     "label_composition",
 ]
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies. Shapes repeat the
 # information for readers who cannot tell the colours apart.
-LABEL_COLOURS = {
-    "threat": "#D55E00",
-    "hollow": "#0072B2",
-    "legitimate": "#009E73",
-    "mixed": "#CC79A7",
-    "absent": "#999999",
-}
-LABEL_MARKERS = {"threat": "^", "hollow": "v", "legitimate": "D", "mixed": "o", "absent": "X"}
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 LEAN_COLOURS = {"left": "#0072B2", "center": "#BBBBBB", "centre": "#BBBBBB", "right": "#D55E00"}
 NEUTRAL_GREY = "#C8C8C8"
 DPI = 100
+# Each label's role on a poles axis picks its colour and marker: the +1 end, the -1 end, the
+# labels off the axis, mixed and absent (for the alliance: threat, hollow, legitimate, ...).
+_POSITIVE = ("#D55E00", "^", "orange-red triangle")
+_NEGATIVE = ("#0072B2", "v", "blue down-triangle")
+_OFF_AXIS = [("#009E73", "D", "green diamond"), ("#E69F00", "s", "orange square"), ("#56B4E9", "P", "light-blue plus"),
+             ("#000000", "*", "black star")]
+_MIXED = ("#CC79A7", "o", "pink circle")
+_ABSENT = ("#999999", "X", "grey cross")
+_OTHER = ("#444444", "o", "dark-grey circle")
+
+
+@dataclass(frozen=True)
+class LabelStyle:
+    colour: str
+    marker: str
+    description: str  # the colour and shape in words, for captions
+
+
+def label_styles(positive: str | None, negative: str | None, off_axis: Sequence[str] = (), *, mixed: str = "mixed",
+                 absent: str = "absent") -> dict[str, LabelStyle]:
+    """Colour, marker and their description for each label of a poles dimension, by role."""
+    out = {}
+    if positive:
+        out[positive] = LabelStyle(*_POSITIVE)
+    if negative:
+        out[negative] = LabelStyle(*_NEGATIVE)
+    for k, name in enumerate(off_axis):
+        out[name] = LabelStyle(*_OFF_AXIS[k % len(_OFF_AXIS)])
+    out[mixed] = LabelStyle(*_MIXED)
+    out[absent] = LabelStyle(*_ABSENT)
+    return out
+
+
+def _style(styles: Mapping[str, LabelStyle] | None, label: str) -> LabelStyle:
+    return (styles or {}).get(label, LabelStyle(*_OTHER))
 
 
 @dataclass(frozen=True)
@@ -57,15 +86,13 @@ class Image:
 
 
 def category_colours(categories: Sequence[str]) -> dict[str, str]:
-    """A colour per category: the alliance labels keep their fixed colours, `neutral` is grey,
-    the rest take Okabe-Ito colours in order."""
+    """A colour per category: lean's left/centre/right keep their colours, `neutral`, `other`
+    and `absent` are grey, the rest take Okabe-Ito colours in order."""
     out: dict[str, str] = {}
-    free = [c for c in OKABE_ITO if c not in (LABEL_COLOURS.get(k) for k in categories)]
+    free = list(OKABE_ITO)
     i = 0
     for c in categories:
-        if c in LABEL_COLOURS:
-            out[c] = LABEL_COLOURS[c]
-        elif c in LEAN_COLOURS:
+        if c in LEAN_COLOURS:
             out[c] = LEAN_COLOURS[c]
         elif c in ("neutral", "other", "absent"):
             out[c] = NEUTRAL_GREY
@@ -81,11 +108,24 @@ def _figure(width: float, height: float):
     return Figure(figsize=(width, height), dpi=DPI)
 
 
-def _render(fig, alt: str) -> Image:
+@dataclass(frozen=True)
+class LinkedImage:
+    """A figure whose points link somewhere: `points[k]` is the pixel (x, y) of item `items[k]`
+    on the image (the template draws an SVG link over each)."""
+
+    image: Image
+    points: tuple[tuple[float, float], ...]
+    items: tuple[int, ...]
+
+
+def _render(fig, alt: str, *, tight: bool = True) -> Image:
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # missing glyphs in foreign-script titles: drawn as boxes
-        fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08, metadata={"Software": None})
+        if tight:
+            fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08, metadata={"Software": None})
+        else:  # fixed layout: pixel positions of points stay where the axes put them
+            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     # A 256-colour palette PNG is a third of the size and looks the same for flat-colour plots.
     from PIL import Image as PILImage
 
@@ -112,7 +152,7 @@ def _human(name: str) -> str:
 
 def position_axis(
     names: Sequence[str], positions: Sequence[float], ci_low: Sequence[float], ci_high: Sequence[float], labels: Sequence[str], *,
-    negative: str = "hollow", positive: str = "threat", title: str = "",
+    negative: str, positive: str, title: str = "", styles: Mapping[str, LabelStyle] | None = None,
 ) -> Image:
     """One row per article on the negative (-1) <-> positive (+1) axis, with its 90% interval,
     coloured and shaped by label."""
@@ -128,8 +168,9 @@ def position_axis(
     seen: set[str] = set()
     for y, i in enumerate(order):
         lab = str(labels[i])
-        ax.scatter([positions[i]], [y], s=70 if lab != "legitimate" else 85, color=LABEL_COLOURS.get(lab, "#444444"),
-                   marker=LABEL_MARKERS.get(lab, "o"), edgecolor="black", linewidth=0.6, zorder=3,
+        style = _style(styles, lab)
+        ax.scatter([positions[i]], [y], s=85 if style.marker == "D" else 70, color=style.colour,
+                   marker=style.marker, edgecolor="black", linewidth=0.6, zorder=3,
                    label=lab if lab not in seen else None)
         seen.add(lab)
     ax.set_yticks(range(n))
@@ -146,16 +187,17 @@ def position_axis(
     if title:
         ax.set_title(title, fontsize=11, loc="left")
     ax.legend(title="label", loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)
-    return _render(fig, f"{n} articles on the {negative} to {positive} axis with their intervals")
+    return _render(fig, f"{n} articles on the {negative} to {positive} axis with their intervals; rows: " + "; ".join(_plain(names[i]) for i in order))
 
 
-def position_distribution(positions: Sequence[float], labels: Sequence[str], *, negative: str = "hollow", positive: str = "threat", title: str = "") -> Image:
+def position_distribution(positions: Sequence[float], labels: Sequence[str], *, negative: str, positive: str, title: str = "",
+                          styles: Mapping[str, LabelStyle] | None = None, order: Sequence[str] = ()) -> Image:
     """Many articles: a histogram of positions, stacked by label (binned with numpy: seaborn's
     histplot takes seconds on 10,000 articles)."""
     x = np.asarray(positions, dtype=float)
     labs = np.asarray([str(v) for v in labels], dtype=object)
     present = set(labs.tolist())
-    order = [k for k in LABEL_COLOURS if k in present] + sorted(present - set(LABEL_COLOURS))
+    order = [k for k in order if k in present] + sorted(present - set(order))
     edges = np.linspace(-1, 1, 41)
     width = edges[1] - edges[0]
     fig = _figure(9.5, 3.6)
@@ -163,7 +205,7 @@ def position_distribution(positions: Sequence[float], labels: Sequence[str], *, 
     bottom = np.zeros(len(edges) - 1)
     for lab in order:
         counts, _ = np.histogram(np.clip(x[labs == lab], -1, 1), bins=edges)
-        ax.bar(edges[:-1], counts, width=width, bottom=bottom, align="edge", color=LABEL_COLOURS.get(lab, "#444444"),
+        ax.bar(edges[:-1], counts, width=width, bottom=bottom, align="edge", color=_style(styles, lab).colour,
                edgecolor="white", linewidth=0.3, label=lab)
         bottom += counts
     ax.set_xlim(-1.05, 1.05)
@@ -210,7 +252,7 @@ def diverging_heatmap(
         lab.set_horizontalalignment("right")
     if title:
         ax.set_title(title, fontsize=11, loc="left")
-    alt = f"heatmap of {n} rows by {m} columns" + (f"; hatched cells: {missing_label}" if missing_label else "")
+    alt = f"heatmap of {n} rows by {m} columns" + (f"; hatched cells: {missing_label}" if missing_label else "") + "; rows: " + "; ".join(frame.index)
     return _render(fig, alt)
 
 
@@ -285,10 +327,10 @@ def stacked_bars(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=9)
     if title:
         ax.set_title(title, fontsize=11, loc="left")
-    return _render(fig, f"stacked bars: {n} rows by {len(categories)} categories")
+    return _render(fig, f"stacked bars: {n} rows by {len(categories)} categories; rows: " + "; ".join(_plain(r) for r in rows))
 
 
-def clustermap(z: "Sequence[Sequence[float]]", rows: Sequence[str], columns: Sequence[str], *, title: str = "") -> Image:
+def clustermap(z: "Sequence[Sequence[float]]", rows: Sequence[str], columns: Sequence[str], *, title: str = "", what: str = "framing profiles") -> Image:
     """Standardised framing profiles with rows and columns ordered by hierarchical clustering
     (average linkage, Euclidean), dendrograms on the side: the seaborn clustermap layout drawn on
     an explicit Figure."""
@@ -315,7 +357,7 @@ def clustermap(z: "Sequence[Sequence[float]]", rows: Sequence[str], columns: Seq
     data = frame.iloc[row_order, col_order]
     sns.heatmap(data, ax=ax_heat, cbar_ax=ax_cbar, cmap="vlag", center=0, vmin=-2.5, vmax=2.5, yticklabels=False, xticklabels=False,
                 cbar_kws={"label": "SDs from the mean", "orientation": "horizontal"})
-    _tick_labels(ax_heat, list(data.columns), list(data.index) if n <= 80 else [])
+    _tick_labels(ax_heat, list(data.columns), list(data.index))
     ax_heat.yaxis.tick_right()
     ax_heat.tick_params(axis="y", labelsize=7.5, rotation=0, left=False, right=False, labelleft=False, labelright=True)
     ax_heat.tick_params(axis="x", labelsize=8, rotation=45)
@@ -328,7 +370,7 @@ def clustermap(z: "Sequence[Sequence[float]]", rows: Sequence[str], columns: Seq
     ax_cbar.set_position([pos.x0 + 0.02, pos.y0 + pos.height * 0.55, pos.width * 0.8, pos.height * 0.18])
     if title:
         fig.suptitle(title, fontsize=11, x=0.1, ha="left")
-    return _render(fig, f"clustered heatmap of {n} framing profiles")
+    return _render(fig, f"clustered heatmap of {n} {what}; rows: " + "; ".join(data.index))
 
 
 def group_distributions(values: Sequence[float], groups: Sequence[str], order: Sequence[str], *, ylabel: str, reference: float | None = 0.0, title: str = "") -> Image:
@@ -353,10 +395,72 @@ def group_distributions(values: Sequence[float], groups: Sequence[str], order: S
         ax.spines[side].set_visible(False)
     if title:
         ax.set_title(title, fontsize=11, loc="left")
-    return _render(fig, f"distribution of {ylabel} in {len(order)} groups")
+    return _render(fig, f"distribution of {ylabel} in {len(order)} groups; rows: " + "; ".join(names))
 
 
-def label_composition(shares: "Sequence[Sequence[float]]", rows: Sequence[str], labels: Sequence[str], *, title: str = "") -> Image:
+def label_composition(shares: "Sequence[Sequence[float]]", rows: Sequence[str], labels: Sequence[str], *, title: str = "",
+                      styles: Mapping[str, LabelStyle] | None = None) -> Image:
     """Per group: the share of its articles with each label."""
-    return stacked_bars(shares, rows, labels, colours={k: LABEL_COLOURS.get(k, c) for k, c in category_colours(labels).items()},
+    return stacked_bars(shares, rows, labels, colours={k: _style(styles, k).colour for k in labels},
                         xlabel="share of the group's articles", title=title)
+
+
+def _padded(values: np.ndarray) -> tuple[float, float]:
+    """Axis limits around the values with 5% to spare on each side."""
+    lo, hi = (float(values.min()), float(values.max())) if len(values) else (-1.0, 1.0)
+    spare = 0.05 * ((hi - lo) or 1.0)
+    return lo - spare, hi + spare
+
+
+def profile_map(
+    xy: "Sequence[Sequence[float]]", labels: Sequence[str], *, xlabel: str, ylabel: str, styles: Mapping[str, LabelStyle] | None = None,
+    order: Sequence[str] = (), max_links: int = 1000, crowded: int = 4,
+) -> LinkedImage:
+    """Articles as points on two axes, coloured and shaped by label. Where more than `crowded`
+    points fall in one small cell they would hide each other: that cell is drawn as density
+    (grey hexagons, darker = more articles) and its points are not drawn one by one. The
+    points drawn (at most `max_links`) come back with their pixel positions, for links."""
+    pts = np.asarray(xy, dtype=float).reshape(-1, 2)
+    labs = [str(v) for v in labels]
+    n = len(pts)
+    fig = _figure(9.5, 6.2)
+    ax = fig.add_axes((0.09, 0.11, 0.66, 0.85))
+    x0, x1 = _padded(pts[:, 0])
+    y0, y1 = _padded(pts[:, 1])
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    cells = 40
+    cx = np.clip(((pts[:, 0] - x0) / (x1 - x0) * cells).astype(int), 0, cells - 1) if n else np.zeros(0, int)
+    cy = np.clip(((pts[:, 1] - y0) / (y1 - y0) * cells * 0.65).astype(int), 0, cells - 1) if n else np.zeros(0, int)
+    cell = cx * cells + cy
+    per_cell = np.bincount(cell, minlength=cells * cells) if n else np.zeros(0, int)
+    dense = per_cell[cell] > crowded if n else np.zeros(0, bool)
+    if dense.any():
+        hb = ax.hexbin(pts[dense, 0], pts[dense, 1], gridsize=(28, 14), extent=(x0, x1, y0, y1), cmap="Greys", mincnt=1, bins="log",
+                       linewidths=0.2, edgecolors="#dddddd", zorder=1)
+        cax = fig.add_axes((0.78, 0.11, 0.02, 0.32))
+        bar = fig.colorbar(hb, cax=cax)
+        bar.set_label("articles per hexagon\n(crowded areas)", fontsize=8)
+        bar.ax.tick_params(labelsize=7)
+    sparse = np.flatnonzero(~dense) if n else np.zeros(0, int)
+    if len(sparse) > max_links:
+        sparse = np.sort(np.random.default_rng(0).choice(sparse, size=max_links, replace=False))
+    present = [k for k in order if k in set(labs)] + sorted(set(labs) - set(order))
+    for lab in present:
+        idx = [i for i in sparse if labs[i] == lab]
+        style = _style(styles, lab)
+        ax.scatter(pts[idx, 0] if idx else [], pts[idx, 1] if idx else [], s=34, color=style.colour, marker=style.marker,
+                   edgecolor="black", linewidth=0.4, zorder=3, label=f"{_human(lab)} ({sum(1 for v in labs if v == lab)})")
+    ax.axhline(0, color="#cccccc", lw=0.8, zorder=0)
+    ax.axvline(0, color="#cccccc", lw=0.8, zorder=0)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.tick_params(labelsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(title="label (articles)", loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, fontsize=8.5, title_fontsize=9)
+    height = fig.get_figheight() * DPI
+    disp = ax.transData.transform(pts[sparse]) if len(sparse) else np.zeros((0, 2))
+    points = tuple((round(float(x), 1), round(float(height - y), 1)) for x, y in disp)
+    image = _render(fig, f"map of {n} articles by their framing profiles, coloured by label", tight=False)
+    return LinkedImage(image, points, tuple(int(i) for i in sparse))
