@@ -326,3 +326,58 @@ def test_lean_wrapper_adds_the_lean_columns():
     assert calls == [[ARTICLE.text]]
     assert {k: result.scores[k] for k in LeanScorer.COLUMNS} == {"lean.left": 0.2, "lean.center": 0.5, "lean.right": 0.3, "lean.label": "center"}
     assert score_columns(scorer)[-4:] == list(LeanScorer.COLUMNS)
+
+
+# --- word vectors ------------------------------------------------------------------------------
+
+
+def _tiny_vectors(rows, folder):
+    from framing.scoring.word_vectors import SHIPPED_NAME, WordVectors, save_word_vectors
+    from framing.text import iter_sentences
+
+    words = sorted({n for r in rows for s in iter_sentences(r["text"]) for n in s.norms if n.isalpha()})
+    rng = np.random.default_rng(7)
+    table = WordVectors(tuple(words), rng.standard_normal((len(words), 8)).astype(np.float16).astype(np.float64), {"source": "test"})
+    folder.mkdir(parents=True, exist_ok=True)
+    save_word_vectors(table, folder / SHIPPED_NAME)
+    return table
+
+
+def test_unit_vectors_are_normalised_sums_of_known_words(rows, tmp_path):
+    table = _tiny_vectors(rows, tmp_path / "vectors")
+    a, b = table.terms[0], table.terms[1]
+    got = table.unit_vectors([[a, b, "zzz-unknown", a], [], ["zzz-unknown"]])
+    expected = 2 * table.vectors[0] + table.vectors[1]
+    np.testing.assert_allclose(got[0], expected / np.linalg.norm(expected))
+    assert not got[1].any() and not got[2].any()
+
+
+def test_a_model_with_word_vectors_predicts_like_its_pipeline_and_round_trips(rows, tmp_path):
+    from dataclasses import replace
+
+    from framing.errors import FramingError
+    from framing.scoring.word_vectors import SHIPPED_NAME, WordVectors, save_word_vectors
+
+    _tiny_vectors(rows, tmp_path / "vectors")
+    config = replace(SMALL, word_vectors=True, word_vectors_dir=str(tmp_path / "vectors"), vector_scale=2.0)
+    texts, y = [r["text"] for r in rows], [r["label"] for r in rows]
+    pipe = build_pipeline("alliance", config=config, lexicon_dirs=[str(FIXTURES / "lexicons")], include_shipped=False)
+    pipe.fit(texts, y, clf__groups=[r["group"] for r in rows])
+    model = FrameModel.from_pipeline(pipe, metadata={"dimension": "alliance"})
+    assert model.vector_block is not None and model.n_features == model.vector_offset + 8
+    lexicon = {lx.dimension: lx for lx in load_lexicons([FIXTURES / "lexicons"], include_shipped=False)}["alliance"]
+    probe = texts[:10] + ["The coordinated bloc is not fragile. Officials met.", "Unknown words only: zzz qqq."]
+    ours = model.predict_proba_texts(probe, lexicon=lexicon)
+    np.testing.assert_allclose(ours, pipe.predict_proba(probe), atol=1e-5)
+    # the vectors carry weight in the model
+    assert np.abs(model.coef[:, model.vector_offset:]).max() > 0
+    # saved with its table beside it; loaded, it predicts the same
+    written = save_frame_model(model, tmp_path / "out" / "alliance")
+    assert (tmp_path / "out" / f"{SHIPPED_NAME}.npz") in written
+    loaded = load_frame_model(tmp_path / "out" / "alliance")
+    assert np.array_equal(loaded.predict_proba_texts(probe, lexicon=lexicon), ours)
+    # another table under the same name is refused with a one-line error naming it
+    other = WordVectors(model.vector_block.vectors.terms, model.vector_block.vectors.vectors[::-1].copy())
+    save_word_vectors(other, tmp_path / "out" / SHIPPED_NAME)
+    with pytest.raises(FramingError, match="not the ones the classifier was trained with"):
+        load_frame_model(tmp_path / "out" / "alliance")

@@ -66,6 +66,7 @@ PASSAGE_SENTENCES = 4  # ideology is scored on consecutive passages of this many
 MIN_EVIDENCE_PROBABILITY = 0.01  # probabilities below this are left out of evidence.jsonl
 MAX_BATCH_TOKENS = 40_000  # tokens whose n-grams the classifiers count together (see score_many)
 MODEL_FORMAT = "framing-frame-model"
+_VECTOR_KIND = "vectors"  # analyzer kind of the word-vector vocabulary in the counter
 MODEL_FORMAT_VERSION = 1
 
 
@@ -91,6 +92,21 @@ class NgramBlock:
 
 
 @dataclass
+class VectorBlock:
+    """The word-vector features of a model (`framing.scoring.word_vectors`): the table, stored
+    beside the model under `name` and checked by its digest, and the scale it was trained with.
+    A unit's features are `scale` times its L2-normalised sum of word vectors."""
+
+    name: str
+    scale: float
+    vectors: Any  # WordVectors
+
+    @property
+    def n_dims(self) -> int:
+        return int(self.vectors.n_dims)
+
+
+@dataclass
 class FrameModel:
     """A trained framing classifier as plain arrays; `predict_proba_*` reproduce the training
     pipeline's `predict_proba` exactly (tests check this)."""
@@ -99,10 +115,11 @@ class FrameModel:
     classes: list[str]
     blocks: list[NgramBlock]
     lexicon_features: list[str]
-    coef: np.ndarray  # (n_classes, n_features): word block, char block, lexicon features
+    coef: np.ndarray  # (n_classes, n_features): word block, char block, lexicon features, word vectors
     intercept: np.ndarray  # (n_classes,)
     temperature: float
     metadata: dict[str, Any] = field(default_factory=dict)
+    vector_block: VectorBlock | None = None
 
     @property
     def blend_weight(self) -> float:
@@ -114,6 +131,11 @@ class FrameModel:
 
     @property
     def n_features(self) -> int:
+        return self.vector_offset + (self.vector_block.n_dims if self.vector_block is not None else 0)
+
+    @property
+    def vector_offset(self) -> int:
+        """The first coefficient column of the word-vector features."""
         return sum(len(b.terms) for b in self.blocks) + len(self.lexicon_features)
 
     @classmethod
@@ -123,9 +145,14 @@ class FrameModel:
         clf = pipe.named_steps["clf"]
         blocks: list[NgramBlock] = []
         lexicon_names: list[str] = []
+        vector_block: VectorBlock | None = None
         dimension = str(metadata.get("dimension", ""))
         for name, part in union.transformer_list:
-            if hasattr(part, "vocabulary_"):
+            if hasattr(part, "word_vectors_"):
+                from .word_vectors import SHIPPED_NAME
+
+                vector_block = VectorBlock(SHIPPED_NAME, float(part.scale), part.word_vectors_)
+            elif hasattr(part, "vocabulary_"):
                 if not isinstance(part.analyzer, TokenNgrams) or not part.sublinear_tf or part.norm != "l2" or not part.use_idf:
                     raise ValueError(f"cannot export TF-IDF block {name!r}: needs TokenNgrams, sublinear_tf, l2 norm and idf")
                 terms = [""] * len(part.vocabulary_)
@@ -154,7 +181,7 @@ class FrameModel:
         for b in blocks:
             b.idf = b.idf.astype(np.float32).astype(np.float64)
         return cls(dimension, classes, blocks, lexicon_names, full_coef.astype(np.float32).astype(np.float64),
-                   full_int.astype(np.float32).astype(np.float64), float(clf.temperature_), dict(metadata))
+                   full_int.astype(np.float32).astype(np.float64), float(clf.temperature_), dict(metadata), vector_block)
 
     # -- prediction ---------------------------------------------------------------------------
 
@@ -207,6 +234,9 @@ class FrameModel:
             "temperature": self.temperature,
             "metadata": self.metadata,
         }
+        if self.vector_block is not None:
+            vb = self.vector_block
+            meta["word_vectors"] = {"name": vb.name, "sha256": vb.vectors.digest, "scale": vb.scale, "n_dims": vb.n_dims}
         arrays: dict[str, Any] = {"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)}
         for i, b in enumerate(self.blocks):
             arrays[f"terms_{i}"] = np.asarray(b.terms, dtype=np.str_)
@@ -234,11 +264,20 @@ class FrameModel:
                 if len(terms) != len(idf) or len(terms) != int(spec["n_terms"]):
                     raise bad(f"block {i}: vocabulary and IDF sizes disagree")
                 blocks.append(NgramBlock(TokenNgrams(str(an["kind"]), (int(an["ngram_range"][0]), int(an["ngram_range"][1]))), terms, idf))
+            vector_block = None
+            if meta.get("word_vectors"):
+                from .word_vectors import word_vectors_for
+
+                spec = meta["word_vectors"]
+                table = word_vectors_for(str(spec["name"]), model_dir=Path(source).parent, digest=str(spec["sha256"]))
+                if table.n_dims != int(spec["n_dims"]):
+                    raise bad("the word vectors have another number of dimensions than the model")
+                vector_block = VectorBlock(str(spec["name"]), float(spec["scale"]), table)
             model = cls(
                 dimension=str(meta["dimension"]), classes=classes, blocks=blocks,
                 lexicon_features=[str(f) for f in meta.get("lexicon_features", [])],
                 coef=np.asarray(arrays["coef"], dtype=np.float64), intercept=np.asarray(arrays["intercept"], dtype=np.float64),
-                temperature=float(meta["temperature"]), metadata=dict(meta.get("metadata") or {}),
+                temperature=float(meta["temperature"]), metadata=dict(meta.get("metadata") or {}), vector_block=vector_block,
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             if isinstance(exc, ModelFileError):
@@ -529,6 +568,21 @@ class NgramCounter:
         # float32: half the memory traffic of the products; logits stay accurate to ~1e-6
         self.stack_weights = {k: np.hstack(v).astype(np.float32) for k, v in weight_parts.items() if v}
         self.stack_idf2 = {k: np.hstack(v).astype(np.float32) for k, v in idf2_parts.items() if v}
+        # Word vectors: their own unigram vocabulary (the table's order), the table, and per model
+        # the table times the model's weights (a word's contribution to each class's logit before
+        # the unit's normalisation), so a unit needs two sparse products, not a dense matrix.
+        self.vector_tables: dict[AnalyzerKey, np.ndarray] = {}
+        self.vector_weights: dict[int, tuple[AnalyzerKey, np.ndarray]] = {}
+        for model in models:
+            vb = model.vector_block
+            if vb is None:
+                continue
+            key = (f"{_VECTOR_KIND}:{vb.vectors.digest[:16]}", (1, 1))
+            if key not in self.vector_tables:
+                self.vocab[key] = dict(vb.vectors.index)
+                self.vector_tables[key] = np.ascontiguousarray(vb.vectors.vectors, dtype=np.float32)
+            w = model.coef[:, model.vector_offset : model.vector_offset + vb.n_dims]
+            self.vector_weights[self._position[id(model)]] = (key, np.ascontiguousarray(vb.scale * (vb.vectors.vectors @ w.T), dtype=np.float32))
         self._fresh_caches()
 
     def _fresh_caches(self) -> None:
@@ -539,7 +593,7 @@ class NgramCounter:
 
     def __getstate__(self) -> dict[str, Any]:
         # the caches are rebuilt where the counter is unpickled (and a lock cannot be pickled)
-        keep = ("vocab", "_models", "slots", "stack_weights", "stack_idf2")
+        keep = ("vocab", "_models", "slots", "stack_weights", "stack_idf2", "vector_tables", "vector_weights")
         return {name: self.__dict__[name] for name in keep}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -557,7 +611,7 @@ class NgramCounter:
         self._type_of: dict[str, int] = {}
         self._is_word = np.zeros(1024, dtype=bool)
         self._tables: dict[AnalyzerKey, _WordNgramIds | _CharNgramIds] = {
-            key: (_WordNgramIds if key[0] == "word" else _CharNgramIds)(vocab, key[1]) for key, vocab in self.vocab.items()
+            key: (_CharNgramIds if key[0] == "char_wb" else _WordNgramIds)(vocab, key[1]) for key, vocab in self.vocab.items()
         }
 
     def _token_types(self, norms: Sequence[str]) -> np.ndarray:
@@ -696,6 +750,18 @@ class NgramCounter:
                     lexicon_part += features[:, j : j + 1] * weights[:, j]
                 logits += lexicon_part
                 active |= (raw != 0).any(axis=1)
+            vectors = self.vector_weights.get(self._index(model))
+            if vectors is not None:
+                # `active` stays as the n-grams and the lexicon say: nearly every unit has a
+                # word with a vector, and a unit with nothing the model learned from still abstains
+                key, word_logits = vectors
+                uc = counts[key]
+                indptr = np.searchsorted(uc.units, np.arange(n_units + 1, dtype=uc.units.dtype)).astype(np.int64)
+                ids, data = uc.ids.astype(np.int64), uc.counts.astype(np.float32)
+                sums = csr_dot(n_units, indptr, ids, data, self.vector_tables[key]).astype(np.float64)
+                norm = np.sqrt((sums * sums).sum(axis=1))
+                norm[norm == 0] = 1.0
+                logits += csr_dot(n_units, indptr, ids, data, word_logits).astype(np.float64) / norm[:, None]
             out[id(model)] = (logits, active)
         return out
 
@@ -712,7 +778,19 @@ def save_frame_model(model: FrameModel, path: str | Path) -> list[Path]:
     from ..io import model_files
 
     meta, arrays = model.to_store()
-    return model_files.save_model(path, meta, arrays)
+    written = model_files.save_model(path, meta, arrays)
+    vb = model.vector_block
+    if vb is not None:  # the table the model reads sits beside it (written once per folder)
+        from .word_vectors import load_word_vectors, save_word_vectors
+
+        beside = Path(path).parent / vb.name
+        try:
+            same = load_word_vectors(beside).digest == vb.vectors.digest
+        except model_files.ModelFileError:
+            same = False
+        if not same:
+            written += save_word_vectors(vb.vectors, beside)
+    return written
 
 
 def load_frame_model(path: str | Path) -> FrameModel:
@@ -801,6 +879,8 @@ class FramingClassifiers:
             h.update(json.dumps([m.classes, m.temperature, m.lexicon_features]).encode())
             for arr in [m.coef, m.intercept] + [b.idf for b in m.blocks]:
                 h.update(np.ascontiguousarray(arr).tobytes())
+            if m.vector_block is not None:
+                h.update(json.dumps([m.vector_block.name, m.vector_block.vectors.digest, m.vector_block.scale]).encode())
         for key in sorted(self.heads):
             head = self.heads[key]
             h.update(json.dumps([key, head.classes, head.features, dict(head.metadata)], sort_keys=True, default=str).encode())

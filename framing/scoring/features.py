@@ -36,6 +36,7 @@ __all__ = [
     "lexicon_unit_labels",
     "match_units",
     "LexiconFeatures",
+    "WordVectorFeatures",
 ]
 
 ROLES = ("advocate", "reject", "describe")  # prescription roles, in feature order
@@ -328,9 +329,54 @@ def _define_lexicon_features() -> type:
     return LexiconFeatures
 
 
+def _define_word_vector_features() -> type:
+    """Define `WordVectorFeatures` on first use (it imports scikit-learn)."""
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    class WordVectorFeatures(TransformerMixin, BaseEstimator):
+        """Each text's word-vector row (`framing.scoring.word_vectors`: the sum of its known
+        words' vectors, L2-normalised) times `scale`, as classifier features.
+
+        `model_dir`: the folder holding the table (default: the shipped models'); `fit` learns
+        `word_vectors_` (the table) and `n_dims_`."""
+
+        def __init__(self, model_dir: str | None = None, scale: float = 1.0) -> None:
+            self.model_dir = model_dir
+            self.scale = scale
+
+        def fit(self, X: Sequence[str], y: Any = None) -> "WordVectorFeatures":
+            from .word_vectors import shipped_word_vectors
+
+            self.word_vectors_ = shipped_word_vectors(self.model_dir)
+            self.n_dims_ = self.word_vectors_.n_dims
+            return self
+
+        def transform(self, X: Sequence[str]) -> np.ndarray:
+            from ..text import iter_sentences
+
+            if not hasattr(self, "word_vectors_"):
+                from sklearn.exceptions import NotFittedError
+
+                raise NotFittedError("WordVectorFeatures is not fitted yet; call fit first.")
+            if isinstance(X, str):
+                raise ValueError("Iterable over raw text documents expected, string object received.")
+            units = ([n for sent in iter_sentences(t) for n in sent.norms] for t in X)
+            return self.scale * self.word_vectors_.unit_vectors(units)
+
+        def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+            return np.asarray([f"vector:{j}" for j in range(self.n_dims_)], dtype=object)
+
+    WordVectorFeatures.__module__ = __name__
+    WordVectorFeatures.__qualname__ = "WordVectorFeatures"
+    return WordVectorFeatures
+
+
+_LAZY = {"LexiconFeatures": _define_lexicon_features, "WordVectorFeatures": _define_word_vector_features}
+
+
 def __getattr__(name: str) -> Any:
-    if name == "LexiconFeatures":
-        cls = _define_lexicon_features()
-        globals()["LexiconFeatures"] = cls
+    if name in _LAZY:
+        cls = _LAZY[name]()
+        globals()[name] = cls
         return cls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,6 +28,7 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -35,13 +36,22 @@ import numpy as np
 from ..errors import ConfigError
 from .frames import SEED, SHIPPED_DIMENSIONS, TrainingConfig
 
-__all__ = ["real_unit_rows", "prescription_unit_label", "article_folds", "oof_units", "features_from_units", "fit_heads", "main"]
+__all__ = ["REAL_CONFIGS", "config_for", "real_unit_rows", "prescription_unit_label", "article_folds", "oof_units", "features_from_units", "fit_heads", "main"]
 
 ALLIANCE_ARTICLE_LABELS = ("threat", "hollow", "legitimate", "mixed", "absent")
 # The real units bring many more n-grams than the written ones; scoring time grows with the
 # vocabulary, so it is capped near the size the written-only models had (speed budget: the
 # whole pipeline within 10% of its speed before the real-text models).
 REAL_CONFIG = TrainingConfig(max_word_features=5_000, max_char_features=15_000)
+# The shipped word vectors (framing.scoring.word_vectors) as features of the alliance sentence
+# model only: in grouped cross-validation on dev they raised the alliance article figures and
+# did nothing for ideology or the prescriptions (whose rejected lists got worse); see
+# docs/validity.md.
+REAL_CONFIGS: Mapping[str, TrainingConfig] = {
+    "alliance": replace(REAL_CONFIG, word_vectors=True),
+    "prescriptions": REAL_CONFIG,
+    "ideology": REAL_CONFIG,
+}
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 _ROLE_ORDER = {"advocate": 0, "reject": 1, "describe": 2}
 
@@ -93,10 +103,15 @@ def article_folds(articles: Sequence[Mapping[str, Any]], folds: int) -> list[int
     return [fold_of[a["outlet_family"]] for a in articles]
 
 
-def _train_models(rows: Mapping[str, list[dict[str, Any]]], config: TrainingConfig) -> dict[str, Any]:
+def config_for(config: TrainingConfig | Mapping[str, TrainingConfig], dimension: str) -> TrainingConfig:
+    """The training configuration of one dimension (one for all, or one per dimension)."""
+    return config[dimension] if isinstance(config, Mapping) else config
+
+
+def _train_models(rows: Mapping[str, list[dict[str, Any]]], config: TrainingConfig | Mapping[str, TrainingConfig]) -> dict[str, Any]:
     from .frames import train
 
-    return {dim: train(r, dimension=dim, config=config) for dim, r in rows.items()}
+    return {dim: train(r, dimension=dim, config=config_for(config, dim)) for dim, r in rows.items()}
 
 
 def _scorer_with(models: Mapping[str, Any]):
@@ -139,7 +154,7 @@ def features_from_units(units: Mapping[str, Mapping[str, Any]]) -> dict[str, dic
 
 
 def oof_units(data: Mapping[str, Any], dev: Sequence[Mapping[str, Any]], folds: Sequence[int], *, written: Mapping[str, list[dict[str, Any]]],
-              config: TrainingConfig, log: Any = print) -> dict[str, dict[str, Any]]:
+              config: TrainingConfig | Mapping[str, TrainingConfig], log: Any = print) -> dict[str, dict[str, Any]]:
     """What the heads read of every dev article, from sentence models that never saw its fold."""
     feats: dict[str, dict[str, Any]] = {}
     for k in sorted(set(folds)):
@@ -330,7 +345,7 @@ def fit_heads(dev: Sequence[Mapping[str, Any]], folds: Sequence[int], feats: Map
     return heads, figures
 
 
-def train_real(out_dir: Path, *, folds: int = 5, config: TrainingConfig = REAL_CONFIG, gold_dir: Path | None = None,
+def train_real(out_dir: Path, *, folds: int = 5, config: TrainingConfig | Mapping[str, TrainingConfig] = REAL_CONFIGS, gold_dir: Path | None = None,
                units_cache: Path | None = None, heads_only: bool = False, card: Path | None = None, log: Any = print) -> dict[str, Any]:
     from ..io.real_corpus import load_real
     from ..io.writers import ensure_output_dir, write_json
@@ -366,15 +381,15 @@ def train_real(out_dir: Path, *, folds: int = 5, config: TrainingConfig = REAL_C
     for dim in SHIPPED_DIMENSIONS:
         rows = list(written[dim]) + real[dim]
         log(f"{dim}: {len(rows)} units ({len(real[dim])} real), cross-validating ...")
-        cv = cross_validate(rows, dimension=dim, config=config)
-        model = train(rows, dimension=dim, config=config, cv=cv)
+        cv = cross_validate(rows, dimension=dim, config=config_for(config, dim))
+        model = train(rows, dimension=dim, config=config_for(config, dim), cv=cv)
         save_frame_model(model, out_dir / dim)
         write_json(out_dir / f"{dim}.evaluation.json", cv)
         results[dim] = {"cv": cv, "model": model, "rows": rows}
     if card is not None:
         from .model_card import write_model_card
 
-        write_model_card(card, results, config=config)
+        write_model_card(card, results, config=config_for(config, SHIPPED_DIMENSIONS[-1]))
         log(f"wrote {card}")
     write_json(out_dir / "article-heads.evaluation.json", {"folds": folds, "n_dev_articles": len(dev), "figures": figures})
     return figures

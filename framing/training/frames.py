@@ -67,6 +67,9 @@ class TrainingConfig:
     calibration_folds: int = 5
     seed: int = SEED
     lexicon_features: bool = True
+    word_vectors: bool = False  # add the shipped word vectors (framing.scoring.word_vectors) as features
+    vector_scale: float = 2.0  # their weight beside the L2-normalised n-gram blocks
+    word_vectors_dir: str | None = None  # a folder with another word-vectors table (tests)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -173,6 +176,10 @@ def build_pipeline(dimension: str, *, config: TrainingConfig = TrainingConfig(),
     ]
     if config.lexicon_features:
         parts.append(("lexicon", LexiconFeatures(dimension=dimension, lexicon_dirs=tuple(str(d) for d in lexicon_dirs), include_shipped=include_shipped)))
+    if config.word_vectors:
+        from ..scoring.features import WordVectorFeatures
+
+        parts.append(("vectors", WordVectorFeatures(model_dir=config.word_vectors_dir, scale=config.vector_scale)))
     clf = TemperatureCalibratedClassifier(
         LogisticRegression(C=config.C, class_weight=config.class_weight, solver="newton-cg", tol=1e-4, max_iter=1000, random_state=config.seed),
         cv=config.calibration_folds,

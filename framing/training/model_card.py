@@ -122,6 +122,16 @@ def _recall_by_register(cv: Mapping[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def _vector_lines(results: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Which models also read the shipped word vectors (`framing.scoring.word_vectors`)."""
+    using = {dim: r["model"].vector_block for dim, r in results.items() if getattr(r["model"], "vector_block", None) is not None}
+    if not using:
+        return []
+    dims = ", ".join(f"{dim} (scale {vb.scale:g}, {vb.n_dims} dimensions)" for dim, vb in using.items())
+    return [f"Word vectors: {dims} also read(s) each unit's L2-normalised sum of static word vectors distilled from",
+            "all-MiniLM-L6-v2 (`framing/data/models/word-vectors.*`, `framing.scoring.word_vectors`), times the scale.", ""]
+
+
 def render_model_card(results: Mapping[str, Mapping[str, Any]], *, config: Any = None) -> str:
     """`results`: dimension -> {"cv": cross_validate result, "model": FrameModel,
     "rows": annotation rows (optional)}."""
@@ -150,6 +160,7 @@ def render_model_card(results: Mapping[str, Mapping[str, Any]], *, config: Any =
         f"{cfg.get('seed')} fixes every random choice. Hyperparameters were fixed before looking at these",
         "figures. The models are stored as JSON + NPZ (no pickle) and scored without scikit-learn.",
         "",
+        *_vector_lines(results),
         "Units: alliance and prescriptions classify **sentences**; ideology classifies **passages**",
         "(3-6 sentences in the annotations; in scoring, consecutive runs of 4 sentences, the article's",
         "ideology being the token-weighted mean of its passages' probabilities).",
