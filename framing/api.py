@@ -65,7 +65,7 @@ def score(
     from .io.memory import as_inputs
     from .io.runs import evidence_frame, read_jsonl, scores_frame
     from .models import Article
-    from .pipeline import run_batch
+    from .batch import run_batch
     from .progress import ProgressBar
 
     def skipped(item: Any) -> None:

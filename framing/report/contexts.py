@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..compare import OFF_TOPIC, REST, Claim, GroupDifference, Schema, compare_groups, group_means, humanize, pair_narrative, profile_map
 from .compute import ReportData, ReportLimits
 from .dimensions import NO_LABEL, DimensionView, ordered_labels
