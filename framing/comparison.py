@@ -89,7 +89,7 @@ def compare_table(
     so its values are the ones the report compares."""
     texts = texts or {}
     titles = table["title"] if "title" in table.columns else [""] * len(table)
-    articles = [{"id": str(i), "title": "" if t is None else str(t), "text": texts[str(i)]}
+    articles = [{"id": str(i), "title": t if isinstance(t, str) else "", "text": texts[str(i)]}
                 for i, t in zip(table["id"], titles) if isinstance(texts.get(str(i)), str)]
     with tempfile.TemporaryDirectory(prefix="framing-compare-") as tmp:
         write_run(tmp, table.set_index("id"), articles=articles, manifest=manifest)
