@@ -13,9 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
-
 from ._shadowing import prefer_functions_to_submodules
+from ._version import __version__
 from .api import compare, load, report, score
 
 __all__ = ["__version__", "score", "compare", "report", "load", "lexicon"]

@@ -65,7 +65,7 @@ def score(
     from .io.memory import as_inputs
     from .io.runs import evidence_frame, read_jsonl, scores_frame
     from .models import Article
-    from .pipeline import run_batch
+    from .batch import run_batch
     from .progress import ProgressBar
 
     def skipped(item: Any) -> None:
@@ -125,10 +125,13 @@ def _table_and_texts(scores: Any, texts: Mapping[str, str] | Any | None) -> tupl
 
 
 def compare(scores: "pd.DataFrame | Run", *, by: str | None = None, texts: Mapping[str, str] | None = None) -> "Comparison":
-    """Compare scored articles, with the numbers the HTML report shows: group differences (with
-    `by`, a metadata column, or a date column with a bucket such as `date:month`), profile
-    distances with the most similar and most different pairs, and distinctive words (from `texts`,
-    id -> text, or the texts of a `Run`). Returns a `framing.comparison.Comparison` of DataFrames.
+    """Compare scored articles, with the numbers the HTML report shows (computed by the report's
+    own `compute_report`): group differences (with `by`, a metadata column, or a date column with a
+    bucket such as `date:month`), profile distances with the most similar and most different
+    pairs, and distinctive words (from `texts`, id -> text, or the texts of a `Run`). As in the
+    report, articles without frame evidence (`comparison.off_topic`) are left out of profiles,
+    distances and pairs, and outlet-template and boilerplate words out of the distinctive words.
+    Returns a `framing.comparison.Comparison` of DataFrames.
 
         >>> comparison = framing.compare(scores, by="outlet", texts=df.set_index("id")["text"])
         >>> comparison.differences.query("significant")[["label", "group_a", "group_b", "difference"]]
@@ -136,7 +139,7 @@ def compare(scores: "pd.DataFrame | Run", *, by: str | None = None, texts: Mappi
     from .comparison import compare_table
 
     table, found, manifest, _ = _table_and_texts(scores, texts)
-    return compare_table(table, by=by, texts=found, dimension_names=manifest.get("lexicon_dimensions"))
+    return compare_table(table, by=by, texts=found, manifest=manifest)
 
 
 def _article_records(table: "pd.DataFrame", texts: Mapping[str, str]) -> list[dict[str, Any]]:

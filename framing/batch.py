@@ -8,165 +8,29 @@ Every scored article travels as a *payload*: its scores, sentence spans and tone
 lines, as compressed JSON. Workers make payloads, the cache stores them, and the outputs are
 always written from a decoded payload, whether it was scored just now, by another process or
 machine, or in an earlier run: so `--jobs`, `--engine` and the cache cannot change a byte of the
-output. `run_batch` in `framing.pipeline` is the entry point; this module is its machinery.
+output (`framing.payloads`). `run_batch` is the entry point of the CLI and the Python API.
 """
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
 import json
 import os
 import re
 import threading
 import time
-import weakref
-import zlib
 from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
-from . import __version__
+from ._version import __version__
 from .models import Article, SkippedInput
+from .payloads import decode_payload, evidence_lines, scorer_key, text_key
+from .pipeline import CHUNK_SIZE, BatchResult
 
-__all__ = ["score_payloads", "decode_payload", "evidence_lines", "text_key", "scorer_key", "run", "CHUNK_SIZE"]
+__all__ = ["run_batch", "CHUNK_SIZE"]
 
-# Articles per task, scored as one batch: large enough to amortise inter-process traffic and
-# numpy's per-call cost (64 scores about 30% faster than one at a time), small for memory.
-CHUNK_SIZE = 64
 _OUTPUT_TEMP_RE = re.compile(r"^\.(?:scores\.(?:csv|jsonl|parquet)|evidence\.jsonl|articles\.jsonl|manifest\.json)\..*\.tmp$|^\.framing-rows-.*\.tmp$")
-
-
-def text_key(text: str) -> bytes:
-    """The key of an article's text: exact duplicates and cache entries are found by it."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-_SCORER_KEYS: dict[int, str] = {}
-
-
-def scorer_key(scorer: Any) -> str:
-    """Everything besides the text that decides an article's outputs: the compiled lexicons
-    (their full content, however the scorer was built), the lexicon files' and models'
-    fingerprint, whether sentiment is on, and framing's scoring code. Computed once per scorer."""
-    key = _SCORER_KEYS.get(id(scorer))
-    if key is None:
-        key = _SCORER_KEYS[id(scorer)] = _scorer_key(scorer)
-        weakref.finalize(scorer, _SCORER_KEYS.pop, id(scorer), None)
-    return key
-
-
-def _scorer_key(scorer: Any) -> str:
-    from .io.cache import scoring_code_digest
-
-    h = hashlib.sha256()
-    h.update(scorer.fingerprint.encode())
-    h.update(repr(_canonical(scorer.lexicons)).encode("utf-8", "surrogatepass"))
-    h.update(b"sentiment" if scorer.sentiment else b"no-sentiment")
-    for extra in scorer.extras:
-        h.update(f"{extra.name}:{getattr(extra, 'fingerprint', '')}".encode())
-    h.update(scoring_code_digest().encode())
-    return h.hexdigest()[:32]
-
-
-def _canonical(value: Any) -> Any:
-    """A representation of lexicon data that is the same in every process: sets are sorted (their
-    iteration order changes with Python's per-process string hashing)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__, tuple((f.name, _canonical(getattr(value, f.name))) for f in dataclasses.fields(value)))
-    if isinstance(value, Mapping):
-        return ("map", tuple(sorted(((repr(_canonical(k)), _canonical(v)) for k, v in value.items()), key=lambda kv: kv[0])))
-    if isinstance(value, (set, frozenset)):
-        return ("set", tuple(sorted(repr(_canonical(v)) for v in value)))
-    if isinstance(value, (list, tuple)):
-        return tuple(_canonical(v) for v in value)
-    return value
-
-
-# --- payloads: what a worker returns for one article ---------------------------------------
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
-
-
-def _score_chunk(articles: Sequence[Article], scorer: Any) -> list[Any]:
-    """Each article's `ArticleResult`, or the exception that stopped it. The chunk is scored as
-    one batch; if that fails, article by article, so one bad article loses only itself."""
-    from .pipeline import score_article, score_articles
-
-    try:
-        return list(score_articles(articles, scorer))
-    except (KeyboardInterrupt, MemoryError):
-        raise
-    except Exception:
-        if os.environ.get("FRAMING_DEBUG"):
-            raise
-    out: list[Any] = []
-    for article in articles:
-        try:
-            out.append(score_article(article, scorer))
-        except (KeyboardInterrupt, MemoryError):
-            raise
-        except Exception as exc:
-            out.append(exc)
-    return out
-
-
-def score_payloads(articles: Sequence[Article], scorer: Any) -> list[bytes | str]:
-    """Score a chunk of articles: a payload per article, or a one-line reason when one could not
-    be scored (the rest of the chunk is unaffected). Runs on workers.
-
-    A payload is compressed text: one JSON line (scores, sentence spans and tones, the number of
-    evidence records), then the evidence records as JSON lines without their `article_id`
-    (added when written, as ids are made unique per run)."""
-    from .pipeline import evidence_records
-
-    out: list[bytes | str] = []
-    for article, result in zip(articles, _score_chunk(articles, scorer)):
-        try:
-            if isinstance(result, Exception):
-                raise result
-            evidence = []
-            for rec in evidence_records(result, article.id):
-                del rec["article_id"]
-                evidence.append(json.dumps(rec, ensure_ascii=False))
-            header = {
-                "scores": result.scores,
-                "sentences": result.sentences,
-                "tone": [round(t, 4) for t in result.sentence_tone],
-                "n_evidence": len(evidence),
-            }
-            text = json.dumps(header, ensure_ascii=False, default=_json_default) + "\n" + "\n".join(evidence)
-            out.append(zlib.compress(text.encode("utf-8", "surrogatepass"), 1))
-        except (KeyboardInterrupt, MemoryError):
-            raise
-        except Exception as exc:  # one article's failure must not lose the others
-            if os.environ.get("FRAMING_DEBUG"):
-                raise
-            first = str(exc).splitlines()[0][:200] if str(exc) else ""
-            out.append(f"could not be scored ({exc.__class__.__name__}{': ' + first if first else ''}); skipped")
-    return out
-
-
-def decode_payload(blob: bytes) -> tuple[dict[str, Any], str]:
-    """(the payload's JSON header, its evidence lines without article ids, newline-separated)."""
-    header, _, evidence = zlib.decompress(blob).decode("utf-8", "surrogatepass").partition("\n")
-    return json.loads(header), evidence
-
-
-def evidence_lines(article_id: str, evidence: str) -> str:
-    """The evidence.jsonl lines of one article: each record with `article_id` put first. (A JSON
-    line never holds a raw newline, so "\\n{" only ever starts a record.)"""
-    if not evidence:
-        return ""
-    prefix = '{"article_id": ' + json.dumps(article_id, ensure_ascii=False) + ", "
-    return prefix + evidence[1:].replace("\n{", "\n" + prefix) + "\n"
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -221,7 +85,7 @@ class _Counter(threading.Thread):
         self.total = in_memory + count_articles([p for p in self.paths if not isinstance(p, Article)])
 
 
-def run(
+def run_batch(
     paths: Sequence[str | Path | Article],
     out_dir: str | Path,
     *,
@@ -239,14 +103,25 @@ def run(
     cache: bool | str | Path = True,
     chunk_size: int = CHUNK_SIZE,
     on_total: Callable[[int], None] | None = None,
-) -> Any:
+) -> BatchResult:
+    """Read, score and write `scores.<fmt>`, `evidence.jsonl`, `articles.jsonl` and `manifest.json`
+    into out_dir, streaming (memory does not grow with the corpus). `paths` are files and folders,
+    or `Article` objects already in memory (the Python API's DataFrames, lists and dicts).
+
+    `jobs`: worker processes (None or 0: all cores; 1: this process). `engine="dask"` scores on the
+    `dask.distributed` cluster at `scheduler` (a local one when None). `cache`: True keeps results
+    in `out_dir/.framing-cache.sqlite`, a path puts them there, False disables; unchanged articles
+    are then not scored again. `on_total` receives an estimate of the number of articles (counted
+    in the background) for a progress bar. Output is identical for every engine, job count and
+    cache state. See `framing.batch`.
+    """
     from .engines import check_engine, make_engine
     from .io.cache import CACHE_FILENAME, ResultCache, RunState
     from .io.readers import iter_articles
     from .io.spool import RowSpool, check_format, write_scores
     from .io.writers import atomic_open, ensure_output_dir, write_json
     from .language import is_readable
-    from .pipeline import BASE_COLUMNS, BatchResult, build_scorer, dependency_versions, language_warning, score_columns
+    from .pipeline import BASE_COLUMNS, build_scorer, dependency_versions, language_warning, score_columns
 
     started = time.time()
     suffix = check_format(fmt)

@@ -20,6 +20,7 @@ __all__ = [
     "infer_schema",
     "profile_columns",
     "profile_matrix",
+    "group_metrics",
     "OFF_TOPIC",
     "on_topic",
     "profile_map",
@@ -194,6 +195,20 @@ def profile_columns(schema: Schema) -> list[str]:
         if d.kind != "actors":
             out.extend(d.columns)
     return out
+
+
+def group_metrics(schema: Schema, columns: Sequence[str]) -> list[str]:
+    """The measures compared between groups (those in `columns`): the profile columns, each poles
+    dimension's intensity after its position, overall tone and the tone towards each actor."""
+    metrics = profile_columns(schema)
+    for dim in schema.of_kind("poles"):
+        if f"{dim.name}.position" in metrics:
+            metrics.insert(metrics.index(f"{dim.name}.position") + 1, f"{dim.name}.intensity")
+    if schema.has_tone:
+        metrics.append("tone.compound")
+    metrics += [f"tone.{a}" for a in schema.actors_with_tone]
+    present = set(columns)
+    return [m for m in metrics if m in present]
 
 
 def _numeric(table: Any, columns: Sequence[str]) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Where articles are scored during a batch run: in this process, in worker processes on this
-machine, or on a Dask cluster. All three run the same function (`framing.batch.score_payloads`)
+machine, or on a Dask cluster. All three run the same function (`framing.payloads.score_payloads`)
 on chunks of articles with a scorer built once per worker, and hand results back in submission
 order, so output is identical whichever engine ran it.
 
@@ -81,7 +81,7 @@ class InProcessEngine:
         self._gc = tuned_gc()
 
     def submit(self, articles: Sequence[Article], *, last: bool = False) -> _Done:
-        from .batch import score_payloads
+        from .payloads import score_payloads
 
         return _Done(score_payloads(articles, self.scorer))
 
@@ -111,7 +111,7 @@ def _init_worker(scorer: Any) -> None:
 
 
 def _score_in_worker(articles: Sequence[Article]) -> list[bytes | str]:
-    from .batch import score_payloads
+    from .payloads import score_payloads
 
     return score_payloads(articles, _WORKER_SCORER)
 
@@ -153,7 +153,7 @@ class ProcessEngine:
     def submit(self, articles: Sequence[Article], *, last: bool = False) -> Any:
         if self._pool is None:
             if last:  # the whole run fits in one chunk: not worth starting workers
-                from .batch import score_payloads
+                from .payloads import score_payloads
 
                 with tuned_gc():
                     return _Done(score_payloads(articles, self.scorer))
@@ -267,7 +267,7 @@ class DaskEngine:
         return self
 
     def submit(self, articles: Sequence[Article], *, last: bool = False) -> Any:
-        from .batch import score_payloads
+        from .payloads import score_payloads
 
         return self._client.submit(score_payloads, list(articles), self._scorer_future, pure=False)
 

@@ -181,7 +181,7 @@ def test_compare_gives_the_numbers_the_report_shows(cli_run):
     assert ours == shown  # same rows, same order, every value to the last digit
     assert comparison.differences["ci_low"].le(comparison.differences["difference"]).all()
     # the most different pairs, as listed on the index (anchors name the rows of the table)
-    ids = list(comparison.profiles.index)
+    ids = list(framing.load(cli_run).scores.index)  # pair anchors number the articles of the table
     most_different = re.search(r"<h3>Most different pairs</h3><ol>(.*?)</ol>", index).group(1)
     listed = [(ids[int(i)], ids[int(j)]) for i, j in re.findall(r"pairs\.html#pair-(\d+)-(\d+)", most_different)]
     assert listed == list(zip(comparison.most_different["a"], comparison.most_different["b"]))[:5]
@@ -205,6 +205,29 @@ def test_compare_without_groups_gives_distances_and_article_keyness(frame, fixtu
     assert framing.compare(table).distinctive_words.empty  # no texts, no words
     with pytest.raises(framing.errors.ConfigError, match="no column 'desk'"):
         framing.compare(table, by="desk")
+
+
+def test_compare_leaves_out_what_the_report_leaves_out(fixture_lexicons, tmp_path):
+    """Off-topic articles (no frame evidence) are not compared, and outlet-template words are not
+    distinctive: the comparison counts them as the report does."""
+    from report_corpus import TEMPLATE_WORDS
+
+    corpus = write_corpus(tmp_path / "c.jsonl", 24, seed=3, off_topic=0.3)
+    frame = pd.DataFrame([json.loads(line) for line in corpus.read_text().splitlines()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = _score(frame, fixture_lexicons)
+    texts = frame.set_index("id")["text"]
+    comparison = framing.compare(scores, by="outlet", texts=texts)
+    index = framing.report(scores, out=tmp_path / "r", by="outlet", texts=texts).read_text()
+    off = set(scores.index[scores["alliance.label"] == "absent"])
+    assert off and set(comparison.off_topic) == off and comparison.n_off_topic == len(off)
+    n = len(scores)  # an off-topic text can repeat another: exact duplicates are scored once
+    assert f"{len(off)} of the {n} articles are off topic" in index
+    assert not off & set(comparison.profiles.index) and not off & set(comparison.neighbours.index)
+    assert not off & set(comparison.most_similar[["a", "b"]].stack()) and comparison.distances.shape == (n - len(off),) * 2
+    assert len(comparison.groups) == n  # group differences count every article
+    assert comparison.n_template_words > 0 and not set(TEMPLATE_WORDS) & set(comparison.distinctive_words["term"])
 
 
 # --- report and load -----------------------------------------------------------------------------
@@ -298,7 +321,8 @@ def test_lexicon_tools_return_data_from_a_dataframe(frame, fixture_lexicons, tmp
     layer.mkdir()
     (layer / "alliance.yaml").write_text("dimension: alliance\ncategories:\n  threat:\n    entries:\n      - shipyards\n")
     changes = framing.lexicon.diff(None, layer, frame, **kw)
-    assert changes.n_changed == 10  # the one outlet that writes about shipyards
+    # the articles that write about shipyards (two of every three of one outlet's: tests/report_corpus.py)
+    assert changes.n_changed == frame["text"].str.contains("shipyards").sum() == 7
     suggestions = framing.lexicon.suggest("alliance.threat", frame, top=5, min_count=1, **kw)
     assert suggestions.dimension == "alliance" and len(suggestions.candidates) <= 5
 

@@ -12,7 +12,7 @@ from batch_helpers import read_outputs, write_corpus
 from framing.cli import cli
 from framing.errors import OutputError
 from framing.models import Article
-from framing.pipeline import run_batch
+from framing.batch import run_batch
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from browser_helpers import chrome_driver
 
-from framing.pipeline import run_batch
+from framing.batch import run_batch
 from framing.report.render import render_report
 from report_corpus import write_corpus, write_hostile
 

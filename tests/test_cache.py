@@ -14,7 +14,8 @@ import pytest
 
 from batch_helpers import cached_rows, read_outputs, write_corpus
 from framing.errors import OutputError
-from framing.pipeline import build_scorer, run_batch
+from framing.batch import run_batch
+from framing.pipeline import build_scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +86,7 @@ def test_a_run_killed_part_way_resumes_scoring_each_article_once(tmp_path, fixtu
 
     # The same batch run in another process (what `framing score` runs), killed part-way.
     script = (
-        "import sys; from framing.pipeline import build_scorer, run_batch; "
+        "import sys; from framing.batch import run_batch; from framing.pipeline import build_scorer; "
         "scorer = build_scorer([sys.argv[3]], include_shipped=False, classifiers=False); "
         "run_batch([sys.argv[1]], sys.argv[2], scorer=scorer, chunk_size=16)"
     )

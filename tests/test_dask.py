@@ -5,7 +5,7 @@ import pytest
 
 from batch_helpers import read_outputs, write_corpus
 from framing.errors import ConfigError
-from framing.pipeline import run_batch
+from framing.batch import run_batch
 
 distributed = pytest.importorskip("distributed")
 

@@ -175,7 +175,8 @@ def test_a_layer_cannot_change_stemming(fixture_lexicons, tmp_path):
 
 
 def test_user_dimension_flows_into_scores_evidence_and_report(fixture_lexicons, tmp_path):
-    from framing.pipeline import build_scorer, run_batch
+    from framing.batch import run_batch
+    from framing.pipeline import build_scorer
     from framing.report.render import render_report
 
     scorer = build_scorer([fixture_lexicons, TOOLS / "climate"], include_shipped=False, classifiers=False)

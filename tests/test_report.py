@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from framing.cli import cli
 from framing.errors import ConfigError, OutputError
-from framing.pipeline import run_batch
+from framing.batch import run_batch
 from framing.report.render import ReportLimits, css_token, highlight, page_name, render_report
 from report_corpus import HOSTILE, TEMPLATE_WORDS, write_corpus, write_hostile
 

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from browser_helpers import chrome_driver
 
-from framing.pipeline import run_batch
+from framing.batch import run_batch
 from framing.report.render import render_report
 from report_corpus import write_corpus
 

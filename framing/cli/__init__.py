@@ -1,92 +1,19 @@
 """The `framing` command line: thin click wrappers over plain functions that return data.
 
-One module per command group (spaCy style): `score.py` (score, compare, report), and the
-modules registered at the bottom of this file.
+One module per command group (spaCy style): `score.py` (score, compare, report), `lexicon.py`,
+`train.py`, `annotate.py`; what they share (the `cli` group, `handle_errors`, options, printers)
+is in `common.py`. Importing this package imports the command modules, which registers them.
 
 Exit codes: 0 every input scored; 1 some inputs skipped (listed in manifest.json); 2 usage or
 configuration error (bad option, malformed lexicon, unwritable output folder).
 """
 from __future__ import annotations
 
-import functools
-import os
-import sys
-from pathlib import Path
-from typing import Any, Callable
-
-import click
-
-from .. import __version__
-from ..errors import FramingError
+from . import annotate, lexicon, score, train  # noqa: F401  (each registers its commands on `cli`)
+from .common import cli, handle_errors
 
 __all__ = ["main", "cli", "handle_errors"]
 
 
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
-def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """User errors print one line and exit 2; no tracebacks (set FRAMING_DEBUG=1 to see them)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except FramingError as exc:
-            if os.environ.get("FRAMING_DEBUG"):
-                raise
-            _fail(str(exc), getattr(exc, "exit_code", 2))
-        except KeyboardInterrupt:
-            _fail("interrupted", 130)
-        except MemoryError:
-            _fail("out of memory; try a smaller batch or --jobs 1")
-
-    return wrapper
-
-
-def _skip_printer(quiet: bool) -> Callable[[Any], None]:
-    def _print(item: Any) -> None:
-        if not quiet:
-            click.echo(f"warning: skipped {item.source}: {item.reason}", err=True)
-
-    return _print
-
-
-def _warning_printer(quiet: bool) -> Callable[[str], None]:
-    def _print(message: str) -> None:
-        if not quiet:
-            click.echo(f"warning: {message}", err=True)
-
-    return _print
-
-
-paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-out_option = click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder (created if missing).")
-lexicons_option = click.option(
-    "--lexicons", "lexicon_dirs", multiple=True, type=click.Path(path_type=Path),
-    help="A folder (or file) of lexicons layered over the shipped ones; repeatable.",
-)
-text_field_option = click.option("--text-field", default="text", show_default=True, help="The text column of .jsonl and .csv inputs.")
-format_option = click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default="csv", show_default=True, help="Format of the scores table.")
-quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar or warnings on stderr.")
-verbose_option = click.option("--verbose", "-v", is_flag=True, help="Print a summary of what was written.")
-no_classifiers_option = click.option("--no-classifiers", is_flag=True, help="Score with the lexicons only.")
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="framing")
-def cli() -> None:
-    """Measure and compare how articles frame the China-Russia-North Korea-Iran alignment."""
-
-
 def main() -> None:
     cli(prog_name="framing")
-
-
-# Command modules register themselves on `cli` when imported.
-from . import score  # noqa: E402,F401
-from . import lexicon  # noqa: E402,F401
-from . import train  # noqa: E402,F401
-from . import annotate  # noqa: E402,F401

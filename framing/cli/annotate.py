@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import cli, handle_errors, lexicons_option
+from .common import cli, handle_errors, lexicons_option
 
 
 def require_server_extra(command: str) -> None:

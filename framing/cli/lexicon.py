@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import click
 
-from . import _skip_printer, _warning_printer, cli, handle_errors, lexicons_option, quiet_option, text_field_option
+from .common import cli, handle_errors, lexicons_option, quiet_option, skip_printer, text_field_option, warning_printer
 from ..errors import ConfigError, FramingError, LexiconError, OutputError
 
 no_shipped_option = click.option(
@@ -62,8 +62,8 @@ def _articles(corpus: Sequence[Path], text_field: str, quiet: bool, *, report: b
     silent: Callable[[Any], None] = lambda _item: None  # noqa: E731
     return iter_articles(
         list(corpus), text_field=text_field,
-        on_skip=_skip_printer(quiet) if report else silent,
-        warn=_warning_printer(quiet) if report else silent,
+        on_skip=skip_printer(quiet) if report else silent,
+        warn=warning_printer(quiet) if report else silent,
     )
 
 

@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 
 from ..progress import ProgressBar
-from . import (
-    _skip_printer,
-    _warning_printer,
+from .common import (
     cli,
     format_option,
     handle_errors,
@@ -18,8 +16,10 @@ from . import (
     out_option,
     paths_argument,
     quiet_option,
+    skip_printer,
     text_field_option,
     verbose_option,
+    warning_printer,
 )
 
 
@@ -45,7 +45,7 @@ def batch_options(func):
 
 
 def _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, desc, batch=None):
-    from ..pipeline import run_batch
+    from ..batch import run_batch
 
     batch = dict(batch or {})
     no_cache = batch.pop("no_cache", False)
@@ -56,8 +56,8 @@ def _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, d
     try:
         return run_batch(
             list(paths), out_dir, lexicon_dirs=list(lexicon_dirs), text_field=text_field, fmt=fmt,
-            classifiers=not no_classifiers, progress=progress, on_skip=_skip_printer(quiet),
-            on_warn=_warning_printer(quiet), on_total=progress.set_total if progress.enabled else None,
+            classifiers=not no_classifiers, progress=progress, on_skip=skip_printer(quiet),
+            on_warn=warning_printer(quiet), on_total=progress.set_total if progress.enabled else None,
             cache=False if no_cache else (cache_path or True), **batch,
         )
     finally:

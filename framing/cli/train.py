@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import cli, handle_errors, lexicons_option, quiet_option
+from .common import cli, handle_errors, lexicons_option, quiet_option
 
 annotations_option = click.option(
     "--annotations", "annotations", required=True, type=click.Path(path_type=Path),

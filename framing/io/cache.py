@@ -32,7 +32,7 @@ KEEP_SCORER_KEYS = 3
 # Source files whose code decides the scores (and batch.py, which defines how results are
 # stored): a change in any of them invalidates the cache even when the version number does not
 # change (a development checkout).
-_SCORING_SOURCES = ("text.py", "models.py", "pipeline.py", "batch.py", "lexicon", "scoring", "data/abbreviations.txt")
+_SCORING_SOURCES = ("text.py", "models.py", "pipeline.py", "payloads.py", "batch.py", "lexicon", "scoring", "data/abbreviations.txt")
 
 
 def scoring_code_digest() -> str:

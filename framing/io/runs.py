@@ -1,5 +1,5 @@
-"""A scored run as DataFrames: reading the folder `framing score` writes, and writing one from
-DataFrames (what the report reads).
+"""A scored run: reading the folder `framing score` writes (as DataFrames for `framing.load`, as
+`SavedOutputs` streamed for the report), and writing one from DataFrames (what the report reads).
 
     scores.csv (or .jsonl, .parquet)  one row per article
     evidence.jsonl                    one record per match and per classifier sentence
@@ -22,7 +22,10 @@ from .writers import atomic_open, ensure_output_dir, write_json, write_table
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Run", "read_run", "read_scores_table", "read_jsonl", "scores_frame", "evidence_frame", "articles_frame", "write_run", "SCORE_FILES"]
+__all__ = [
+    "Run", "read_run", "SavedOutputs", "read_outputs", "iter_saved_articles", "read_scores_table", "read_jsonl", "scores_frame",
+    "evidence_frame", "articles_frame", "write_run", "SCORE_FILES",
+]
 
 SCORE_FILES = ("scores.csv", "scores.jsonl", "scores.parquet")
 
@@ -47,6 +50,19 @@ class Run:
         return {str(i): t for i, t in self.articles["text"].items() if isinstance(t, str)}
 
 
+@dataclass(frozen=True)
+class SavedOutputs:
+    """A run folder as the report reads it: the score table and manifest in memory, the evidence
+    and article texts as files streamed by `iter_saved_articles` (never all in memory)."""
+
+    scores_dir: Path
+    scores_file: Path
+    table: "pd.DataFrame"  # as `read_scores_table` reads it: `id` a column, text columns strings
+    manifest: dict[str, Any]
+    evidence: Path | None
+    articles: Path | None
+
+
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """The records of a JSON-lines file; a line that is not JSON is an `InputError` naming the file
     and line."""
@@ -62,15 +78,19 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
                 yield record
 
 
-def read_scores_table(folder: str | Path) -> "pd.DataFrame":
+def _scores_file(folder: Path) -> Path:
+    path = next((folder / name for name in SCORE_FILES if (folder / name).exists()), None)
+    if path is None:
+        raise ConfigError(f"{folder}: no scores.csv (or .jsonl/.parquet) here; run `framing score` first")
+    return path
+
+
+def read_scores_table(folder: str | Path, *, path: Path | None = None) -> "pd.DataFrame":
     """The scores table of a run folder as the report reads it: ids and titles as text, an empty
     CSV cell as missing; one column per scores.csv column, `id` included (not the index)."""
     import pandas as pd
 
-    d = Path(folder)
-    path = next((d / name for name in SCORE_FILES if (d / name).exists()), None)
-    if path is None:
-        raise ConfigError(f"{d}: no scores.csv (or .jsonl/.parquet) here; run `framing score` first")
+    path = path or _scores_file(Path(folder))
     try:
         if path.suffix == ".csv":
             table = pd.read_csv(path, dtype={"id": str, "title": str}, keep_default_na=False, na_values=[""], low_memory=False)
@@ -90,6 +110,72 @@ def read_scores_table(folder: str | Path) -> "pd.DataFrame":
         table["title"] = ""
     table["title"] = table["title"].fillna("").astype(str)
     return table
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise InputError(str(path), f"not valid JSON ({exc})") from None
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def read_outputs(folder: str | Path) -> SavedOutputs:
+    """A run folder for the report: the score table and manifest read, the evidence and articles
+    files found (streamed later by `iter_saved_articles`)."""
+    d = Path(folder)
+    path = _scores_file(d)
+    table = read_scores_table(d, path=path)
+    evidence, articles = d / "evidence.jsonl", d / "articles.jsonl"
+    return SavedOutputs(d, path, table, _read_manifest(d), evidence if evidence.exists() else None, articles if articles.exists() else None)
+
+
+def iter_saved_articles(outputs: SavedOutputs, ids: Sequence[str]) -> Iterator[tuple[int, dict[str, Any] | None, list[dict[str, Any]]]]:
+    """(row index, the article record or None, its evidence records), in table order.
+
+    articles.jsonl is written in the table's order with the number of evidence lines of each
+    article, so both files stream side by side. Without it (an older scores folder) evidence is
+    grouped by article id and the pages show the evidence sentences only."""
+    if outputs.articles is not None:
+        evidence = read_jsonl(outputs.evidence) if outputs.evidence is not None else iter(())
+        row = 0
+        for rec in read_jsonl(outputs.articles):
+            if row >= len(ids):
+                break
+            rid = ids[row]
+            k = int(rec.get("n_evidence", 0) or 0)
+            items = [r for r in (next(evidence, None) for _ in range(k)) if r is not None]
+            if str(rec.get("id")) != rid and not rid.startswith(f"{rec.get('id')}~"):
+                break  # the table was edited or re-sorted: fall back to matching by id
+            yield row, rec, items
+            row += 1
+        else:
+            return
+        if row >= len(ids):
+            return
+        yield from _by_id(outputs, ids, start=row)
+        return
+    yield from _by_id(outputs, ids, start=0)
+
+
+def _by_id(outputs: SavedOutputs, ids: Sequence[str], *, start: int) -> Iterator[tuple[int, dict[str, Any] | None, list[dict[str, Any]]]]:
+    wanted = set(ids[start:])
+    evidence: dict[str, list[dict[str, Any]]] = {}
+    if outputs.evidence is not None:
+        for r in read_jsonl(outputs.evidence):
+            aid = str(r.get("article_id"))
+            if aid in wanted:
+                evidence.setdefault(aid, []).append(r)
+    articles: dict[str, dict[str, Any]] = {}
+    if outputs.articles is not None:
+        for r in read_jsonl(outputs.articles):
+            if str(r.get("id")) in wanted:
+                articles.setdefault(str(r.get("id")), r)
+    for i in range(start, len(ids)):
+        yield i, articles.get(ids[i]), evidence.get(ids[i], [])
 
 
 def scores_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> "pd.DataFrame":
@@ -137,17 +223,10 @@ def read_run(folder: str | Path) -> Run:
     d = Path(folder)
     if not d.is_dir():
         raise ConfigError(f"{d}: no such folder")
-    scores = read_scores_table(d).set_index("id")
-    manifest: dict[str, Any] = {}
-    if (d / "manifest.json").exists():
-        try:
-            loaded = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
-        except (ValueError, OSError) as exc:
-            raise InputError(str(d / "manifest.json"), f"not valid JSON ({exc})") from None
-        manifest = loaded if isinstance(loaded, dict) else {}
-    evidence = evidence_frame(read_jsonl(d / "evidence.jsonl")) if (d / "evidence.jsonl").exists() else evidence_frame([])
-    articles = articles_frame(read_jsonl(d / "articles.jsonl") if (d / "articles.jsonl").exists() else [])
-    return Run(scores=scores, evidence=evidence, articles=articles, manifest=manifest, folder=d)
+    saved = read_outputs(d)
+    evidence = evidence_frame(read_jsonl(saved.evidence) if saved.evidence is not None else [])
+    articles = articles_frame(read_jsonl(saved.articles) if saved.articles is not None else [])
+    return Run(scores=saved.table.set_index("id"), evidence=evidence, articles=articles, manifest=saved.manifest, folder=d)
 
 
 def _present(value: Any) -> bool:

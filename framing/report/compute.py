@@ -17,12 +17,15 @@ import numpy as np
 
 from ..compare import (
     BoilerplateLines,
+    GroupDifference,
     KeyTerm,
     Quote,
     Schema,
     digest_evidence,
+    compare_groups,
     distance_percentiles,
     group_labels,
+    group_metrics,
     infer_schema,
     keyness_arrays,
     keyness_terms,
@@ -37,7 +40,7 @@ from ..compare import (
 from ..errors import ConfigError
 from .dimensions import NO_LABEL, DimensionView, dimension_views, read_definitions
 from .html import display_name, opening, page_name
-from .outputs import SavedOutputs, iter_saved_articles
+from ..io.runs import SavedOutputs, iter_saved_articles
 
 __all__ = ["ReportLimits", "ReportData", "Keyness", "Profiles", "compute_report", "OUTLET_FIELDS"]
 
@@ -103,6 +106,11 @@ class Keyness:
             return []
         return keyness_arrays(_Terms(ids, self.vocab), counts * self.shown[ids], self.totals[ids], int(self.sizes[i]), self.total_size, top=top)
 
+    @property
+    def shown_groups(self) -> list[str]:
+        """The groups whose distinctive words are shown: the largest ones, largest first."""
+        return list(self.group_counts)
+
     def of_group(self, g: str, *, top: int = 12) -> list[KeyTerm]:
         counts, size = self.group_counts.get(g, (np.zeros(len(self.vocab)), 0))
         nz = np.flatnonzero(counts * self.shown)
@@ -159,6 +167,8 @@ class ReportData:
     top_pairs: tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]
     pairs: Sequence[tuple[int, int, str]]
     label_dimension: str | None = None  # the poles dimension whose label summarises articles
+    metrics: tuple[str, ...] = ()  # the measures compared between groups (with groups)
+    differences: tuple[GroupDifference, ...] = ()  # between groups, most significant first
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -176,15 +186,29 @@ class ReportData:
     def column(self, name: str) -> np.ndarray:
         """A score column as floats (NaN where missing or absent from the table)."""
         if name not in self._columns:
-            import pandas as pd
-
-            table = self.table
-            self._columns[name] = (pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float) if name in table.columns
-                                   else np.full(self.n, np.nan))
+            self._columns[name] = _numeric_column(self.table, name)
         return self._columns[name]
 
     def labels(self, dimension: str) -> list[str]:
         return [str(r.get(f"{dimension}.label") or NO_LABEL) for r in self.records]
+
+
+def _numeric_column(table: Any, name: str) -> np.ndarray:
+    import pandas as pd
+
+    if name not in table.columns:
+        return np.full(len(table), np.nan)
+    return pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
+
+
+def _differences(table: Any, schema: Schema, groups: Sequence[str] | None) -> tuple[dict[str, np.ndarray], tuple[GroupDifference, ...]]:
+    """The compared measures' values and the differences between groups, most significant first."""
+    if groups is None:
+        return {}, ()
+    columns = {m: _numeric_column(table, m) for m in group_metrics(schema, list(table.columns))}
+    diffs = compare_groups(columns, groups, metrics=list(columns))
+    diffs.sort(key=lambda d: (d.p_adjusted, -abs(d.cliffs_delta)))
+    return columns, tuple(diffs)
 
 
 def compute_report(outputs: SavedOutputs, *, group_by: str | None = None, pairs: Sequence[tuple[str, str]] = (),
@@ -211,6 +235,7 @@ def compute_report(outputs: SavedOutputs, *, group_by: str | None = None, pairs:
             raise ConfigError(f"--by {group_by}: no column {group_field!r} in the scores table (metadata columns: {candidates})")
         groups = group_labels(table[group_field].tolist(), bucket)
 
+    columns, differences = _differences(table, schema, groups)
     topic = on_topic(table, schema) if n else np.zeros(0, dtype=bool)
     profiles = _profiles(table, schema, topic)
     digests, counts = _read_articles(outputs, schema, ids, names)
@@ -219,7 +244,8 @@ def compute_report(outputs: SavedOutputs, *, group_by: str | None = None, pairs:
     chosen = _choose_pairs(n, profiles, ids, pairs, limits, top)
     return ReportData(outputs=outputs, schema=schema, views=views, limits=limits, ids=ids, names=names, pages=pages, records=records,
                       group_by=group_by, group_field=group_field, groups=groups, on_topic=topic, profiles=profiles, digests=digests,
-                      keyness=keyness, has_text=counts.has_text, top_pairs=top, pairs=chosen, label_dimension=label_dimension)
+                      keyness=keyness, has_text=counts.has_text, top_pairs=top, pairs=chosen, label_dimension=label_dimension,
+                      metrics=tuple(columns), differences=differences, _columns=columns)
 
 
 def _profiles(table: Any, schema: Schema, topic: np.ndarray) -> Profiles:

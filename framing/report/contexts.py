@@ -16,12 +16,12 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .. import __version__
-from ..compare import OFF_TOPIC, REST, Claim, GroupDifference, Schema, compare_groups, group_means, humanize, pair_narrative, profile_map
+from .._version import __version__
+from ..compare import OFF_TOPIC, REST, Claim, GroupDifference, Schema, group_means, humanize, pair_narrative, profile_map
 from .compute import ReportData, ReportLimits
 from .dimensions import NO_LABEL, DimensionView, ordered_labels
 from .html import actor_name, css_token, summary_columns, summary_row
-from .outputs import SCORE_FILES
+from ..io.runs import SCORE_FILES
 
 __all__ = [
     "Figure", "ArticleRef", "PairLink", "Similarity", "KeywordBlock", "KeynessSection", "GroupsSection", "TablePage", "PairContext",
@@ -476,7 +476,7 @@ def _keyness(data: ReportData) -> KeynessSection:
     lex = kn.lexicon_words
     blocks = []
     if kn.groups is not None:
-        for g, _ in Counter(kn.groups).most_common(data.limits.figure_groups):
+        for g in kn.shown_groups:
             blocks.append(KeywordBlock(g, None, tuple({"t": k, "lex": k.term in lex} for k in kn.of_group(g))))
         return KeynessSection("group", tuple(blocks), f"group ({kn.grouping})", rule)
     for i in range(data.n):
@@ -520,15 +520,7 @@ def _groups(data: ReportData) -> GroupsSection | None:
                            figures.diverging_heatmap(grouping.means([f"tone.{a}" for a in actors]), grouping.names, actors, cmap="RdBu",
                                                      cbar_label="average sentence tone"),
                            "Average tone of the sentences naming each actor (red negative, blue positive); hatched: not named."))
-    metrics = list(data.profiles.columns)
-    for dim in schema.of_kind("poles"):
-        metrics.insert(metrics.index(f"{dim.name}.position") + 1, f"{dim.name}.intensity")
-    if schema.has_tone:
-        metrics.append("tone.compound")
-    metrics += [f"tone.{a}" for a in schema.actors_with_tone]
-    metrics = [m for m in metrics if m in data.table.columns]
-    diffs = compare_groups({m: data.column(m) for m in metrics}, data.groups, metrics=metrics)
-    diffs.sort(key=lambda d: (d.p_adjusted, -abs(d.cliffs_delta)))
+    metrics, diffs = data.metrics, data.differences
     n_groups = len([g for g, k in sizes.items() if k >= 3])
     return GroupsSection(
         by=by, sizes=tuple(sizes.most_common()), figures=tuple(figs), shown=shown, differences=tuple(diffs[:500]), n_differences=len(diffs),

@@ -24,13 +24,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..compare import humanize
+from ..io.runs import iter_saved_articles, read_outputs
 from ..io.writers import ensure_output_dir
 from .article import article_context
 from .compute import ReportData, ReportLimits, compute_report
 from .contexts import colour_classes, index_context, neighbour_claims, pair_contexts, provenance
 from .files import csp, minify_css, new_pages_dir, remove_stale, static_text, swap_pages_dir, write_page
 from .html import actor_name, css_token, fmt_num, fmt_signed, highlight, page_name, pill_html, quote_html
-from .outputs import iter_saved_articles, read_outputs
 
 __all__ = ["render_report", "environment", "page_name", "highlight", "css_token", "ReportLimits"]
 
