@@ -34,7 +34,10 @@ def top_features(model: Any, k: int = 8) -> dict[str, list[str]]:
         kinds += [block.analyzer.kind] * len(block.terms)
     names += [f"[lexicon {n}]" for n in model.lexicon_features]
     kinds += ["lexicon"] * len(model.lexicon_features)
-    keep = np.asarray([kd != "char_wb" for kd in kinds])
+    if getattr(model, "vector_block", None) is not None:  # dimensions of meaning, not words: not listed
+        names += [f"[vector {j}]" for j in range(model.vector_block.n_dims)]
+        kinds += ["vector"] * model.vector_block.n_dims
+    keep = np.asarray([kd not in ("char_wb", "vector") for kd in kinds])
     out: dict[str, list[str]] = {}
     for ci, cls in enumerate(model.classes):
         w = np.where(keep, model.coef[ci], -np.inf)
