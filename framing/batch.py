@@ -247,6 +247,7 @@ def run(
     from .io.writers import atomic_open, ensure_output_dir, write_json
     from .language import is_readable
     from .pipeline import BASE_COLUMNS, BatchResult, build_scorer, dependency_versions, language_warning, score_columns
+    from .scoring.kinds import dimension_schema
 
     started = time.time()
     suffix = check_format(fmt)
@@ -406,6 +407,7 @@ def run(
             "warnings": warnings,
             "lexicons": dict(scorer.lexicon_hashes),
             "lexicon_dimensions": [lx.dimension for lx in scorer.lexicons],
+            "dimensions": dimension_schema(scorer.lexicons),
             "models": {e.name: getattr(e, "fingerprint", "") for e in scorer.extras},
             "versions": dependency_versions(),
             "run": {

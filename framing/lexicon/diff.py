@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from ..models import Article, Lexicon, LexiconEntry, Scope, ScopeRule
-from ..scoring.lexicon_scores import CompiledLexicon, match_document, score_dimension
+from ..scoring.kinds import score_dimension
+from ..scoring.lexicon_scores import CompiledLexicon, match_document
 from ..text import normalize_token
 from .build import entry_key
 from .corpus import contribution, iter_documents, literal_needles
