@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequenc
 from . import __version__
 from .lexicon.build import lexicon_hashes, load_lexicons
 from .models import Article, ArticleResult, Document, Lexicon, Match, SentenceProbabilities, SkippedInput
-from .scoring.kinds import kind_of, score_dimension
+from .scoring.kinds import kind_of, score_dimension, word_count
 from .scoring.lexicon_scores import CompiledLexicon, apply_topic, compile_lexicons, match_document, topic_rule
 from .scoring.sentiment import sentence_compounds
 from .language import detect_language, is_readable
@@ -133,7 +133,7 @@ def _lexicons_and_tone(doc: Document, scorer: Scorer) -> tuple[dict[str, Any], l
         by_category = mentions.setdefault(lx.dimension, {})
         for m in matches:
             by_category.setdefault(m.category, set()).add(m.sentence_index)
-        scores.update(score_dimension(lx, matches, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences)))
+        scores.update(score_dimension(lx, matches, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences), n_words=word_count(lx, doc)))
         if lx.kind == "actors":
             actor_sentences = by_category
         all_matches.extend(matches)

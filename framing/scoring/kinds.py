@@ -15,10 +15,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..lexicon.params import param
-from ..models import Lexicon, Match
+from ..models import Document, Lexicon, Match
 from .lexicon_scores import _bootstrap_position, _rate, category_columns_prefix, poles_axis, poles_label, prescription_lists, stance_mass
 
-__all__ = ["LexiconKind", "ClassifierVotes", "KINDS", "kind_of", "score_dimension", "dimension_schema", "argmax_counts"]
+__all__ = ["LexiconKind", "ClassifierVotes", "KINDS", "kind_of", "score_dimension", "word_count", "dimension_schema", "argmax_counts"]
 
 
 def argmax_counts(classes: Sequence[str], proba: np.ndarray) -> dict[str, float]:
@@ -79,6 +79,7 @@ class LexiconKind:
     mix the two sources: the classifier's shares and label beside the lexicon's columns)."""
 
     name = ""
+    rates_per_word = False  # its rates divide by the words (`Document.n_words`), not all tokens
 
     def columns(self, lx: Lexicon) -> list[str]:
         raise NotImplementedError
@@ -87,7 +88,7 @@ class LexiconKind:
         """The columns holding one number per category, in category order."""
         return [f"{lx.dimension}.{c}" for c in lx.category_names]
 
-    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
+    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
         raise NotImplementedError
 
     def classifier_columns(self, lx: Lexicon | None, dim: str, classes: Sequence[str]) -> list[str]:
@@ -124,7 +125,7 @@ class Poles(LexiconKind):
     def labels(self, lx: Lexicon) -> list[str]:
         return ["absent", "mixed", *lx.category_names]
 
-    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
+    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
         dim, names = lx.dimension, lx.category_names
         totals = _totals(lx, matches)
         smoothing = float(param(lx, "smoothing"))
@@ -168,7 +169,7 @@ class Prescriptions(LexiconKind):
     def columns(self, lx: Lexicon) -> list[str]:
         return self.category_columns(lx) + [f"{lx.dimension}.advocated", f"{lx.dimension}.rejected"]
 
-    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
+    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
         dim, names = lx.dimension, lx.category_names
         smoothing = float(param(lx, "smoothing"))
         prefix = category_columns_prefix(lx)
@@ -207,7 +208,7 @@ class Stances(LexiconKind):
     def labels(self, lx: Lexicon) -> list[str]:
         return list(lx.category_names)
 
-    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
+    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
         dim, names = lx.dimension, lx.category_names
         mass = stance_mass(lx, _totals(lx, matches), n_tokens=n_tokens)
         z = sum(mass.values()) or 1.0
@@ -231,7 +232,7 @@ class Actors(LexiconKind):
     def columns(self, lx: Lexicon) -> list[str]:
         return self.category_columns(lx)
 
-    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
+    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
         counts = {c: 0 for c in lx.category_names}
         for m in matches:
             counts[m.category] += 1
@@ -249,7 +250,7 @@ class Categories(LexiconKind):
     def labels(self, lx: Lexicon) -> list[str]:
         return ["absent", *lx.category_names]
 
-    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
+    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
         dim, names = lx.dimension, lx.category_names
         totals = _totals(lx, matches)
         intensity = _rate(sum(totals.values()), n_tokens)
@@ -276,6 +277,7 @@ class Dictionary(LexiconKind):
     `params.label` asks for one (the largest category; `absent` without a match)."""
 
     name = "dictionary"
+    rates_per_word = True
 
     def columns(self, lx: Lexicon) -> list[str]:
         dim = lx.dimension
@@ -288,8 +290,9 @@ class Dictionary(LexiconKind):
     def labels(self, lx: Lexicon) -> list[str]:
         return ["absent", *lx.category_names] if param(lx, "label") else []
 
-    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
+    def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
         dim, names = lx.dimension, lx.category_names
+        words = n_tokens if n_words is None else n_words
         totals = {c: 0.0 for c in names}
         matched = 0.0
         for m in matches:
@@ -299,9 +302,9 @@ class Dictionary(LexiconKind):
             matched += m.effective_weight
             for category, weight in m.categories:
                 totals[category] += weight * factor
-        out: dict[str, Any] = {f"{dim}.{c}": round(_percent(totals[c], n_tokens), 4) for c in names}
-        out[f"{dim}.{COVERAGE}"] = round(_percent(matched, n_tokens), 4)
-        out.update({f"{dim}.{c}{PER_1000_SUFFIX}": round(_rate(totals[c], n_tokens), 4) for c in names})
+        out: dict[str, Any] = {f"{dim}.{c}": round(_percent(totals[c], words), 4) for c in names}
+        out[f"{dim}.{COVERAGE}"] = round(_percent(matched, words), 4)
+        out.update({f"{dim}.{c}{PER_1000_SUFFIX}": round(_rate(totals[c], words), 4) for c in names})
         if param(lx, "label"):
             out[f"{dim}.label"] = max(names, key=lambda c: totals[c]) if any(totals.values()) else "absent"
         return out
@@ -328,13 +331,19 @@ def kind_of(lx: Lexicon | None) -> LexiconKind:
 _NO_LEXICON = LexiconKind()
 
 
-def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
-    """The score columns of one dimension, from its matches."""
-    out = kind_of(lexicon).score(lexicon, matches, n_tokens=n_tokens, n_sentences=n_sentences)
+def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
+    """The score columns of one dimension, from its matches (`n_words`: see `rates_per_word`)."""
+    out = kind_of(lexicon).score(lexicon, matches, n_tokens=n_tokens, n_sentences=n_sentences, n_words=n_words)
     for k, v in out.items():
         if isinstance(v, float) and not math.isfinite(v):
             out[k] = 0.0
     return out
+
+
+def word_count(lexicon: Lexicon, doc: Document) -> int | None:
+    """The `n_words` argument of `score_dimension` for this lexicon: counted only for a kind
+    whose rates need it (the shipped kinds do not pay for it)."""
+    return doc.n_words if kind_of(lexicon).rates_per_word else None
 
 
 def dimension_schema(lexicons: Sequence[Lexicon]) -> dict[str, dict[str, Any]]:

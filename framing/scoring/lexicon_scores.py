@@ -80,7 +80,18 @@ class CompiledLexicon:
         self.advocate = PhraseMatcher((e.pattern, e) for e in lexicon.stance_cues.get("advocate", ()))
         self.reject = PhraseMatcher((e.pattern, e) for e in lexicon.stance_cues.get("reject", ()))
         self.opposite = {c.name: c.opposite for c in lexicon.categories}
+        self.memberships = dictionary_memberships(lexicon) if lexicon.kind == "dictionary" else {}
         self.sentinel_safe = self.terms.never_matches(_SENTINEL)
+
+
+def dictionary_memberships(lexicon: Lexicon) -> dict[tuple, tuple[tuple[str, float], ...]]:
+    """A dictionary's (category, weight) pairs per entry pattern: the same entry listed under
+    several categories is one pattern in the matcher and counts in each of them."""
+    out: dict[tuple, list[tuple[str, float]]] = {}
+    for c in lexicon.categories:
+        for e in c.entries:
+            out.setdefault(e.pattern, []).append((c.name, e.weight))
+    return {pattern: tuple(pairs) for pattern, pairs in out.items()}
 
 
 def compile_lexicons(lexicons: Sequence[Lexicon]) -> tuple[CompiledLexicon, ...]:
@@ -305,7 +316,8 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
             eff = weight * factor if counts_for is not None else 0.0
             matches.append(
                 Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], weight,
-                      negated=negated, hedged=hedged, quoted=quoted, counts_for=counts_for, effective_weight=eff, role=role)
+                      negated=negated, hedged=hedged, quoted=quoted, counts_for=counts_for, effective_weight=eff, role=role,
+                      categories=compiled.memberships.get(entry.pattern, ()) if compiled.memberships else ())
             )
     return matches
 
