@@ -361,6 +361,12 @@ def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None
     if not result.selector:
         rows = []
         for d in result.dimensions:
+            if d.kind == "dictionary":  # one row: its categories are read together
+                row = [d.dimension, d.kind, f"({len(d.categories)} categories)", "", len(_dictionary_entries(d))]
+                if stats:
+                    row += [sum(e.hits or 0 for e in _dictionary_entries(d).values()), round(sum(c.total_score or 0.0 for c in d.categories), 4), ""]
+                rows.append(row)
+                continue
             for c in d.categories:
                 row = [d.dimension, d.kind, c.name, c.opposite or "", len(c.entries)]
                 if stats:
@@ -390,6 +396,9 @@ def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None
             lines.append(f"  {s.rule}: {'; '.join(bits)}; cues: {cues or '(none)'}")
         for role, cues in d.stance_cues.items():
             lines.append(f"  stance cues ({role}): {', '.join(cues[:12])}{' ...' if len(cues) > 12 else ''}")
+        if d.kind == "dictionary":
+            lines.extend(_dictionary_block(d, limit=limit, n_tokens=result.n_tokens))
+            continue
         for c in d.categories:
             lines.append("")
             head = f"{d.dimension}.{c.name}" + (f" (opposite: {c.opposite})" if c.opposite else "") + f": {len(c.entries)} entries"
@@ -418,6 +427,48 @@ def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None
             if limit and len(c.entries) > limit:
                 lines.append(f"  ... {len(c.entries) - limit} more (--limit 0 lists all)")
     return "\n".join(lines)
+
+
+def _dictionary_entries(d: DimensionView) -> dict[str, tuple[EntryView, list[str]]]:
+    """A dictionary's distinct entries, each with the categories it is listed in."""
+    out: dict[str, tuple[EntryView, list[str]]] = {}
+    for c in d.categories:
+        for e in c.entries:
+            out.setdefault(e.term, (e, []))[1].append(c.name)
+    return out
+
+
+def _dictionary_block(d: DimensionView, *, limit: int, n_tokens: int | None) -> list[str]:
+    """A dictionary as one block: a table of its categories (entries, entries shared with other
+    categories; with a corpus, hits and the category's share of the corpus's tokens), then one
+    table of its entries with all their categories."""
+    from pathlib import Path
+
+    from .table import text_table
+
+    entries = _dictionary_entries(d)
+    stats = n_tokens is not None
+    rows = []
+    for c in d.categories:
+        shared = sum(1 for e in c.entries if len(entries[e.term][1]) > 1)
+        row: list[Any] = [c.name, len(c.entries), shared]
+        if stats:
+            mass = c.total_score or 0.0
+            row += [sum(e.hits or 0 for e in c.entries), round(100.0 * mass / n_tokens, 4) if n_tokens else 0.0]
+        rows.append(row)
+    n_shared = sum(1 for _, cats in entries.values() if len(cats) > 1)
+    lines = ["", f"{d.dimension}: {len(d.categories)} categories, {len(entries)} entries ({n_shared} in several categories)"]
+    lines.append(text_table(["category", "entries", "shared", *(["hits", "% of tokens"] if stats else [])], rows, right=(1, 2, 3, 4)))
+    listed = list(entries.values())[:limit] if limit else list(entries.values())
+    if stats:
+        erows = [[e.term, ", ".join(cats), e.weight, e.hits, e.articles] for e, cats in listed]
+        lines += ["", text_table(["entry", "categories", "weight", "hits", "articles"], erows, right=(2, 3, 4))]
+    else:
+        erows = [[e.term, ", ".join(cats), e.weight, f"{Path(e.path).name}:{e.line}"] for e, cats in listed]
+        lines += ["", text_table(["entry", "categories", "weight", "file"], erows, right=(2,))]
+    if limit and len(entries) > limit:
+        lines.append(f"  ... {len(entries) - limit} more (--limit 0 lists all)")
+    return lines
 
 
 def format_kwic(result: KwicResult, *, width: int = 40) -> str:
