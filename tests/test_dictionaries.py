@@ -220,3 +220,10 @@ def test_show_presents_a_dictionary_as_one_block(tmp_path):
 def test_quanteda_nested_keys_flatten_with_dots():
     d = parse_quanteda((DICTS / "moral.yml").read_text(), path="moral.yml")
     assert {".".join(c.path) for c in d.categories} == set(CATEGORIES)
+
+
+def test_validate_accepts_an_entry_in_several_categories_of_a_dictionary(tmp_path):
+    folder = _import(DICTS / "moral.dic", tmp_path / "lex")
+    out = _run("lexicon", "validate", folder, "--no-shipped", "--corpus", DICTS / "corpus.jsonl", "-q").output
+    assert "[duplicate]" not in out and "0 error(s)" in out
+    assert "'protect*' matches" in out  # the corpus checks still run

@@ -5,7 +5,7 @@ Both are plain functions returning frozen dataclasses; the CLI prints them as ta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import ConfigError, LexiconError
@@ -86,6 +86,7 @@ class DimensionView:
     scope: tuple[ScopeView, ...]
     stance_cues: Mapping[str, tuple[str, ...]]
     categories: tuple[CategoryView, ...]
+    memberships: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # dictionaries: entry -> all its categories
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def show(
                 scope=tuple(_scope_view(n, getattr(lx.scope, n)) for n in ("negation", "hedging", "quotation")) if lx.kind != "actors" else (),
                 stance_cues={role: tuple(e.term for e in cues) for role, cues in lx.stance_cues.items()},
                 categories=tuple(_category_view(lx, c, stats, dominance=dominance, min_hits=min_hits) for c in cats),
+                memberships=_memberships(lx) if lx.kind == "dictionary" else {},
             )
         )
     return ShowResult(
@@ -429,12 +431,21 @@ def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None
     return "\n".join(lines)
 
 
-def _dictionary_entries(d: DimensionView) -> dict[str, tuple[EntryView, list[str]]]:
-    """A dictionary's distinct entries, each with the categories it is listed in."""
-    out: dict[str, tuple[EntryView, list[str]]] = {}
+def _memberships(lx: Lexicon) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for c in lx.categories:
+        for e in c.entries:
+            out.setdefault(e.term, []).append(c.name)
+    return {term: tuple(cats) for term, cats in out.items()}
+
+
+def _dictionary_entries(d: DimensionView) -> dict[str, tuple[EntryView, tuple[str, ...]]]:
+    """The distinct entries of a dictionary's shown categories, each with every category it is
+    listed in (shown or not)."""
+    out: dict[str, tuple[EntryView, tuple[str, ...]]] = {}
     for c in d.categories:
         for e in c.entries:
-            out.setdefault(e.term, (e, []))[1].append(c.name)
+            out.setdefault(e.term, (e, d.memberships.get(e.term, (c.name,))))
     return out
 
 
@@ -457,7 +468,7 @@ def _dictionary_block(d: DimensionView, *, limit: int, n_tokens: int | None) -> 
             row += [sum(e.hits or 0 for e in c.entries), round(100.0 * mass / n_tokens, 4) if n_tokens else 0.0]
         rows.append(row)
     n_shared = sum(1 for _, cats in entries.values() if len(cats) > 1)
-    lines = ["", f"{d.dimension}: {len(d.categories)} categories, {len(entries)} entries ({n_shared} in several categories)"]
+    lines = ["", f"{d.dimension}: {len(d.categories)} categor{'y' if len(d.categories) == 1 else 'ies'}, {len(entries)} entries ({n_shared} in several categories)"]
     lines.append(text_table(["category", "entries", "shared", *(["hits", "% of tokens"] if stats else [])], rows, right=(1, 2, 3, 4)))
     listed = list(entries.values())[:limit] if limit else list(entries.values())
     if stats:
