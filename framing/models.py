@@ -218,7 +218,7 @@ class Lexicon:
     """One dimension's lexicon, merged from the shipped file and any user layers."""
 
     dimension: str
-    kind: str  # poles | categories | prescriptions | stances | actors
+    kind: str  # poles | categories | prescriptions | stances | actors | dictionary
     description: str
     categories: tuple[LexiconCategory, ...]
     scope: Scope

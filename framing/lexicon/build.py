@@ -24,8 +24,12 @@ KINDS = ("poles", "categories", "prescriptions", "stances", "actors", "dictionar
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # A dictionary keeps its source's category names (LIWC `Care.Virtue`, quanteda `economy.jobs`):
 # letters, digits, `_`, `.` and `-`, nothing that would break a column name or a CSV header.
-_DICTIONARY_CATEGORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-_DICTIONARY_RESERVED = ("coverage", "label")
+_DICTIONARY_CATEGORY_RE = re.compile(r"^[^\W_][\w.\-]*$")
+# A dictionary's own score columns (`<dim>.coverage`, `<dim>.label`, `<dim>.<category>_per_1000`):
+# no category may take one of these names.
+DICTIONARY_COVERAGE = "coverage"
+DICTIONARY_PER_1000 = "_per_1000"
+DICTIONARY_RESERVED = (DICTIONARY_COVERAGE, "label")
 _MAX_PHRASE_WORDS = 12
 _MIN_PREFIX = 3
 # Shipped dimensions come first in scores.csv, in this order; user dimensions follow by name.
@@ -284,9 +288,9 @@ def _apply_file(drafts: dict[str, _Draft], scope_defaults: dict, lf: LexiconFile
         specs: list[tuple[str, dict[str, Located]]] = []
         for name, cnode in _expect(cats, dict, "categories", path, cats.line).items():
             if draft.kind == "dictionary":
-                if not _DICTIONARY_CATEGORY_RE.match(name) or name in _DICTIONARY_RESERVED or name.endswith("_per_1000"):
+                if not _DICTIONARY_CATEGORY_RE.match(name) or name in DICTIONARY_RESERVED or name.endswith(DICTIONARY_PER_1000):
                     raise LexiconError(path, f"category {name!r} of a dictionary must be letters, digits, _, . and - (starting with a letter or digit), "
-                                             f"and not {', '.join(_DICTIONARY_RESERVED)} or end in _per_1000 (those are score columns)", line=cnode.line)
+                                             f"and not {', '.join(DICTIONARY_RESERVED)} or end in {DICTIONARY_PER_1000} (those are score columns)", line=cnode.line)
             elif not _NAME_RE.match(name):
                 raise LexiconError(path, f"category {name!r} must be lower-case letters, digits and _", line=cnode.line)
             spec = _expect(cnode, dict, f"category {name}", path, cnode.line) if cnode.value is not None else {}

@@ -26,14 +26,14 @@ import io
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import yaml
 
 from ..errors import LexiconError
 from ..io.lexicon_files import Located, parse_lexicon_text
 from ..models import Lexicon
-from .build import entry_key, parse_entry
+from .build import DICTIONARY_PER_1000, DICTIONARY_RESERVED, entry_key, parse_entry
 
 __all__ = [
     "FORMATS",
@@ -115,11 +115,12 @@ def format_for_path(path: str) -> str | None:
 # --- reading foreign formats -------------------------------------------------------------------
 
 
-def _unique_names(labels: Sequence[str]) -> list[str]:
+def _unique_names(labels: Sequence[str], clean: Callable[[str], str] = safe_name) -> list[str]:
+    """`clean` of each label, made unique with a `_2`, `_3`, ... suffix."""
     out: list[str] = []
     seen: set[str] = set()
     for label in labels:
-        base = safe_name(label)
+        base = clean(label)
         name, n = base, 2
         while name in seen:
             name, n = f"{base}_{n}", n + 1
@@ -480,27 +481,20 @@ def _usable_terms(dictionary: ForeignDictionary, path: str, warnings: list[str])
     return kept, skipped
 
 
-_DICTIONARY_NAME_BAD = re.compile(r"[^A-Za-z0-9_.\-]+")
-_DICTIONARY_RESERVED = ("coverage", "label")
+_DICTIONARY_NAME_BAD = re.compile(r"[^\w.\-]+")
+
+
+def _dictionary_name(label: str) -> str:
+    base = _DICTIONARY_NAME_BAD.sub("_", str(label).strip()).strip("_.-") or "category"
+    if not base[0].isalnum():
+        base = f"c{base}"
+    return f"{base}_" if base in DICTIONARY_RESERVED or base.endswith(DICTIONARY_PER_1000) else base
 
 
 def dictionary_category_names(labels: Sequence[str]) -> list[str]:
     """Category names for a dictionary dimension: the source's own names where a column name can
     hold them, otherwise with each run of other characters as `_`; unique, never a score column."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for label in labels:
-        base = _DICTIONARY_NAME_BAD.sub("_", str(label).strip()).strip("_.-") or "category"
-        if not base[0].isalnum():
-            base = f"c{base}"
-        if base in _DICTIONARY_RESERVED or base.endswith("_per_1000"):
-            base = f"{base}_"
-        name, n = base, 2
-        while name in seen:
-            name, n = f"{base}_{n}", n + 1
-        seen.add(name)
-        out.append(name)
-    return out
+    return _unique_names(labels, _dictionary_name)
 
 
 def _origin_info(cat: ForeignCategory, order: int, fmt: str, name: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..lexicon.build import DICTIONARY_COVERAGE, DICTIONARY_PER_1000
 from ..lexicon.params import param
 from ..models import Document, Lexicon, Match
 from .lexicon_scores import _bootstrap_position, _rate, category_columns_prefix, poles_axis, poles_label, prescription_lists, stance_mass
@@ -265,8 +266,8 @@ def _percent(total: float, n_tokens: int) -> float:
     return 100.0 * total / n_tokens if n_tokens else 0.0
 
 
-PER_1000_SUFFIX = "_per_1000"
-COVERAGE = "coverage"
+PER_1000_SUFFIX = DICTIONARY_PER_1000
+COVERAGE = DICTIONARY_COVERAGE
 
 
 class Dictionary(LexiconKind):
