@@ -120,7 +120,11 @@ def test_scores_equal_a_plain_count(tmp_path, name):
     assert schema["category_columns"] == [f"moral.{c}" for c in CATEGORIES]
     assert schema["per_1000_columns"] == [f"moral.{c}_per_1000" for c in CATEGORIES]
     assert schema["coverage_column"] == "moral.coverage" and schema["labels"] == []
-    assert set(schema["columns"]) <= set(rows["loyal"])
+    header = list(rows["loyal"])
+    for dim, entry in manifest["dimensions"].items():  # every dimension's block, in header order
+        assert [c for c in header if c in entry["columns"]] == entry["columns"], dim
+    assert manifest["dimensions"]["alliance"]["kind"] == "poles" and "absent" in manifest["dimensions"]["alliance"]["labels"]
+    assert manifest["dimensions"]["prescriptions"]["category_columns"][0].startswith("prescription.")
     evidence = [json.loads(line) for line in open(out / "evidence.jsonl", encoding="utf-8")]
     allegiance = [e for e in evidence if e.get("dimension") == "moral" and e["entry"] == "allegiance"]
     assert len(allegiance) == 1 and allegiance[0]["categories"] == {"loyalty.virtue": 1.0, "authority.virtue": 1.0}
@@ -215,6 +219,8 @@ def test_show_presents_a_dictionary_as_one_block(tmp_path):
     assert "4 categories, 10 entries (2 in several categories)" in block
     allegiance = next(line for line in block.splitlines() if line.startswith("allegiance"))
     assert "loyalty.virtue, authority.virtue" in allegiance
+    kwic = _run("lexicon", "kwic", "allegiance", "--no-shipped", "--lexicons", folder, "--corpus", DICTS / "corpus.jsonl", "-q").output
+    assert "loyalty.virtue, authority.virtue" in kwic  # counts for both
 
 
 def test_quanteda_nested_keys_flatten_with_dots():

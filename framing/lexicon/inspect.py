@@ -212,6 +212,7 @@ class KwicHit:
     role: str = ""
     covered_by: str | None = None  # a term not in the lexicon: the entry that claims this text instead
     sentence: str = ""
+    categories: tuple[str, ...] = ()  # a dictionary entry: every category it counts in
 
 
 @dataclass(frozen=True)
@@ -338,6 +339,7 @@ def kwic(
                         role=m.role,
                         covered_by=cover,
                         sentence=_squash(text[s.start : s.end]),
+                        categories=tuple(c for c, _ in own.categories) if own is not None else (),
                     )
                 )
     return KwicResult(term, tuple(p[1].lexicon.dimension for p in plans), in_lexicon, tuple(hits), total, taken, n_articles)
@@ -505,7 +507,9 @@ def format_kwic(result: KwicResult, *, width: int = 40) -> str:
             counts = h.counts_for or "(nothing)"
             if h.role:
                 counts = f"{counts} [{h.role}]"
-            cat = f"{h.dimension}.{h.category}"
+            if h.categories and h.counts_for is not None:
+                counts = ", ".join(h.categories)
+            cat = f"{h.dimension}.{h.category}" + (f" (+{len(h.categories) - 1})" if len(h.categories) > 1 else "")
         else:
             counts = f"taken by {h.covered_by!r}" if h.covered_by else ("(not in lexicon)" if not result.in_lexicon else "")
             cat = "-"
