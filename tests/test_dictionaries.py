@@ -233,3 +233,11 @@ def test_validate_accepts_an_entry_in_several_categories_of_a_dictionary(tmp_pat
     out = _run("lexicon", "validate", folder, "--no-shipped", "--corpus", DICTS / "corpus.jsonl", "-q").output
     assert "[duplicate]" not in out and "0 error(s)" in out
     assert "'protect*' matches" in out  # the corpus checks still run
+
+
+def test_a_wide_word_list_reports_unmarked_words_in_one_line(tmp_path):
+    path = tmp_path / "w.tsv"
+    path.write_text("word\tanger\tfear\nthreat\t1\t0\nnothing\t0\t0\nzero\t\tno\n")
+    d = parse_csv(path.read_text(), path=str(path))
+    assert _foreign_memberships(d) == {"threat": {"anger"}}
+    assert d.warnings == (f"{path}:3: 2 term(s) marked in none of the category columns (lines 3, 4); skipped",)

@@ -307,6 +307,7 @@ def parse_csv(text: str, *, path: str, name: str | None = None, category: str | 
     lines: dict[tuple[str | None, str], int] = {}
     warnings: list[str] = []
     seen: dict[tuple[str | None, str, str], int] = {}
+    unmarked: list[int] = []
     while True:
         try:
             row = next(reader)
@@ -329,6 +330,8 @@ def parse_csv(text: str, *, path: str, name: str | None = None, category: str | 
         weight = _csv_weight(cell("weight"), path=path, line=line)
         if wide:
             memberships = [(label, w) for k, label in wide if (w := _membership(row[k] if k < len(row) else "", path=path, line=line, column=label))]
+            if not memberships:
+                unmarked.append(line)
         else:
             memberships = [(cell("category") or default_cat, 1.0)]
         for cat_label, factor in memberships:
@@ -343,6 +346,8 @@ def parse_csv(text: str, *, path: str, name: str | None = None, category: str | 
                 terms[key] = []
                 lines[key] = line
             terms[key].append(ForeignTerm(term, weight=weight * factor, note=cell("note"), line=line))
+    if unmarked:  # one line, not one per word: a wide word list often marks most words nowhere
+        warnings.append(f"{path}:{unmarked[0]}: {len(unmarked)} term(s) marked in none of the category columns (lines {_line_list(unmarked)}); skipped")
     by_group: dict[str | None, list[tuple[str | None, str]]] = {}
     for key in order:
         by_group.setdefault(key[0], []).append(key)
@@ -351,6 +356,10 @@ def parse_csv(text: str, *, path: str, name: str | None = None, category: str | 
         for key, cname in zip(keys, _unique_names([k[1] for k in keys])):
             cats.append(ForeignCategory(name=cname, label=key[1], terms=tuple(terms[key]), group=group, line=lines[key]))
     return ForeignDictionary("csv", name or "terms", tuple(cats), tuple(warnings))
+
+
+def _line_list(lines: Sequence[int], most: int = 5) -> str:
+    return ", ".join(map(str, lines[:most])) + (", ..." if len(lines) > most else "")
 
 
 def _csv_weight(text: str, *, path: str, line: int) -> float:
@@ -377,7 +386,9 @@ def _membership(text: str, *, path: str, line: int, column: str) -> float:
     try:
         return _csv_weight(cell, path=path, line=line)
     except LexiconError:
-        raise LexiconError(path, f"column {column!r}: {text.strip()!r} is neither a mark (1, x, yes; 0, no, empty) nor a weight above 0", line=line) from None
+        raise LexiconError(path, f"column {column!r}: {text.strip()!r} is neither a mark (1, x, yes; 0, no, empty) nor a weight above 0 "
+                                 "(columns other than term, category, dimension, weight and note are read as categories; "
+                                 "--category NAME reads the file as one category)", line=line) from None
 
 
 def parse_foreign(text: str, *, path: str, fmt: str, name: str | None = None, category: str | None = None) -> ForeignDictionary:
