@@ -241,3 +241,10 @@ def test_a_wide_word_list_reports_unmarked_words_in_one_line(tmp_path):
     d = parse_csv(path.read_text(), path=str(path))
     assert _foreign_memberships(d) == {"threat": {"anger"}}
     assert d.warnings == (f"{path}:3: 2 term(s) marked in none of the category columns (lines 3, 4); skipped",)
+
+
+def test_weights_add_to_categories_and_coverage_counts_each_match_once(tmp_path):
+    body = "dimension: d\nkind: dictionary\ncategories:\n  trust:\n    entries: [{assure: 0.5}, ally]\n  calm:\n    entries: [assure]\n"
+    scores = _score_text(_write_dictionary(tmp_path / "w", body), "We assure every ally.")  # 4 words
+    assert scores["d.trust"] == 100 * 1.5 / 4 and scores["d.calm"] == 100 * 1 / 4
+    assert scores["d.coverage"] == 100 * 2 / 4 and scores["d.trust_per_1000"] == 1000 * 1.5 / 4

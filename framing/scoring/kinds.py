@@ -80,6 +80,7 @@ class LexiconKind:
     mix the two sources: the classifier's shares and label beside the lexicon's columns)."""
 
     name = ""
+    unit = ""  # what the numbers in the category columns are
     rates_per_word = False  # its rates divide by the words (`Document.n_words`), not all tokens
 
     def columns(self, lx: Lexicon) -> list[str]:
@@ -109,6 +110,7 @@ class LexiconKind:
             "categories": list(lx.category_names),
             "category_columns": self.category_columns(lx),
             "labels": self.labels(lx),
+            "unit": self.unit,
         }
 
     def labels(self, lx: Lexicon) -> list[str]:
@@ -118,6 +120,7 @@ class LexiconKind:
 
 class Poles(LexiconKind):
     name = "poles"
+    unit = "weighted matches per 1,000 tokens"
 
     def columns(self, lx: Lexicon) -> list[str]:
         dim = lx.dimension
@@ -162,6 +165,7 @@ class Poles(LexiconKind):
 
 class Prescriptions(LexiconKind):
     name = "prescriptions"
+    unit = "net score from -1 (rejected) to +1 (advocated)"
 
     def category_columns(self, lx: Lexicon) -> list[str]:
         prefix = category_columns_prefix(lx)
@@ -202,6 +206,7 @@ class Prescriptions(LexiconKind):
 
 class Stances(LexiconKind):
     name = "stances"
+    unit = "share of the stance mass (sums to 1)"
 
     def columns(self, lx: Lexicon) -> list[str]:
         return self.category_columns(lx) + [f"{lx.dimension}.label"]
@@ -229,6 +234,7 @@ class Stances(LexiconKind):
 
 class Actors(LexiconKind):
     name = "actors"
+    unit = "mentions"
 
     def columns(self, lx: Lexicon) -> list[str]:
         return self.category_columns(lx)
@@ -244,6 +250,7 @@ class Categories(LexiconKind):
     """A user-defined dimension: each match counts in one category; rates per 1,000 tokens."""
 
     name = "categories"
+    unit = "weighted matches per 1,000 tokens"
 
     def columns(self, lx: Lexicon) -> list[str]:
         return self.category_columns(lx) + [f"{lx.dimension}.label", f"{lx.dimension}.intensity"]
@@ -266,27 +273,26 @@ def _percent(total: float, n_tokens: int) -> float:
     return 100.0 * total / n_tokens if n_tokens else 0.0
 
 
-PER_1000_SUFFIX = DICTIONARY_PER_1000
-COVERAGE = DICTIONARY_COVERAGE
-
 
 class Dictionary(LexiconKind):
     """LIWC semantics: categories are independent (an entry may sit in several and counts in
-    each); a category's score is its share of the article's tokens, in percent as LIWC reports
-    it (`<dim>.<category>`) and per 1,000 tokens (`<dim>.<category>_per_1000`); `coverage` is the
-    percent of tokens matched by any entry, each match once (LIWC's `Dic`). No `label` unless
-    `params.label` asks for one (the largest category; `absent` without a match)."""
+    each); a category's score is its entries' weight as a share of the article's words (tokens
+    without punctuation), in percent as LIWC reports it (`<dim>.<category>`) and per 1,000 words
+    (`<dim>.<category>_per_1000`); `coverage` is the percent of words matched by any entry, each
+    match once whatever its weight (LIWC's `Dic`). No `label` unless `params.label` asks for one
+    (the largest category; `absent` without a match)."""
 
     name = "dictionary"
+    unit = "percent of words"
     rates_per_word = True
 
     def columns(self, lx: Lexicon) -> list[str]:
         dim = lx.dimension
-        cols = self.category_columns(lx) + [f"{dim}.{COVERAGE}"] + self.per_1000_columns(lx)
+        cols = self.category_columns(lx) + [f"{dim}.{DICTIONARY_COVERAGE}"] + self.per_1000_columns(lx)
         return cols + ([f"{dim}.label"] if param(lx, "label") else [])
 
     def per_1000_columns(self, lx: Lexicon) -> list[str]:
-        return [f"{lx.dimension}.{c}{PER_1000_SUFFIX}" for c in lx.category_names]
+        return [f"{lx.dimension}.{c}{DICTIONARY_PER_1000}" for c in lx.category_names]
 
     def labels(self, lx: Lexicon) -> list[str]:
         return ["absent", *lx.category_names] if param(lx, "label") else []
@@ -300,21 +306,20 @@ class Dictionary(LexiconKind):
             if m.counts_for is None:
                 continue
             factor = m.effective_weight / m.weight  # the scope rules' factor, the same for every category
-            matched += m.effective_weight
+            matched += factor
             for category, weight in m.categories:
                 totals[category] += weight * factor
         out: dict[str, Any] = {f"{dim}.{c}": round(_percent(totals[c], words), 4) for c in names}
-        out[f"{dim}.{COVERAGE}"] = round(_percent(matched, words), 4)
-        out.update({f"{dim}.{c}{PER_1000_SUFFIX}": round(_rate(totals[c], words), 4) for c in names})
+        out[f"{dim}.{DICTIONARY_COVERAGE}"] = round(_percent(matched, words), 4)
+        out.update({f"{dim}.{c}{DICTIONARY_PER_1000}": round(_rate(totals[c], words), 4) for c in names})
         if param(lx, "label"):
             out[f"{dim}.label"] = max(names, key=lambda c: totals[c]) if any(totals.values()) else "absent"
         return out
 
     def schema(self, lx: Lexicon) -> dict[str, Any]:
         out = super().schema(lx)
-        out["unit"] = "percent of tokens"
         out["per_1000_columns"] = self.per_1000_columns(lx)
-        out["coverage_column"] = f"{lx.dimension}.{COVERAGE}"
+        out["coverage_column"] = f"{lx.dimension}.{DICTIONARY_COVERAGE}"
         return out
 
 
