@@ -248,3 +248,12 @@ def test_weights_add_to_categories_and_coverage_counts_each_match_once(tmp_path)
     scores = _score_text(_write_dictionary(tmp_path / "w", body), "We assure every ally.")  # 4 words
     assert scores["d.trust"] == 100 * 1.5 / 4 and scores["d.calm"] == 100 * 1 / 4
     assert scores["d.coverage"] == 100 * 2 / 4 and scores["d.trust_per_1000"] == 1000 * 1.5 / 4
+
+
+def test_every_kind_has_one_object_and_declared_parameters():
+    from framing.lexicon.build import KINDS
+    from framing.lexicon.params import PARAMETERS
+    from framing.scoring import kinds
+
+    assert set(KINDS) == set(PARAMETERS) == set(kinds.KINDS) and "dictionary" in KINDS
+    assert all(kinds.KINDS[k].name == k and kinds.KINDS[k].unit for k in KINDS)

@@ -15,12 +15,12 @@ from typing import Any, Iterable, Sequence
 from ..errors import LexiconError
 from ..io.lexicon_files import LexiconFile, Located, read_lexicon_dir, shipped_lexicon_dir
 from ..models import Lexicon, LexiconCategory, LexiconEntry, Scope, ScopeRule
-from .params import check_params
+from .params import PARAMETERS, check_params
 from ..text import normalize_token, stem as stem_token, tokenize
 
 __all__ = ["KINDS", "load_lexicons", "build_lexicons", "parse_entry", "entry_key"]
 
-KINDS = ("poles", "categories", "prescriptions", "stances", "actors", "dictionary")
+KINDS = tuple(PARAMETERS)  # every kind declares its parameters, so that list is the list of kinds
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # A dictionary keeps its source's category names (LIWC `Care.Virtue`, quanteda `economy.jobs`):
 # letters, digits, `_`, `.` and `-`, nothing that would break a column name or a CSV header.
