@@ -75,6 +75,11 @@ def _totals(lexicon: Lexicon, matches: Sequence[Match]) -> dict[str, float]:
     return totals
 
 
+def _by_source(prefix: str, categories: Sequence[str]) -> list[str]:
+    """Each category's lexicon and classifier columns beside the blended one."""
+    return [col for c in categories for col in (f"{prefix}.{c}_lexicon", f"{prefix}.{c}_classifier")]
+
+
 class LexiconKind:
     """The behaviour of one `kind:` of lexicon. The base class is the fallback blend (no rule to
     mix the two sources: the classifier's shares and label beside the lexicon's columns)."""
@@ -195,9 +200,8 @@ class Prescriptions(LexiconKind):
 
     def classifier_columns(self, lx: Lexicon | None, dim: str, classes: Sequence[str]) -> list[str]:
         assert lx is not None
-        prefix = category_columns_prefix(lx)
-        cols = [col for c in lx.category_names for col in (f"{prefix}.{c}_lexicon", f"{prefix}.{c}_classifier")]
-        return cols + [f"{dim}.advocated_lexicon", f"{dim}.rejected_lexicon", f"{dim}.advocated_classifier", f"{dim}.rejected_classifier", f"{dim}.agreement"]
+        lists = [f"{dim}.advocated_lexicon", f"{dim}.rejected_lexicon", f"{dim}.advocated_classifier", f"{dim}.rejected_classifier"]
+        return _by_source(category_columns_prefix(lx), lx.category_names) + lists + [f"{dim}.agreement"]
 
     def blend(self, lx: Lexicon | None, dim: str, votes: ClassifierVotes, lexicon_scores: Mapping[str, Any], *, w: float, n_tokens: int) -> dict[str, Any]:
         assert lx is not None
@@ -224,8 +228,7 @@ class Stances(LexiconKind):
 
     def classifier_columns(self, lx: Lexicon | None, dim: str, classes: Sequence[str]) -> list[str]:
         assert lx is not None
-        cols = [col for c in lx.category_names for col in (f"{dim}.{c}_lexicon", f"{dim}.{c}_classifier")]
-        return cols + [f"{dim}.label_lexicon", f"{dim}.label_classifier", f"{dim}.agreement"]
+        return _by_source(dim, lx.category_names) + [f"{dim}.label_lexicon", f"{dim}.label_classifier", f"{dim}.agreement"]
 
     def blend(self, lx: Lexicon | None, dim: str, votes: ClassifierVotes, lexicon_scores: Mapping[str, Any], *, w: float, n_tokens: int) -> dict[str, Any]:
         assert lx is not None
