@@ -217,6 +217,7 @@ def test_show_presents_a_dictionary_as_one_block(tmp_path):
     assert "(4 categories)" in overview and overview.count("moral ") == 1
     block = _run("lexicon", "show", "moral", "--no-shipped", "--lexicons", folder, "--corpus", DICTS / "corpus.jsonl", "-q").output
     assert "4 categories, 10 entries (2 in several categories)" in block
+    assert "scope rules: none" in block
     allegiance = next(line for line in block.splitlines() if line.startswith("allegiance"))
     assert "loyalty.virtue, authority.virtue" in allegiance
     kwic = _run("lexicon", "kwic", "allegiance", "--no-shipped", "--lexicons", folder, "--corpus", DICTS / "corpus.jsonl", "-q").output

@@ -388,7 +388,11 @@ def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None
         params = {k: v for k, v in d.params.items() if k != "origin"}
         if params:
             lines.append(f"  params: {json.dumps(params, ensure_ascii=False, default=str)}")
-        for s in d.scope:
+        scope = d.scope
+        if d.kind == "dictionary" and not any(s.cues or s.marks for s in scope):
+            lines.append("  scope rules: none (every match counts: a plain count)")
+            scope = ()
+        for s in scope:
             bits = [f"window {s.window}"]
             if s.rule == "negation":
                 bits.append(f"action {s.action}")
