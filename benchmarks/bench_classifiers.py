@@ -62,7 +62,8 @@ def main() -> int:
     load_seconds = time.perf_counter() - t
     print(f"load {len(models)} framing models ({', '.join(models)}) and build the shared vocabulary: {load_seconds:.2f} s wall")
 
-    from framing.scoring.lexicon_scores import compile_lexicons, match_document, score_dimension
+    from framing.scoring.kinds import score_dimension
+    from framing.scoring.lexicon_scores import compile_lexicons, match_document
 
     compiled = compile_lexicons(lexicons)
     articles = _articles(args.corpus, args.n)

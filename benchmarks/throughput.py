@@ -44,7 +44,8 @@ from framing.engines import tuned_gc  # noqa: E402
 from framing.models import Article  # noqa: E402
 from framing.batch import run_batch  # noqa: E402
 from framing.pipeline import CHUNK_SIZE, build_scorer, extra_outputs, score_articles  # noqa: E402
-from framing.scoring.lexicon_scores import match_document, score_dimension  # noqa: E402
+from framing.scoring.kinds import score_dimension  # noqa: E402
+from framing.scoring.lexicon_scores import match_document  # noqa: E402
 from framing.scoring.sentiment import analyzer, sentence_compounds  # noqa: E402
 from framing.text import preprocess  # noqa: E402
 

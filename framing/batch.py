@@ -122,6 +122,7 @@ def run_batch(
     from .io.writers import atomic_open, ensure_output_dir, write_json
     from .language import is_readable
     from .pipeline import BASE_COLUMNS, build_scorer, dependency_versions, language_warning, score_columns
+    from .scoring.kinds import dimension_schema
 
     started = time.time()
     suffix = check_format(fmt)
@@ -281,6 +282,7 @@ def run_batch(
             "warnings": warnings,
             "lexicons": dict(scorer.lexicon_hashes),
             "lexicon_dimensions": [lx.dimension for lx in scorer.lexicons],
+            "dimensions": dimension_schema(scorer.lexicons),
             "models": {e.name: getattr(e, "fingerprint", "") for e in scorer.extras},
             "versions": dependency_versions(),
             "run": {

@@ -4,6 +4,7 @@ read articles -> preprocess (Document) -> score (Match, ArticleResult) -> compar
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -22,6 +23,9 @@ __all__ = [
     "Scope",
     "Lexicon",
 ]
+
+
+_WORD_CHAR = re.compile(r"\w")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,11 @@ class Document:
     def n_tokens(self) -> int:
         return sum(len(s.norms) for s in self.sentences)
 
+    @property
+    def n_words(self) -> int:
+        """Tokens with a letter or digit: punctuation left out, as LIWC's word count does."""
+        return sum(1 for s in self.sentences for norm in s.norms if _WORD_CHAR.search(norm))
+
     def sentence_text(self, index: int) -> str:
         s = self.sentences[index]
         return self.article.text[s.start : s.end]
@@ -94,6 +103,7 @@ class Match:
     effective_weight: float = 0.0  # weight after negation, hedging and quotation
     role: str = ""  # prescriptions: advocate | reject | describe; empty elsewhere
     off_topic: bool = False  # too far from any mention of the subject (the lexicon's topic rule)
+    categories: tuple[tuple[str, float], ...] = ()  # dictionaries: every (category, weight) the entry counts in
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -113,7 +123,7 @@ class Match:
             "effective_weight": round(self.effective_weight, 6),
             "role": self.role,
             "off_topic": self.off_topic,
-        }
+        } | ({"categories": dict(self.categories)} if self.categories else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +218,7 @@ class Lexicon:
     """One dimension's lexicon, merged from the shipped file and any user layers."""
 
     dimension: str
-    kind: str  # poles | categories | prescriptions | stances | actors
+    kind: str  # poles | categories | prescriptions | stances | actors | dictionary
     description: str
     categories: tuple[LexiconCategory, ...]
     scope: Scope

@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequenc
 from ._version import __version__
 from .lexicon.build import lexicon_hashes, load_lexicons
 from .models import Article, ArticleResult, Document, Lexicon, Match, SentenceProbabilities, SkippedInput
-from .scoring.lexicon_scores import CompiledLexicon, apply_topic, category_columns_prefix, compile_lexicons, match_document, score_dimension, topic_rule
+from .scoring.kinds import kind_of, score_dimension, word_count
+from .scoring.lexicon_scores import CompiledLexicon, apply_topic, compile_lexicons, match_document, topic_rule
 from .scoring.sentiment import sentence_compounds
 from .language import detect_language, is_readable
 from .text import preprocess
@@ -102,18 +103,7 @@ def score_columns(scorer: Scorer) -> list[str]:
     """The score columns in `scores.csv` order (metadata columns go before these)."""
     cols: list[str] = list(COUNT_COLUMNS) + ["language"]
     for lx in scorer.lexicons:
-        dim, names = lx.dimension, lx.category_names
-        if lx.kind == "poles":
-            cols += [f"{dim}.position", f"{dim}.ci_low", f"{dim}.ci_high", f"{dim}.label", f"{dim}.intensity"] + [f"{dim}.{c}" for c in names]
-        elif lx.kind == "prescriptions":
-            prefix = category_columns_prefix(lx)
-            cols += [f"{prefix}.{c}" for c in names] + [f"{dim}.advocated", f"{dim}.rejected"]
-        elif lx.kind == "stances":
-            cols += [f"{dim}.{c}" for c in names] + [f"{dim}.label"]
-        elif lx.kind == "actors":
-            cols += [f"{dim}.{c}" for c in names]
-        else:
-            cols += [f"{dim}.{c}" for c in names] + [f"{dim}.label", f"{dim}.intensity"]
+        cols += kind_of(lx).columns(lx)
     if scorer.sentiment:
         cols += ["tone.compound"] + [f"tone.{a}" for a in scorer.actors]
     for extra in scorer.extras:
@@ -147,7 +137,7 @@ def _lexicons_and_tone(doc: Document, scorer: Scorer) -> tuple[dict[str, Any], l
         by_category = mentions.setdefault(lx.dimension, {})
         for m in matches:
             by_category.setdefault(m.category, set()).add(m.sentence_index)
-        scores.update(score_dimension(lx, matches, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences)))
+        scores.update(score_dimension(lx, matches, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences), n_words=word_count(lx, doc)))
         if lx.kind == "actors":
             actor_sentences = by_category
         all_matches.extend(matches)

@@ -18,6 +18,7 @@ from framing.lexicon.build import load_lexicons
 from framing.models import Article
 from framing.scoring import classifiers as C
 from framing.scoring.classifiers import FrameModel, FramingClassifiers, NgramBlock, NgramCounter, csr_dot, group_counts
+from framing.scoring.kinds import argmax_counts
 from framing.scoring.features import TokenNgrams, lexicon_unit_label, lexicon_unit_labels
 from framing.scoring.lexicon_scores import CompiledLexicon, match_document
 from framing.text import preprocess
@@ -256,8 +257,8 @@ def test_argmax_counts_add_up_in_unit_order():
     for row in proba:
         k = int(np.argmax(row))
         expected[classes[k]] += float(row[k])
-    assert C._argmax_counts(classes, proba) == expected  # exactly, not approximately
-    assert C._argmax_counts(classes, np.zeros((0, 4))) == {c: 0.0 for c in classes}
+    assert argmax_counts(classes, proba) == expected  # exactly, not approximately
+    assert argmax_counts(classes, np.zeros((0, 4))) == {c: 0.0 for c in classes}
 
 
 def test_lexicon_unit_labels_equal_the_one_unit_label(fixture_lexicon_map):
@@ -325,7 +326,7 @@ def test_evidence_follows_the_rule_sentence_by_sentence(models):
 
 
 def score_all(extra, lexicon_map):
-    from framing.scoring.lexicon_scores import score_dimension
+    from framing.scoring.kinds import score_dimension
 
     out = []
     for name in sorted(ARTICLES):

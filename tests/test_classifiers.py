@@ -16,8 +16,6 @@ from framing.pipeline import build_scorer, score_article, score_articles, score_
 from framing.scoring.classifiers import (
     FrameModel,
     FramingClassifiers,
-    _blend_prescriptions,
-    _blend_stances,
     _passages,
     default_classifier_scorers,
     load_frame_model,
@@ -25,6 +23,7 @@ from framing.scoring.classifiers import (
     save_frame_model,
     shipped_model_dir,
 )
+from framing.scoring.kinds import ClassifierVotes, kind_of
 from framing.scoring.features import LexiconFeatures, TokenNgrams, lexicon_unit_label, match_units
 from framing.io.model_files import ModelFileError
 from framing.training.frames import TrainingConfig, build_pipeline, train
@@ -214,7 +213,8 @@ def test_prescription_blend_follows_the_documented_formula(fixture_lexicons):
     # so its 0.3 on `reject` counts nowhere
     proba = np.array([[0.1, 0.1, 0.8, 0.0], [0.0, 1.0, 0.0, 0.0], [0.1, 0.6, 0.0, 0.3]])
     lex = {"prescription.sanctions_economic_pressure": 0.0, "prescription.diplomacy_engagement": 0.5, "prescriptions.advocated": "diplomacy_engagement"}
-    out = _blend_prescriptions("prescriptions", lx, classes, proba, lex, w=0.5)
+    votes = ClassifierVotes(tuple(classes), proba, np.ones(len(proba)))
+    out = kind_of(lx).blend(lx, "prescriptions", votes, lex, w=0.5, n_tokens=100)
     cls = 0.8 / (0.8 + 0 + 1.0)  # (adv - rej) / (adv + rej + smoothing)
     assert out["prescription.sanctions_economic_pressure_classifier"] == pytest.approx(round(cls, 4))
     assert out["prescription.sanctions_economic_pressure"] == pytest.approx(round(0.5 * cls, 4))
@@ -222,7 +222,7 @@ def test_prescription_blend_follows_the_documented_formula(fixture_lexicons):
     assert out["prescriptions.advocated"] == ""  # 0.222 and 0.25 are below the 0.3 threshold
     assert out["prescriptions.advocated_classifier"] == "sanctions_economic_pressure"
     assert out["prescriptions.advocated_lexicon"] == "diplomacy_engagement"
-    heavier = _blend_prescriptions("prescriptions", lx, classes, proba, lex, w=0.8)
+    heavier = kind_of(lx).blend(lx, "prescriptions", votes, lex, w=0.8, n_tokens=100)
     assert heavier["prescriptions.advocated"] == "sanctions_economic_pressure"
 
 
@@ -232,7 +232,7 @@ def test_stance_blend_is_a_token_weighted_mixture(fixture_lexicons):
     proba = np.array([[0.0, 0.2, 0.8], [0.0, 1.0, 0.0]])
     tokens = np.array([30.0, 10.0])
     lex = {"ideology.realist_restraint": 0.2, "ideology.conservative_hawk": 0.1, "ideology.neutral": 0.7, "ideology.label": "neutral"}
-    out = _blend_stances("ideology", lx, classes, proba, tokens, lex, w=0.5)
+    out = kind_of(lx).blend(lx, "ideology", ClassifierVotes(tuple(classes), proba, tokens), lex, w=0.5, n_tokens=40)
     cls_restraint = (30 * 0.8) / 40
     assert out["ideology.realist_restraint_classifier"] == pytest.approx(cls_restraint)
     assert out["ideology.realist_restraint"] == pytest.approx(0.5 * cls_restraint + 0.5 * 0.2)

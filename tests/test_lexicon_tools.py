@@ -418,17 +418,19 @@ def test_liwc_and_quanteda_fixtures_import_and_export_identically(tmp_path, name
     assert back.read_bytes() == source.read_bytes()
 
 
-def test_liwc_multi_category_entries_and_wildcards_score_like_liwc(tmp_path):
+def test_liwc_split_categories_gives_one_dimension_per_category(tmp_path):
     from framing.lexicon.formats import parse_liwc, to_lexicon_files
 
     d = parse_liwc((TOOLS / "sample.dic").read_text(), path="sample.dic", name="sample")
-    res = to_lexicon_files(d, path="sample.dic")
-    assert res.split  # 'abandon*' is in affect and negemo: one dimension per category
+    assert to_lexicon_files(d, path="sample.dic").dimensions == ("sample",)  # the default: one dictionary
+    res = to_lexicon_files(d, path="sample.dic", split_categories=True)
+    assert res.split
     folder = tmp_path / "liwc"
     folder.mkdir()
     for fname, body in res.files.items():
         (folder / fname).write_text(body)
     lx = {x.dimension: x for x in load_lexicons([folder], include_shipped=False)}
+    assert {x.kind for x in lx.values()} == {"categories"}
     assert "abandon*" in {e.term for e in lx["sample_affect"].categories[0].entries}
     assert "abandon*" in {e.term for e in lx["sample_negemo"].categories[0].entries}
     assert "kind of" in {e.term for e in lx["sample_tentat"].categories[0].entries}

@@ -374,13 +374,14 @@ def diff_cmd(old, new, lexicon_dirs, no_shipped, corpus, text_field, out_dir, to
 @click.option("--dimension", default=None, help="Dimension name (default: from the file name).")
 @click.option("--category", default=None, help="CSV without a category column: the category of every term.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_USER_DIR, show_default=True, help="Folder to write lexicon files into.")
-@click.option("--split", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="One dimension per category: when an entry is in several categories (auto), always, or never (keeps such an entry in its first category).")
+@click.option("--split-categories", "split", is_flag=True,
+              help="One `kind: categories` dimension per category (the older import) instead of one `kind: dictionary` dimension.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @quiet_option
 @handle_errors
 def import_cmd(file, fmt, dimension, category, out_dir, split, force, quiet):
-    """Import a LIWC .dic, a quanteda YAML dictionary or a CSV term list as framing lexicon files."""
+    """Import a LIWC .dic, a quanteda YAML dictionary or a CSV term list as one dimension of
+    `kind: dictionary` (independent categories, scored as a plain count; see docs/dictionaries.md)."""
     from ..io.lexicon_files import read_dictionary_text
     from ..io.writers import atomic_write_text
     from ..lexicon.formats import format_for_path, parse_foreign, safe_name, to_lexicon_files
@@ -392,7 +393,7 @@ def import_cmd(file, fmt, dimension, category, out_dir, split, force, quiet):
     name = dimension or safe_name(file.stem, fallback="imported")
     dictionary = parse_foreign(text, path=str(file), fmt=fmt, name=name, category=category)
     provenance = f"Imported by `framing lexicon import` from {file.name} ({fmt}) on {date.today().isoformat()}.\nLayer it over the shipped lexicons with --lexicons {out_dir}."
-    result = to_lexicon_files(dictionary, path=str(file), dimension=name, split=split, provenance=provenance)
+    result = to_lexicon_files(dictionary, path=str(file), dimension=name, split_categories=split, provenance=provenance)
     if not result.n_terms:
         for w in result.warnings:
             click.echo(f"warning: {w}", err=True)
@@ -417,7 +418,7 @@ def import_cmd(file, fmt, dimension, category, out_dir, split, force, quiet):
         for d in result.dimensions:
             if d in shipped:
                 click.echo(f"warning: dimension {d!r} is also a shipped dimension: these entries will be layered into it", err=True)
-        how = " (one dimension per category, because some entries are in several categories)" if result.split else ""
+        how = " (one dimension per category)" if result.split else ""
         click.echo(
             f"imported {result.n_terms} entries into {len(result.dimensions)} dimension(s){how} -> {out_dir}"
             + (f"; {result.skipped} skipped (see warnings)" if result.skipped else ""),

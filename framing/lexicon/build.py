@@ -15,13 +15,21 @@ from typing import Any, Iterable, Sequence
 from ..errors import LexiconError
 from ..io.lexicon_files import LexiconFile, Located, read_lexicon_dir, shipped_lexicon_dir
 from ..models import Lexicon, LexiconCategory, LexiconEntry, Scope, ScopeRule
-from .params import check_params
+from .params import PARAMETERS, check_params
 from ..text import normalize_token, stem as stem_token, tokenize
 
 __all__ = ["KINDS", "load_lexicons", "build_lexicons", "parse_entry", "entry_key"]
 
-KINDS = ("poles", "categories", "prescriptions", "stances", "actors")
+KINDS = tuple(PARAMETERS)  # every kind declares its parameters, so that list is the list of kinds
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# A dictionary keeps its source's category names (LIWC `Care.Virtue`, quanteda `economy.jobs`):
+# letters, digits, `_`, `.` and `-`, nothing that would break a column name or a CSV header.
+_DICTIONARY_CATEGORY_RE = re.compile(r"^[^\W_][\w.\-]*$")
+# A dictionary's own score columns (`<dim>.coverage`, `<dim>.label`, `<dim>.<category>_per_1000`):
+# no category may take one of these names.
+DICTIONARY_COVERAGE = "coverage"
+DICTIONARY_PER_1000 = "_per_1000"
+DICTIONARY_RESERVED = (DICTIONARY_COVERAGE, "label")
 _MAX_PHRASE_WORDS = 12
 _MIN_PREFIX = 3
 # Shipped dimensions come first in scores.csv, in this order; user dimensions follow by name.
@@ -200,13 +208,19 @@ def _apply_entries(
     path: str,
     all_keys: dict[str, tuple[str, LexiconEntry]],
     opposites: dict[str, set[str]],
+    shared: bool = False,
 ) -> None:
+    """Add a category's entries; unless `shared` (a dictionary, whose categories are
+    independent), an entry already in another category is an error."""
     if node is None:
         return
     items = _expect(node, list, f"categories.{name}.entries", path, node.line)
     for item in items:
         entry = parse_entry(item, category=name, stem=stem, path=path)
         key = entry_key(entry.term)
+        if shared:
+            cat.entries[key] = entry
+            continue
         owner = all_keys.get(key)
         if owner is not None and owner[0] != name:
             poles = " (its opposite pole)" if owner[0] in opposites.get(name, ()) else ""
@@ -273,7 +287,11 @@ def _apply_file(drafts: dict[str, _Draft], scope_defaults: dict, lf: LexiconFile
     if cats is not None:
         specs: list[tuple[str, dict[str, Located]]] = []
         for name, cnode in _expect(cats, dict, "categories", path, cats.line).items():
-            if not _NAME_RE.match(name):
+            if draft.kind == "dictionary":
+                if not _DICTIONARY_CATEGORY_RE.match(name) or name in DICTIONARY_RESERVED or name.endswith(DICTIONARY_PER_1000):
+                    raise LexiconError(path, f"category {name!r} of a dictionary must be letters, digits, _, . and - (starting with a letter or digit), "
+                                             f"and not {', '.join(DICTIONARY_RESERVED)} or end in {DICTIONARY_PER_1000} (those are score columns)", line=cnode.line)
+            elif not _NAME_RE.match(name):
                 raise LexiconError(path, f"category {name!r} must be lower-case letters, digits and _", line=cnode.line)
             spec = _expect(cnode, dict, f"category {name}", path, cnode.line) if cnode.value is not None else {}
             for key, value in spec.items():
@@ -302,7 +320,8 @@ def _apply_file(drafts: dict[str, _Draft], scope_defaults: dict, lf: LexiconFile
                 opposites.setdefault(name, set()).add(cd.opposite)
                 opposites.setdefault(cd.opposite, set()).add(name)
         for name, spec in specs:
-            _apply_entries(draft.categories[name], spec.get("entries"), name=name, stem=draft.stem, path=path, all_keys=all_keys, opposites=opposites)
+            _apply_entries(draft.categories[name], spec.get("entries"), name=name, stem=draft.stem, path=path, all_keys=all_keys, opposites=opposites,
+                           shared=draft.kind == "dictionary")
     cues = root.get("stance_cues")
     if cues is not None:
         for role, lnode in _expect(cues, dict, "stance_cues", path, cues.line).items():
@@ -330,7 +349,10 @@ def _finish(draft: _Draft, scope_defaults: dict) -> Lexicon:
             raise LexiconError(path, f"params.{pole}: {draft.params[pole]!r} is not a category of {draft.dimension!r}")
     if draft.kind == "prescriptions" and not draft.stance_cues.get("advocate"):
         raise LexiconError(path, "a prescriptions lexicon needs stance_cues.advocate (and usually stance_cues.reject)")
-    merged = {rule: dict(scope_defaults.get(rule, {})) for rule in ("negation", "hedging", "quotation")}
+    # A dictionary takes scope rules only from its own files: an imported LIWC or quanteda
+    # dictionary then scores as a plain count, as its users expect.
+    defaults = {} if draft.kind == "dictionary" else scope_defaults
+    merged = {rule: dict(defaults.get(rule, {})) for rule in ("negation", "hedging", "quotation")}
     for rule, values in draft.scope.items():
         merged[rule].update(values)
     scope = Scope(

@@ -63,17 +63,24 @@ def literal_needles(entries: Iterable[LexiconEntry], *, stem: bool) -> list[str]
     return sorted(out)
 
 
-def contribution(lexicon: Lexicon, match: Match) -> tuple[str | None, float]:
-    """(category, amount) a match adds to the category's score, following `score_dimension`."""
+def contributions(lexicon: Lexicon, match: Match) -> list[tuple[str, float]]:
+    """(category, amount) for each category a match adds to, following the kind's scoring in
+    `framing.scoring.kinds` (a dictionary entry adds to each of its categories); [] when the
+    match counts nowhere."""
     if lexicon.kind == "prescriptions":
         if match.role not in ("advocate", "reject"):
-            return None, 0.0
+            return []
         scope = lexicon.scope
         w = match.weight * (scope.hedging.factor if match.hedged else 1.0) * (scope.quotation.factor if match.quoted else 1.0)
-        return match.category, w
+        return [(match.category, w)]
     if lexicon.kind == "actors":
-        return match.category, 1.0
-    return match.counts_for, match.effective_weight
+        return [(match.category, 1.0)]
+    if match.counts_for is None:
+        return []
+    if match.categories:
+        factor = match.effective_weight / match.weight
+        return [(category, weight * factor) for category, weight in match.categories]
+    return [(match.counts_for, match.effective_weight)]
 
 
 @dataclass
@@ -194,9 +201,9 @@ def collect_stats(
                 if key not in seen_here:
                     seen_here.add(key)
                     counts.articles += 1
-                target, amount = contribution(lx, m)
-                if target is not None and amount > 0:
-                    counts.counted += 1
+                added = [(target, amount) for target, amount in contributions(lx, m) if amount > 0]
+                counts.counted += bool(added)
+                for target, amount in added:
                     counts.contributions[target] = counts.contributions.get(target, 0.0) + amount
                     totals[target] = totals.get(target, 0.0) + amount
                 form = normalize_token(m.text)

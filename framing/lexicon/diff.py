@@ -16,10 +16,11 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
 from ..models import Article, Lexicon, LexiconEntry, Scope, ScopeRule
-from ..scoring.lexicon_scores import CompiledLexicon, match_document, score_dimension
+from ..scoring.kinds import score_dimension, word_count
+from ..scoring.lexicon_scores import CompiledLexicon, match_document
 from ..text import normalize_token
 from .build import entry_key
-from .corpus import contribution, iter_documents, literal_needles
+from .corpus import contributions, iter_documents, literal_needles
 
 __all__ = ["EntryChange", "Cause", "ColumnChange", "ArticleDiff", "ColumnSummary", "EntryImpact", "LexiconDiff", "entry_changes", "diff_lexicons", "render_diff_html", "format_diff", "diff_rows", "DIFF_CSV_COLUMNS"]
 
@@ -187,12 +188,11 @@ def _contributions(lx: Lexicon, matches) -> dict[tuple[str, str], tuple[float, i
     """(entry key, category) -> (what the entry added to the category, its hits, the entry as written)."""
     out: dict[tuple[str, str], list] = {}
     for m in matches:
-        target, amount = contribution(lx, m)
-        key = (entry_key(m.entry), target or m.category)
-        acc = out.setdefault(key, [0.0, 0, m.entry])
-        if target is not None:
+        added = contributions(lx, m)
+        for target, amount in added or [(m.category, 0.0)]:
+            acc = out.setdefault((entry_key(m.entry), target), [0.0, 0, m.entry])
             acc[0] += amount
-        acc[1] += 1
+            acc[1] += 1
     return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 
@@ -322,8 +322,8 @@ def diff_lexicons(
                     continue
             mo = match_document(doc, p.old, norms_cache=norms_cache)
             mn = match_document(doc, p.new, norms_cache=norms_cache)
-            so = score_dimension(p.old.lexicon, mo, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences))
-            sn = score_dimension(p.new.lexicon, mn, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences))
+            so = score_dimension(p.old.lexicon, mo, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences), n_words=word_count(p.old.lexicon, doc))
+            sn = score_dimension(p.new.lexicon, mn, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences), n_words=word_count(p.new.lexicon, doc))
             for col in so.keys() & sn.keys():
                 a, b = so[col], sn[col]
                 if _is_number(a) and _is_number(b):

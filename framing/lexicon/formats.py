@@ -5,13 +5,13 @@ and never touches the installed package.
 
 How foreign dictionaries map onto framing lexicons:
 
-- One dictionary becomes one dimension (`kind: categories`), each of its categories a category.
-  A nested quanteda dictionary (`economy: {jobs: [...], taxes: [...]}`) becomes one dimension per
-  top-level key.
-- framing counts a token once per dimension, so an entry may sit in only one category of a
-  dimension. LIWC and quanteda dictionaries routinely put one word in several categories
-  (`happy` in both `affect` and `posemo`); such a dictionary is imported as one dimension per
-  category (`liwc_affect`, `liwc_posemo`), which scores exactly as LIWC counts.
+- One dictionary becomes one dimension of `kind: dictionary` named after the file, with LIWC
+  semantics: its categories are independent, an entry listed in several categories counts in
+  each, and it gets no scope rules (so its scores equal a plain count). Categories keep their
+  source names (a nested quanteda key `economy: {jobs: [...]}` becomes `economy.jobs`); a
+  character a column name cannot hold becomes `_`, the original kept for export.
+- `split_categories=True` gives the older mapping instead: one `kind: categories` dimension per
+  category (`liwc_affect`, `liwc_posemo`).
 - What the framing format has no place for is kept in `params.origin` (LIWC category numbers,
   original labels, the order and nesting of categories), so exporting an imported dictionary
   gives back the original file.
@@ -26,14 +26,14 @@ import io
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import yaml
 
 from ..errors import LexiconError
 from ..io.lexicon_files import Located, parse_lexicon_text
 from ..models import Lexicon
-from .build import entry_key, parse_entry
+from .build import DICTIONARY_PER_1000, DICTIONARY_RESERVED, entry_key, parse_entry
 
 __all__ = [
     "FORMATS",
@@ -115,11 +115,12 @@ def format_for_path(path: str) -> str | None:
 # --- reading foreign formats -------------------------------------------------------------------
 
 
-def _unique_names(labels: Sequence[str]) -> list[str]:
+def _unique_names(labels: Sequence[str], clean: Callable[[str], str] = safe_name) -> list[str]:
+    """`clean` of each label, made unique with a `_2`, `_3`, ... suffix."""
     out: list[str] = []
     seen: set[str] = set()
     for label in labels:
-        base = safe_name(label)
+        base = clean(label)
         name, n = base, 2
         while name in seen:
             name, n = f"{base}_{n}", n + 1
@@ -128,14 +129,19 @@ def _unique_names(labels: Sequence[str]) -> list[str]:
     return out
 
 
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith(("#", "//"))
+
+
 def parse_liwc(text: str, *, path: str, name: str | None = None) -> ForeignDictionary:
     """A LIWC `.dic`: category lines between two `%` lines, then `term<TAB>code code ...` lines.
 
-    Accepts BOMs, CRLF, spaces instead of tabs and multi-word entries (`kind of<TAB>12`).
+    Accepts BOMs, CRLF, spaces instead of tabs, multi-word entries (`kind of<TAB>12`), blank
+    lines and comment lines (starting with `#` or `//`).
     LIWC2007's conditional codes (`like<TAB>02 134/125(131)`) have no framing equivalent: those
     entries are skipped with a warning naming the line.
     """
-    lines = text.lstrip("\ufeff").splitlines()
+    lines = ["" if _is_comment(raw) else raw for raw in text.lstrip("\ufeff").splitlines()]
     warnings: list[str] = []
     i = 0
     while i < len(lines) and not lines[i].strip():
@@ -270,8 +276,11 @@ _CSV_ALIASES = {
 
 def parse_csv(text: str, *, path: str, name: str | None = None, category: str | None = None) -> ForeignDictionary:
     """A CSV (or tab-separated) term list with a header: `term` is required; `category`,
-    `dimension`, `weight` and `note` are optional (without `category`, every term goes to
-    `category`, default the dictionary name)."""
+    `dimension`, `weight` and `note` are optional. A term in several categories is a row per
+    category, or (without a `category` column) one row with a column per category (the NRC
+    layout): a cell that is empty, 0, no or false leaves the term out of that category, 1, x,
+    yes or true puts it in, another positive number puts it in with that weight. Without either,
+    every term goes to `category` (default the dictionary name)."""
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
@@ -291,12 +300,14 @@ def parse_csv(text: str, *, path: str, name: str | None = None, category: str | 
                 break
     if "term" not in index:
         raise LexiconError(path, f"no 'term' column in the header ({', '.join(header[:8])})", line=1)
+    wide = [] if "category" in index or category else [(k, header[k].strip()) for k in range(len(cols)) if k not in index.values() and cols[k]]
     default_cat = category or name or "terms"
     order: list[tuple[str | None, str]] = []
     terms: dict[tuple[str | None, str], list[ForeignTerm]] = {}
     lines: dict[tuple[str | None, str], int] = {}
     warnings: list[str] = []
     seen: dict[tuple[str | None, str, str], int] = {}
+    unmarked: list[int] = []
     while True:
         try:
             row = next(reader)
@@ -315,26 +326,28 @@ def parse_csv(text: str, *, path: str, name: str | None = None, category: str | 
         term = " ".join(cell("term").split())
         if not term:
             raise LexiconError(path, "empty term", line=line)
-        cat_label = cell("category") or default_cat
         group = cell("dimension") or None
-        weight_text = cell("weight")
-        try:
-            weight = float(weight_text) if weight_text else 1.0
-        except ValueError:
-            raise LexiconError(path, f"weight {weight_text!r} is not a number", line=line) from None
-        if not math.isfinite(weight) or weight <= 0 or weight > 100:
-            raise LexiconError(path, f"weight must be above 0 and at most 100, not {weight_text}", line=line)
-        key = (group, cat_label)
-        dup = (group, cat_label, entry_key(term))
-        if dup in seen:
-            warnings.append(f"{path}:{line}: {term!r} is listed in {cat_label!r} twice (also line {seen[dup]}); kept the first")
-            continue
-        seen[dup] = line
-        if key not in terms:
-            order.append(key)
-            terms[key] = []
-            lines[key] = line
-        terms[key].append(ForeignTerm(term, weight=weight, note=cell("note"), line=line))
+        weight = _csv_weight(cell("weight"), path=path, line=line)
+        if wide:
+            memberships = [(label, w) for k, label in wide if (w := _membership(row[k] if k < len(row) else "", path=path, line=line, column=label))]
+            if not memberships:
+                unmarked.append(line)
+        else:
+            memberships = [(cell("category") or default_cat, 1.0)]
+        for cat_label, factor in memberships:
+            key = (group, cat_label)
+            dup = (group, cat_label, entry_key(term))
+            if dup in seen:
+                warnings.append(f"{path}:{line}: {term!r} is listed in {cat_label!r} twice (also line {seen[dup]}); kept the first")
+                continue
+            seen[dup] = line
+            if key not in terms:
+                order.append(key)
+                terms[key] = []
+                lines[key] = line
+            terms[key].append(ForeignTerm(term, weight=weight * factor, note=cell("note"), line=line))
+    if unmarked:  # one line, not one per word: a wide word list often marks most words nowhere
+        warnings.append(f"{path}:{unmarked[0]}: {len(unmarked)} term(s) marked in none of the category columns (lines {_line_list(unmarked)}); skipped")
     by_group: dict[str | None, list[tuple[str | None, str]]] = {}
     for key in order:
         by_group.setdefault(key[0], []).append(key)
@@ -343,6 +356,39 @@ def parse_csv(text: str, *, path: str, name: str | None = None, category: str | 
         for key, cname in zip(keys, _unique_names([k[1] for k in keys])):
             cats.append(ForeignCategory(name=cname, label=key[1], terms=tuple(terms[key]), group=group, line=lines[key]))
     return ForeignDictionary("csv", name or "terms", tuple(cats), tuple(warnings))
+
+
+def _line_list(lines: Sequence[int], most: int = 5) -> str:
+    return ", ".join(map(str, lines[:most])) + (", ..." if len(lines) > most else "")
+
+
+def _csv_weight(text: str, *, path: str, line: int) -> float:
+    try:
+        weight = float(text) if text else 1.0
+    except ValueError:
+        raise LexiconError(path, f"weight {text!r} is not a number", line=line) from None
+    if not math.isfinite(weight) or weight <= 0 or weight > 100:
+        raise LexiconError(path, f"weight must be above 0 and at most 100, not {text}", line=line)
+    return weight
+
+
+_NOT_IN = ("", "0", "0.0", "no", "n", "false", "f", "-")
+_IN = ("1", "x", "yes", "y", "true", "t")
+
+
+def _membership(text: str, *, path: str, line: int, column: str) -> float:
+    """A category column's cell: 0.0 when the term is not in the category, else its weight."""
+    cell = text.strip().lower()
+    if cell in _NOT_IN:
+        return 0.0
+    if cell in _IN:
+        return 1.0
+    try:
+        return _csv_weight(cell, path=path, line=line)
+    except LexiconError:
+        raise LexiconError(path, f"column {column!r}: {text.strip()!r} is neither a mark (1, x, yes; 0, no, empty) nor a weight above 0 "
+                                 "(columns other than term, category, dimension, weight and note are read as categories; "
+                                 "--category NAME reads the file as one category)", line=line) from None
 
 
 def parse_foreign(text: str, *, path: str, fmt: str, name: str | None = None, category: str | None = None) -> ForeignDictionary:
@@ -411,7 +457,7 @@ def _num(x: float) -> str:
 class ImportResult:
     files: Mapping[str, str]  # file name -> YAML text
     dimensions: tuple[str, ...]
-    split: bool  # categories became dimensions of their own (entries in several categories)
+    split: bool  # categories became dimensions of their own (`split_categories`)
     n_terms: int
     skipped: int
     warnings: tuple[str, ...]
@@ -429,24 +475,8 @@ def _check_term(term: ForeignTerm, fmt: str, path: str, category: str) -> str | 
     return None
 
 
-def to_lexicon_files(
-    dictionary: ForeignDictionary,
-    *,
-    path: str,
-    dimension: str | None = None,
-    split: str = "auto",
-    provenance: str = "",
-) -> ImportResult:
-    """Turn a foreign dictionary into framing lexicon files (file name -> YAML text).
-
-    split: `auto` gives each category its own dimension when some entry is in several categories
-    (the only lossless mapping); `always` does so regardless; `never` keeps one dimension and
-    keeps such an entry in its first category only (with a warning per entry).
-    """
-    if split not in ("auto", "always", "never"):
-        raise ValueError(f"split must be auto, always or never, not {split!r}")
-    base = safe_name(dimension or dictionary.name, fallback="imported")
-    warnings = list(dictionary.warnings)
+def _usable_terms(dictionary: ForeignDictionary, path: str, warnings: list[str]) -> tuple[list[ForeignCategory], int]:
+    """The categories with the terms framing can hold (the others reported and skipped)."""
     skipped = 0
     kept: list[ForeignCategory] = []
     for cat in dictionary.categories:
@@ -459,64 +489,87 @@ def to_lexicon_files(
                 continue
             good.append(t)
         kept.append(replace(cat, terms=tuple(good)))
+    return kept, skipped
+
+
+_DICTIONARY_NAME_BAD = re.compile(r"[^\w.\-]+")
+
+
+def _dictionary_name(label: str) -> str:
+    base = _DICTIONARY_NAME_BAD.sub("_", str(label).strip()).strip("_.-") or "category"
+    if not base[0].isalnum():
+        base = f"c{base}"
+    return f"{base}_" if base in DICTIONARY_RESERVED or base.endswith(DICTIONARY_PER_1000) else base
+
+
+def dictionary_category_names(labels: Sequence[str]) -> list[str]:
+    """Category names for a dictionary dimension: the source's own names where a column name can
+    hold them, otherwise with each run of other characters as `_`; unique, never a score column."""
+    return _unique_names(labels, _dictionary_name)
+
+
+def _origin_info(cat: ForeignCategory, order: int, fmt: str, name: str) -> dict[str, Any]:
+    """What the framing file has no place for, kept so export gives the source file back."""
+    info: dict[str, Any] = {"order": order}
+    if cat.label != name:
+        info["label"] = cat.label
+    if cat.code is not None:
+        info["code"] = cat.code
+    if fmt == "quanteda":
+        info["path"] = list(cat.path)
+        if cat.scalar:
+            info["scalar"] = True
+    if cat.description:
+        info["header"] = cat.description
+    return info
+
+
+def to_lexicon_files(
+    dictionary: ForeignDictionary,
+    *,
+    path: str,
+    dimension: str | None = None,
+    split_categories: bool = False,
+    provenance: str = "",
+) -> ImportResult:
+    """Turn a foreign dictionary into framing lexicon files (file name -> YAML text): one
+    `kind: dictionary` dimension (one per `dimension` of a CSV that has that column), or with
+    `split_categories` one `kind: categories` dimension per category."""
+    base = safe_name(dimension or dictionary.name, fallback="imported")
+    warnings = list(dictionary.warnings)
+    kept, skipped = _usable_terms(dictionary, path, warnings)
     groups: dict[str | None, list[tuple[int, ForeignCategory]]] = {}
     for order, cat in enumerate(kept):
-        groups.setdefault(cat.group, []).append((order, cat))
+        # a nested quanteda dictionary is one dimension, its keys flattened with `.`
+        group = cat.group if dictionary.format == "csv" or split_categories else None
+        groups.setdefault(group, []).append((order, cat))
     files: dict[str, str] = {}
     dims: list[str] = []
-    any_split = False
     n_terms = 0
     for group, members in groups.items():
         gname = base if group is None else (safe_name(group) if dictionary.format == "csv" else f"{base}_{safe_name(group)}")
-        owners: dict[str, list[str]] = {}
-        for _, cat in members:
-            for t in cat.terms:
-                owners.setdefault(entry_key(t.term), [])
-                if cat.name not in owners[entry_key(t.term)]:
-                    owners[entry_key(t.term)].append(cat.name)
-        shared = {k: v for k, v in owners.items() if len(v) > 1}
-        do_split = split == "always" or (split == "auto" and bool(shared))
-        any_split = any_split or do_split
-        if do_split:
-            parts = [(f"{gname}_{cat.name}", [(order, cat)]) for order, cat in members]
+        if split_categories:
+            parts = [(f"{gname}_{cat.name}", [(order, cat, cat.name)]) for order, cat in members]
         else:
-            parts = [(gname, members)]
-            if shared:
-                for key, cats_ in shared.items():
-                    warnings.append(f"{path}: {key!r} is in {', '.join(cats_)}; kept in {cats_[0]} only (--split keeps all)")
+            labels = [".".join(cat.path) if dictionary.format == "quanteda" else cat.label for _, cat in members]
+            parts = [(gname, [(order, replace(cat, label=label), name) for (order, cat), label, name in zip(members, labels, dictionary_category_names(labels))])]
         for dim_name, cats in parts:
-            origin_cats: dict[str, dict[str, Any]] = {}
-            body = []
-            for order, cat in cats:
-                info: dict[str, Any] = {"order": order}
-                if cat.label != cat.name:
-                    info["label"] = cat.label
-                if cat.code is not None:
-                    info["code"] = cat.code
-                if dictionary.format == "quanteda":
-                    info["path"] = list(cat.path)
-                    if cat.scalar:
-                        info["scalar"] = True
-                if cat.description:
-                    info["header"] = cat.description
-                origin_cats[cat.name] = info
-                terms = [t for t in cat.terms if do_split or shared.get(entry_key(t.term), [cat.name])[0] == cat.name]
-                n_terms += len(terms)
-                body.append((cat.name, "", terms))
             origin: dict[str, Any] = {"format": dictionary.format, "dictionary": dictionary.name}
             if dictionary.format != "csv":
-                origin["categories"] = origin_cats
-            labels = ", ".join(c.label for _, c in cats)
-            text = lexicon_yaml(
+                origin["categories"] = {name: _origin_info(cat, order, dictionary.format, name) for order, cat, name in cats}
+            body = [(name, "", list(cat.terms)) for _, cat, name in cats]
+            n_terms += sum(len(terms) for _, _, terms in body)
+            labels = ", ".join(c.label for _, c, _ in cats)
+            files[f"{dim_name}.yaml"] = lexicon_yaml(
                 dimension=dim_name,
+                kind="categories" if split_categories else "dictionary",
                 categories=body,
-                description=f"{dictionary.name}: {labels}" if do_split else f"Imported from {dictionary.name}",
+                description=f"{dictionary.name}: {labels}" if split_categories else f"Imported from {dictionary.name}",
                 params={"origin": origin},
                 comment=provenance,
             )
-            files[f"{dim_name}.yaml"] = text
             dims.append(dim_name)
-    return ImportResult(files, tuple(dims), any_split, n_terms, skipped, tuple(warnings))
+    return ImportResult(files, tuple(dims), split_categories, n_terms, skipped, tuple(warnings))
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -585,7 +638,7 @@ def _dropped(lexicons: Sequence[Lexicon], cats: Sequence[_ExportCategory], fmt: 
         notes.append(f"a {fmt} dictionary has no weights: entry weights were dropped")
     if fmt != "csv" and any(n for c in cats for _, _, n in c.terms):
         notes.append(f"a {fmt} dictionary has no notes: entry notes were dropped")
-    if any(lx.kind not in ("categories", "actors") for lx in lexicons):
+    if any(lx.kind not in ("categories", "actors", "dictionary") for lx in lexicons):
         notes.append(f"scope rules, stance cues and kind-specific parameters have no place in a {fmt} file; only terms and categories were exported")
     return notes
 
@@ -665,7 +718,7 @@ def write_csv(lexicons: Sequence[Lexicon]) -> ExportResult:
                 writer.writerow([lx.dimension, cat.name, e.term, _num(e.weight), e.note])
                 n += 1
     notes = []
-    if any(lx.kind not in ("categories", "actors") for lx in lexicons):
+    if any(lx.kind not in ("categories", "actors", "dictionary") for lx in lexicons):
         notes.append("scope rules, stance cues and kind-specific parameters have no place in a CSV term list; only entries were exported")
     return ExportResult(buf.getvalue(), n_cats, n, tuple(notes))
 

@@ -5,7 +5,7 @@ Both are plain functions returning frozen dataclasses; the CLI prints them as ta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import ConfigError, LexiconError
@@ -86,6 +86,7 @@ class DimensionView:
     scope: tuple[ScopeView, ...]
     stance_cues: Mapping[str, tuple[str, ...]]
     categories: tuple[CategoryView, ...]
+    memberships: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # dictionaries: entry -> all its categories
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def show(
                 scope=tuple(_scope_view(n, getattr(lx.scope, n)) for n in ("negation", "hedging", "quotation")) if lx.kind != "actors" else (),
                 stance_cues={role: tuple(e.term for e in cues) for role, cues in lx.stance_cues.items()},
                 categories=tuple(_category_view(lx, c, stats, dominance=dominance, min_hits=min_hits) for c in cats),
+                memberships=_memberships(lx) if lx.kind == "dictionary" else {},
             )
         )
     return ShowResult(
@@ -210,6 +212,7 @@ class KwicHit:
     role: str = ""
     covered_by: str | None = None  # a term not in the lexicon: the entry that claims this text instead
     sentence: str = ""
+    categories: tuple[str, ...] = ()  # a dictionary entry: every category it counts in
 
 
 @dataclass(frozen=True)
@@ -336,6 +339,7 @@ def kwic(
                         role=m.role,
                         covered_by=cover,
                         sentence=_squash(text[s.start : s.end]),
+                        categories=tuple(c for c, _ in own.categories) if own is not None else (),
                     )
                 )
     return KwicResult(term, tuple(p[1].lexicon.dimension for p in plans), in_lexicon, tuple(hits), total, taken, n_articles)
@@ -361,6 +365,12 @@ def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None
     if not result.selector:
         rows = []
         for d in result.dimensions:
+            if d.kind == "dictionary":  # one row: its categories are read together
+                row = [d.dimension, d.kind, f"({len(d.categories)} categories)", "", len(_dictionary_entries(d))]
+                if stats:
+                    row += [sum(e.hits or 0 for e in _dictionary_entries(d).values()), round(sum(c.total_score or 0.0 for c in d.categories), 4), ""]
+                rows.append(row)
+                continue
             for c in d.categories:
                 row = [d.dimension, d.kind, c.name, c.opposite or "", len(c.entries)]
                 if stats:
@@ -378,7 +388,11 @@ def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None
         params = {k: v for k, v in d.params.items() if k != "origin"}
         if params:
             lines.append(f"  params: {json.dumps(params, ensure_ascii=False, default=str)}")
-        for s in d.scope:
+        scope = d.scope
+        if d.kind == "dictionary" and not any(s.cues or s.marks for s in scope):
+            lines.append("  scope rules: none (every match counts: a plain count)")
+            scope = ()
+        for s in scope:
             bits = [f"window {s.window}"]
             if s.rule == "negation":
                 bits.append(f"action {s.action}")
@@ -390,6 +404,9 @@ def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None
             lines.append(f"  {s.rule}: {'; '.join(bits)}; cues: {cues or '(none)'}")
         for role, cues in d.stance_cues.items():
             lines.append(f"  stance cues ({role}): {', '.join(cues[:12])}{' ...' if len(cues) > 12 else ''}")
+        if d.kind == "dictionary":
+            lines.extend(_dictionary_block(d, limit=limit, n_tokens=result.n_tokens))
+            continue
         for c in d.categories:
             lines.append("")
             head = f"{d.dimension}.{c.name}" + (f" (opposite: {c.opposite})" if c.opposite else "") + f": {len(c.entries)} entries"
@@ -420,6 +437,57 @@ def format_show(result: ShowResult, *, limit: int = 0, corpus: str | None = None
     return "\n".join(lines)
 
 
+def _memberships(lx: Lexicon) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for c in lx.categories:
+        for e in c.entries:
+            out.setdefault(e.term, []).append(c.name)
+    return {term: tuple(cats) for term, cats in out.items()}
+
+
+def _dictionary_entries(d: DimensionView) -> dict[str, tuple[EntryView, tuple[str, ...]]]:
+    """The distinct entries of a dictionary's shown categories, each with every category it is
+    listed in (shown or not)."""
+    out: dict[str, tuple[EntryView, tuple[str, ...]]] = {}
+    for c in d.categories:
+        for e in c.entries:
+            out.setdefault(e.term, (e, d.memberships.get(e.term, (c.name,))))
+    return out
+
+
+def _dictionary_block(d: DimensionView, *, limit: int, n_tokens: int | None) -> list[str]:
+    """A dictionary as one block: a table of its categories (entries, entries shared with other
+    categories; with a corpus, hits and the category's share of the corpus's tokens), then one
+    table of its entries with all their categories."""
+    from pathlib import Path
+
+    from .table import text_table
+
+    entries = _dictionary_entries(d)
+    stats = n_tokens is not None
+    rows = []
+    for c in d.categories:
+        shared = sum(1 for e in c.entries if len(entries[e.term][1]) > 1)
+        row: list[Any] = [c.name, len(c.entries), shared]
+        if stats:
+            mass = c.total_score or 0.0
+            row += [sum(e.hits or 0 for e in c.entries), round(100.0 * mass / n_tokens, 4) if n_tokens else 0.0]
+        rows.append(row)
+    n_shared = sum(1 for _, cats in entries.values() if len(cats) > 1)
+    lines = ["", f"{d.dimension}: {len(d.categories)} categor{'y' if len(d.categories) == 1 else 'ies'}, {len(entries)} entries ({n_shared} in several categories)"]
+    lines.append(text_table(["category", "entries", "shared", *(["hits", "% of tokens"] if stats else [])], rows, right=(1, 2, 3, 4)))
+    listed = list(entries.values())[:limit] if limit else list(entries.values())
+    if stats:
+        erows = [[e.term, ", ".join(cats), e.weight, e.hits, e.articles] for e, cats in listed]
+        lines += ["", text_table(["entry", "categories", "weight", "hits", "articles"], erows, right=(2, 3, 4))]
+    else:
+        erows = [[e.term, ", ".join(cats), e.weight, f"{Path(e.path).name}:{e.line}"] for e, cats in listed]
+        lines += ["", text_table(["entry", "categories", "weight", "file"], erows, right=(2,))]
+    if limit and len(entries) > limit:
+        lines.append(f"  ... {len(entries) - limit} more (--limit 0 lists all)")
+    return lines
+
+
 def format_kwic(result: KwicResult, *, width: int = 40) -> str:
     """The hits as `framing lexicon kwic` prints them: a summary line, then one row per hit with
     its context (`width` characters a side), category, flags and where it counted."""
@@ -443,7 +511,9 @@ def format_kwic(result: KwicResult, *, width: int = 40) -> str:
             counts = h.counts_for or "(nothing)"
             if h.role:
                 counts = f"{counts} [{h.role}]"
-            cat = f"{h.dimension}.{h.category}"
+            if h.categories and h.counts_for is not None:
+                counts = ", ".join(h.categories)
+            cat = f"{h.dimension}.{h.category}" + (f" (+{len(h.categories) - 1})" if len(h.categories) > 1 else "")
         else:
             counts = f"taken by {h.covered_by!r}" if h.covered_by else ("(not in lexicon)" if not result.in_lexicon else "")
             cat = "-"

@@ -47,6 +47,10 @@ def _any(value: Any) -> str | None:
     return None
 
 
+def _flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+
+
 def _prior(value: Any) -> str | None:
     if not isinstance(value, Mapping):
         return f"must be a mapping of category to a number >= 0, not {value!r}"
@@ -98,6 +102,9 @@ PARAMETERS: Mapping[str, tuple[Param, ...]] = {
     "actors": _COMMON,
     "categories": _COMMON + (
         Param("min_intensity", 0.0, _number(0.0), "weighted matches per 1,000 tokens below which the label is `absent`"),
+    ),
+    "dictionary": _COMMON + (
+        Param("label", False, _flag, "add a `label` column: the category with the highest score (`absent` without a match)"),
     ),
 }
 

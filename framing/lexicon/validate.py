@@ -210,6 +210,8 @@ def _check_dimension(lx: Lexicon, out: _Collector) -> None:
     for group in by_pattern.values():
         first = group[0]
         for e in group[1:]:
+            if lx.kind == "dictionary" and e.category != first.category:
+                continue  # a dictionary entry listed in several categories counts in each
             if e.category != first.category and frozenset((e.category, first.category)) in opposite_pairs:
                 out.add("error", "opposite-poles", e.path, e.line,
                         f"{dim}: {e.term!r} ({e.category}) and {first.term!r} ({first.category}, {_where(first)}) match the same tokens in opposite poles; only {first.term!r} ever counts")

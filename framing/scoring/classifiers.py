@@ -36,8 +36,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..lexicon.params import param
 from ..models import Document, Lexicon, Match, SentenceProbabilities
+from .kinds import ClassifierVotes, kind_of
 from .features import (
     TokenNgrams,
     _token_char_ngrams,
@@ -824,16 +824,6 @@ def load_model_dir(model_dir: str | Path, *, dimensions: Sequence[str] | None = 
 # --- the pipeline hook ------------------------------------------------------------------------
 
 
-def _argmax_counts(classes: Sequence[str], proba: np.ndarray) -> dict[str, float]:
-    """Each unit counts for its most probable class, weighted by that probability."""
-    if not proba.size:
-        return {c: 0.0 for c in classes}
-    top = np.argmax(proba, axis=1)
-    # bincount adds the weights in unit order in float64: the same sums as a loop from 0.0
-    sums = np.bincount(top, weights=proba[np.arange(top.size), top], minlength=len(classes))
-    return {c: float(v) for c, v in zip(classes, sums.tolist())}
-
-
 def _agreement(lex_labels: Sequence[str], cls_labels: Sequence[str], *, empty: str | None = "none") -> float:
     pairs = [(a, b) for a, b in zip(lex_labels, cls_labels) if empty is None or a != empty or b != empty]
     if not pairs:
@@ -907,24 +897,7 @@ class FramingClassifiers:
         for dim in order:
             model = self.models[dim]
             lx = lexmap.get(dim)
-            kind = lx.kind if lx is not None else None
-            if kind == "poles":
-                cols += [f"{dim}.position_lexicon", f"{dim}.position_classifier", f"{dim}.label_lexicon", f"{dim}.label_classifier", f"{dim}.agreement"]
-            elif kind == "prescriptions":
-                from .lexicon_scores import category_columns_prefix
-
-                prefix = category_columns_prefix(lx)
-                for c in lx.category_names:
-                    cols += [f"{prefix}.{c}_lexicon", f"{prefix}.{c}_classifier"]
-                cols += [f"{dim}.advocated_lexicon", f"{dim}.rejected_lexicon", f"{dim}.advocated_classifier", f"{dim}.rejected_classifier", f"{dim}.agreement"]
-            elif kind == "stances":
-                for c in lx.category_names:
-                    cols += [f"{dim}.{c}_lexicon", f"{dim}.{c}_classifier"]
-                cols += [f"{dim}.label_lexicon", f"{dim}.label_classifier", f"{dim}.agreement"]
-            else:  # no blend defined: the classifier's shares and label beside the lexicon
-                cols += [f"{dim}.{c}_classifier" for c in model.classes] + [f"{dim}.label_classifier"]
-                if lx is not None:
-                    cols.append(f"{dim}.agreement")
+            cols += kind_of(lx).classifier_columns(lx, dim, model.classes)
         return cols
 
     def score(self, doc: Document, lexicon_scores: Mapping[str, Any], matches: Sequence[Match]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
@@ -1142,117 +1115,8 @@ class FramingClassifiers:
         return [SentenceProbabilities(article_id, dim, si, dict(probs[unit_of[si]])) for si in sentences]
 
     def _blend(self, dim: str, model: FrameModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
-        w = model.blend_weight
-        kind = lx.kind if lx is not None else None
-        out: dict[str, Any] = {}
-        if kind == "poles":
-            return _blend_poles(dim, lx, model.classes, proba, lexicon_scores, w=w, n_tokens=n_tokens)
-        if kind == "prescriptions":
-            return _blend_prescriptions(dim, lx, model.classes, proba, lexicon_scores, w=w)
-        if kind == "stances":
-            return _blend_stances(dim, lx, model.classes, proba, unit_tokens, lexicon_scores, w=w)
-        shares = _shares(model.classes, proba, unit_tokens)
-        for c in model.classes:
-            out[f"{dim}.{c}_classifier"] = round(shares[c], 4)
-        out[f"{dim}.label_classifier"] = max(model.classes, key=lambda c: shares[c])
-        return out
-
-
-def _shares(classes: Sequence[str], proba: np.ndarray, weights: np.ndarray) -> dict[str, float]:
-    if proba.shape[0] == 0:
-        return {c: 0.0 for c in classes}
-    tot = float(weights.sum())
-    mean = (weights @ proba) / tot if tot > 0 else proba.mean(axis=0)
-    return {c: float(v) for c, v in zip(classes, mean)}
-
-
-def _num(value: Any, default: float = 0.0) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return default
-    return v if math.isfinite(v) else default
-
-
-def _blend_poles(dim: str, lx: Lexicon, classes: Sequence[str], proba: np.ndarray, lexicon_scores: Mapping[str, Any], *, w: float, n_tokens: int) -> dict[str, Any]:
-    from .lexicon_scores import poles_axis, poles_label
-
-    pos, neg = poles_axis(lx)
-    names = lx.category_names
-    smoothing = float(param(lx, "smoothing"))
-    counts = _argmax_counts(classes, proba)
-    e_pos, e_neg = counts.get(pos or "", 0.0), counts.get(neg or "", 0.0)
-    p_cls = (e_pos - e_neg) / (e_pos + e_neg + smoothing) if pos and neg else 0.0
-    p_lex = _num(lexicon_scores.get(f"{dim}.position"))
-    blended = w * p_cls + (1 - w) * p_lex
-    shift = blended - p_lex
-    lo = _num(lexicon_scores.get(f"{dim}.ci_low"), p_lex) + shift
-    hi = _num(lexicon_scores.get(f"{dim}.ci_high"), p_lex) + shift
-    # the lexicon's per-pole rates (per 1,000 tokens) and the classifier's counts, as shares
-    lex_rates = {c: _num(lexicon_scores.get(f"{dim}.{c}")) for c in names}
-    lex_total = sum(lex_rates.values())
-    cls_total = sum(counts.get(c, 0.0) for c in names)
-    lex_share = {c: (lex_rates[c] / lex_total if lex_total else 0.0) for c in names}
-    cls_share = {c: (counts.get(c, 0.0) / cls_total if cls_total else 0.0) for c in names}
-    blend_share = {c: w * cls_share[c] + (1 - w) * lex_share[c] for c in names}
-    i_lex = _num(lexicon_scores.get(f"{dim}.intensity"))
-    i_cls = 1000.0 * cls_total / n_tokens if n_tokens else 0.0
-    label_cls = poles_label(cls_share, p_cls, i_cls, lexicon=lx, axis=(pos, neg))
-    label = poles_label(blend_share, blended, w * i_cls + (1 - w) * i_lex, lexicon=lx, axis=(pos, neg))
-    return {
-        f"{dim}.position": round(blended, 4),
-        f"{dim}.ci_low": round(max(-1.0, min(lo, blended)), 4),
-        f"{dim}.ci_high": round(min(1.0, max(hi, blended)), 4),
-        f"{dim}.label": label,
-        f"{dim}.position_lexicon": round(p_lex, 4),
-        f"{dim}.position_classifier": round(p_cls, 4),
-        f"{dim}.label_lexicon": lexicon_scores.get(f"{dim}.label", ""),
-        f"{dim}.label_classifier": label_cls,
-    }
-
-
-def _blend_prescriptions(dim: str, lx: Lexicon, classes: Sequence[str], proba: np.ndarray, lexicon_scores: Mapping[str, Any], *, w: float) -> dict[str, Any]:
-    from .lexicon_scores import category_columns_prefix, prescription_lists
-
-    prefix = category_columns_prefix(lx)
-    names = lx.category_names
-    smoothing = float(param(lx, "smoothing"))
-    counts = _argmax_counts(classes, proba)
-    out: dict[str, Any] = {}
-    net_cls: dict[str, float] = {}
-    net_blend: dict[str, float] = {}
-    for c in names:
-        adv, rej = counts.get(f"{c}:advocate", 0.0), counts.get(f"{c}:reject", 0.0)
-        net_cls[c] = (adv - rej) / (adv + rej + smoothing)
-        lex = _num(lexicon_scores.get(f"{prefix}.{c}"))
-        net_blend[c] = w * net_cls[c] + (1 - w) * lex
-        out[f"{prefix}.{c}"] = round(net_blend[c], 4)
-        out[f"{prefix}.{c}_lexicon"] = round(lex, 4)
-        out[f"{prefix}.{c}_classifier"] = round(net_cls[c], 4)
-
-    out[f"{dim}.advocated"], out[f"{dim}.rejected"] = prescription_lists(net_blend, lexicon=lx)
-    out[f"{dim}.advocated_lexicon"] = lexicon_scores.get(f"{dim}.advocated", "")
-    out[f"{dim}.rejected_lexicon"] = lexicon_scores.get(f"{dim}.rejected", "")
-    out[f"{dim}.advocated_classifier"], out[f"{dim}.rejected_classifier"] = prescription_lists(net_cls, lexicon=lx)
-    return out
-
-
-def _blend_stances(dim: str, lx: Lexicon, classes: Sequence[str], proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, w: float) -> dict[str, Any]:
-    names = lx.category_names
-    shares = _shares(classes, proba, unit_tokens)
-    out: dict[str, Any] = {}
-    blended: dict[str, float] = {}
-    for c in names:
-        lex = _num(lexicon_scores.get(f"{dim}.{c}"))
-        cls = shares.get(c, 0.0)
-        blended[c] = w * cls + (1 - w) * lex
-        out[f"{dim}.{c}"] = round(blended[c], 4)
-        out[f"{dim}.{c}_lexicon"] = round(lex, 4)
-        out[f"{dim}.{c}_classifier"] = round(cls, 4)
-    out[f"{dim}.label"] = max(names, key=lambda c: blended[c])
-    out[f"{dim}.label_lexicon"] = lexicon_scores.get(f"{dim}.label", "")
-    out[f"{dim}.label_classifier"] = max(names, key=lambda c: shares.get(c, 0.0))
-    return out
+        votes = ClassifierVotes(tuple(model.classes), proba, unit_tokens)
+        return kind_of(lx).blend(lx, dim, votes, lexicon_scores, w=model.blend_weight, n_tokens=n_tokens)
 
 
 # --- the lean model (framing.scoring.lean) as an ExtraScorer -------------------------------------

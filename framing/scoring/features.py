@@ -200,7 +200,7 @@ def lexicon_unit_label(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: 
     dim = lexicon.dimension
     own = [m for m in matches if m.dimension == dim]
     if lexicon.kind == "stances":
-        from .lexicon_scores import score_dimension
+        from .kinds import score_dimension
 
         return str(score_dimension(lexicon, own, n_tokens=max(n_tokens, 1), n_sentences=max(n_sentences, 1))[f"{dim}.label"])
     if lexicon.kind == "prescriptions":

@@ -1,7 +1,7 @@
 """Lexicon scoring: find matches, apply the file's scope rules, and turn matches into scores.
 
 `CompiledLexicon` is built once per process per dimension; `match_document` is a pure function
-of a preprocessed document, and `score_dimension` turns its matches into the `scores.csv`
+of a preprocessed document; `framing.scoring.kinds` turns its matches into the `scores.csv`
 columns. How each kind scores is documented in `lexicons/README.md` and the README.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..lexicon.params import param
 from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence
 from ..text import stem, token_spans
 
-__all__ = ["CompiledLexicon", "compile_lexicons", "match_document", "score_dimension", "quoted_spans", "BOOTSTRAP_SAMPLES"]
+__all__ = ["CompiledLexicon", "compile_lexicons", "match_document", "quoted_spans", "BOOTSTRAP_SAMPLES"]
 
 BOOTSTRAP_SAMPLES = 1000
 _BOOTSTRAP_SEED = 20240901  # fixed: the same article always gets the same interval
@@ -80,7 +80,18 @@ class CompiledLexicon:
         self.advocate = PhraseMatcher((e.pattern, e) for e in lexicon.stance_cues.get("advocate", ()))
         self.reject = PhraseMatcher((e.pattern, e) for e in lexicon.stance_cues.get("reject", ()))
         self.opposite = {c.name: c.opposite for c in lexicon.categories}
+        self.memberships = dictionary_memberships(lexicon) if lexicon.kind == "dictionary" else {}
         self.sentinel_safe = self.terms.never_matches(_SENTINEL)
+
+
+def dictionary_memberships(lexicon: Lexicon) -> dict[tuple, tuple[tuple[str, float], ...]]:
+    """A dictionary's (category, weight) pairs per entry pattern: the same entry listed under
+    several categories is one pattern in the matcher and counts in each of them."""
+    out: dict[tuple, list[tuple[str, float]]] = {}
+    for c in lexicon.categories:
+        for e in c.entries:
+            out.setdefault(e.pattern, []).append((c.name, e.weight))
+    return {pattern: tuple(pairs) for pattern, pairs in out.items()}
 
 
 def compile_lexicons(lexicons: Sequence[Lexicon]) -> tuple[CompiledLexicon, ...]:
@@ -305,7 +316,8 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
             eff = weight * factor if counts_for is not None else 0.0
             matches.append(
                 Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], weight,
-                      negated=negated, hedged=hedged, quoted=quoted, counts_for=counts_for, effective_weight=eff, role=role)
+                      negated=negated, hedged=hedged, quoted=quoted, counts_for=counts_for, effective_weight=eff, role=role,
+                      categories=compiled.memberships.get(entry.pattern, ()) if compiled.memberships else ())
             )
     return matches
 
@@ -420,77 +432,3 @@ def stance_mass(lexicon: Lexicon, totals: Mapping[str, float], *, n_tokens: int)
     prior = param(lexicon, "prior") or {}
     smoothing = float(param(lexicon, "smoothing"))
     return {c: _rate(totals[c], n_tokens) + float(prior.get(c, 0.0)) + smoothing for c in lexicon.category_names}
-
-
-def score_dimension(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int) -> dict[str, Any]:
-    """The score columns of one dimension, from its matches."""
-    dim = lexicon.dimension
-    names = lexicon.category_names
-    totals = {c: 0.0 for c in names}
-    for m in matches:
-        if m.counts_for in totals and lexicon.kind != "prescriptions":
-            totals[m.counts_for] += m.effective_weight
-    out: dict[str, Any] = {}
-    if lexicon.kind == "poles":
-        smoothing = float(param(lexicon, "smoothing"))
-        pos, neg = poles_axis(lexicon)
-        intensity = _rate(sum(totals.values()), n_tokens)
-        for c in names:
-            out[f"{dim}.{c}"] = round(_rate(totals[c], n_tokens), 4)
-        if pos and neg:
-            position = (totals[pos] - totals[neg]) / (totals[pos] + totals[neg] + smoothing)
-            ps = np.zeros(max(n_sentences, 1))
-            ns = np.zeros(max(n_sentences, 1))
-            for m in matches:
-                if m.counts_for == pos:
-                    ps[m.sentence_index] += m.effective_weight
-                elif m.counts_for == neg:
-                    ns[m.sentence_index] += m.effective_weight
-            lo, hi = _bootstrap_position(ps[:n_sentences], ns[:n_sentences], smoothing)
-        else:
-            position, lo, hi = 0.0, 0.0, 0.0
-        out[f"{dim}.position"] = round(position, 4)
-        out[f"{dim}.ci_low"] = round(min(lo, position), 4)
-        out[f"{dim}.ci_high"] = round(max(hi, position), 4)
-        out[f"{dim}.intensity"] = round(intensity, 4)
-        out[f"{dim}.label"] = poles_label(totals, position, intensity, lexicon=lexicon, axis=(pos, neg))
-    elif lexicon.kind == "prescriptions":
-        smoothing = float(param(lexicon, "smoothing"))
-        prefix = category_columns_prefix(lexicon)
-        adv = {c: 0.0 for c in names}
-        rej = {c: 0.0 for c in names}
-        for m in matches:
-            if m.off_topic:
-                continue
-            w = m.weight * (lexicon.scope.hedging.factor if m.hedged else 1.0) * (lexicon.scope.quotation.factor if m.quoted else 1.0)
-            if m.role == "advocate":
-                adv[m.category] += w
-            elif m.role == "reject":
-                rej[m.category] += w
-        net = {c: (adv[c] - rej[c]) / (adv[c] + rej[c] + smoothing) for c in names}
-        for c in names:
-            out[f"{prefix}.{c}"] = round(net[c], 4)
-        out[f"{dim}.advocated"], out[f"{dim}.rejected"] = prescription_lists(net, lexicon=lexicon)
-    elif lexicon.kind == "stances":
-        mass = stance_mass(lexicon, totals, n_tokens=n_tokens)
-        z = sum(mass.values()) or 1.0
-        for c in names:
-            out[f"{dim}.{c}"] = round(mass[c] / z, 4)
-        out[f"{dim}.label"] = max(names, key=lambda c: mass[c])
-    elif lexicon.kind == "actors":
-        counts = {c: 0 for c in names}
-        for m in matches:
-            counts[m.category] += 1
-        for c in names:
-            out[f"{dim}.{c}"] = counts[c]
-    else:  # categories: a user-defined dimension
-        intensity = _rate(sum(totals.values()), n_tokens)
-        for c in names:
-            out[f"{dim}.{c}"] = round(_rate(totals[c], n_tokens), 4)
-        out[f"{dim}.intensity"] = round(intensity, 4)
-        min_i = float(param(lexicon, "min_intensity"))
-        out[f"{dim}.label"] = max(names, key=lambda c: totals[c]) if any(totals.values()) and intensity >= min_i else "absent"
-    for k, v in out.items():
-        if isinstance(v, float) and not math.isfinite(v):
-            out[k] = 0.0
-    return out
