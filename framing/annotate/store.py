@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import ConfigError
+from ..io.writers import atomic_open
 
 __all__ = ["LabelStore", "skips_path"]
 
@@ -164,17 +164,9 @@ class LabelStore:
                     break
             except (json.JSONDecodeError, AttributeError):
                 continue
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with atomic_open(path) as fh:
                 fh.writelines(ln if ln.endswith("\n") else ln + "\n" for ln in lines)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
         except OSError as exc:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
             raise ConfigError(f"{path}: cannot rewrite for undo: {exc}") from None
         _fsync_dir(path)

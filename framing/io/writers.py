@@ -32,8 +32,10 @@ def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w", *, encoding: str | None = "utf-8", newline: str | None = None) -> Iterator[Any]:
-    """Open a temporary file beside `path`; on success fsync and rename it to `path`."""
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", *, encoding: str | None = "utf-8", newline: str | None = None, durable: bool = True) -> Iterator[Any]:
+    """Open a temporary file beside `path`; on success fsync (unless not `durable`: a file that
+    is cheap to make again, where the rename alone keeps readers from half a file) and rename it
+    to `path`."""
     target = Path(path)
     binary = "b" in mode
     try:
@@ -44,8 +46,9 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", *, encoding: str 
     try:
         with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding, "newline": newline})) as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -55,8 +58,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", *, encoding: str 
         raise
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    with atomic_open(path, "w") as fh:
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, durable: bool = True) -> None:
+    with atomic_open(path, "w", durable=durable) as fh:
         fh.write(text)
 
 

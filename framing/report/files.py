@@ -27,20 +27,7 @@ def write_page(path: Path, text: str, written: list[Path], *, durable: bool = Tr
     """Atomic: written under a temporary name and renamed into place, so a reader never sees a
     half-written page. Article pages skip the fsync (`durable=False`): they are re-created by
     `framing report` at any time, and 10,000 fsyncs cost more than rendering the pages."""
-    if durable:
-        atomic_write_text(path, text)
-    else:
-        import tempfile
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    atomic_write_text(path, text, durable=durable)
     written.append(path)
 
 
