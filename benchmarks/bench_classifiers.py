@@ -53,7 +53,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from framing.lexicon.build import load_lexicons
-    from framing.scoring.classifiers import FramingClassifiers, load_model_dir, shipped_model_dir
+    from framing.scoring.classifiers import FramingClassifiers
+    from framing.scoring.frame_model import load_model_dir, shipped_model_dir
 
     lexicons = load_lexicons([])
     t = time.perf_counter()

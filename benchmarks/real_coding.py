@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from framing.io.real_corpus import REAL_FILE_NAMES, default_abp_path, default_debate_path, span_digest  # noqa: E402
-from framing.scoring.classifiers import _passages  # noqa: E402
+from framing.scoring.classifiers import passages_of  # noqa: E402
 from framing.text import iter_sentences  # noqa: E402
 
 OUT = ROOT / "framing" / "data" / "real"
@@ -78,7 +78,7 @@ def prepare(workdir: Path, abp_ids: list[str], n_batches: int) -> None:
         out = []
         for a in group:
             sents = list(iter_sentences(a["text"]))
-            units[_coder_id(a)] = [(s.start, s.end, p + 1) for s, p in zip(sents, _passages(len(sents)))]
+            units[_coder_id(a)] = [(s.start, s.end, p + 1) for s, p in zip(sents, passages_of(len(sents)))]
             out += _article_block(a, units[_coder_id(a)])
         (workdir / f"batch{b}.txt").write_text("\n".join(out), encoding="utf-8")
     meta = {_coder_id(a): {k: a[k] for k in ("id", "source", "corpus_id", "outlet", "date", "complete")} for a in arts}

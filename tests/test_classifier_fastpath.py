@@ -17,7 +17,10 @@ import pytest
 from framing.lexicon.build import load_lexicons
 from framing.models import Article
 from framing.scoring import classifiers as C
-from framing.scoring.classifiers import FrameModel, FramingClassifiers, NgramBlock, NgramCounter, csr_dot, group_counts
+from framing.scoring import ngram_counts
+from framing.scoring.classifiers import FramingClassifiers
+from framing.scoring.frame_model import FrameModel, NgramBlock
+from framing.scoring.ngram_counts import NgramCounter, csr_dot, group_counts
 from framing.scoring.kinds import argmax_counts
 from framing.scoring.features import TokenNgrams, lexicon_unit_label, lexicon_unit_labels
 from framing.scoring.lexicon_scores import CompiledLexicon, match_document
@@ -153,12 +156,12 @@ def test_csr_dot_equals_the_scipy_product_bit_for_bit(monkeypatch):
         # a product on some of the columns is those columns of the full product
         cols = np.ascontiguousarray(dense[:, : max(1, k // 2)])
         assert np.array_equal(csr_dot(n_rows, x.indptr, x.indices, x.data, cols), np.asarray(expected)[:, : max(1, k // 2)])
-    monkeypatch.setattr(C, "_matvecs", lambda: None)  # a scipy without the compiled loop
+    monkeypatch.setattr(ngram_counts, "_matvecs", lambda: None)  # a scipy without the compiled loop
     assert np.array_equal(csr_dot(n_rows, x.indptr, x.indices, x.data, dense), np.asarray(expected))
 
 
 def test_the_compiled_loop_is_found():
-    assert C._matvecs() is not None  # otherwise scoring silently takes the slower public path
+    assert ngram_counts._matvecs() is not None  # otherwise scoring silently takes the slower public path
 
 
 def test_group_counts_equals_np_unique():
@@ -188,7 +191,7 @@ def test_counts_equal_the_analyzers_ngrams(models, name):
     expected = reference_counts(counter, sentences)
     got = counter.counts(sentences)
     assert {k: as_dict(v) for k, v in got.items()} == expected
-    passages = C._passages(len(sentences))
+    passages = C.passages_of(len(sentences))
     got = counter.counts(sentences, unit_of_sentence=passages)
     assert {k: as_dict(v) for k, v in got.items()} == reference_counts(counter, sentences, passages)
 
@@ -228,7 +231,7 @@ def test_decisions_equal_the_sparse_matrix_product_bit_for_bit(models, name):
     for model in group:
         assert np.array_equal(got[id(model)][0], expected[id(model)][0])
         assert np.array_equal(got[id(model)][1], expected[id(model)][1])
-    passages = C._passages(len(sentences))
+    passages = C.passages_of(len(sentences))
     n_pass = max(passages, default=-1) + 1
     counts = counter.counts(sentences, unit_of_sentence=passages)
     got = counter.decisions([models["ideology"]], counts, {}, n_pass)[id(models["ideology"])]
@@ -265,7 +268,7 @@ def test_lexicon_unit_labels_equal_the_one_unit_label(fixture_lexicon_map):
     text = " ".join(TEXTS + ["Restraint, restraint and appeasement, it was said.", "Peace through strength; the national interest."])
     doc = preprocess(Article(id="l", text=text))
     n = len(doc.sentences)
-    passages = C._passages(n)
+    passages = C.passages_of(n)
     n_pass = max(passages) + 1
     stance_labels: dict[tuple[float, bool], list[str]] = {}
     for dim, lx in fixture_lexicon_map.items():
@@ -311,7 +314,7 @@ def test_evidence_follows_the_rule_sentence_by_sentence(models):
     doc = preprocess(Article(id="e", text=" ".join(TEXTS * 2)))
     n = len(doc.sentences)
     for model in models.values():
-        for unit_of in (None, C._passages(n)):
+        for unit_of in (None, C.passages_of(n)):
             n_units = n if unit_of is None else max(unit_of) + 1
             for trial in range(20):
                 proba = rng.dirichlet(np.full(len(model.classes), 0.3), size=n_units)

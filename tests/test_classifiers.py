@@ -13,16 +13,8 @@ from framing.io.annotations import read_annotations
 from framing.lexicon.build import load_lexicons
 from framing.models import Article
 from framing.pipeline import build_scorer, score_article, score_articles, score_columns
-from framing.scoring.classifiers import (
-    FrameModel,
-    FramingClassifiers,
-    _passages,
-    default_classifier_scorers,
-    load_frame_model,
-    load_model_dir,
-    save_frame_model,
-    shipped_model_dir,
-)
+from framing.scoring.classifiers import FramingClassifiers, default_classifier_scorers, passages_of
+from framing.scoring.frame_model import FrameModel, load_frame_model, load_model_dir, save_frame_model, shipped_model_dir
 from framing.scoring.kinds import ClassifierVotes, kind_of
 from framing.scoring.features import LexiconFeatures, TokenNgrams, lexicon_unit_label, match_units
 from framing.io.model_files import ModelFileError
@@ -242,10 +234,10 @@ def test_stance_blend_is_a_token_weighted_mixture(fixture_lexicons):
 
 
 def test_passages_are_runs_of_four_sentences():
-    assert _passages(0) == []
-    assert _passages(3) == [0, 0, 0]
-    assert _passages(10) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]
-    assert _passages(9) == [0, 0, 0, 0, 1, 1, 1, 1, 1]  # a one-sentence tail joins the passage before
+    assert passages_of(0) == []
+    assert passages_of(3) == [0, 0, 0]
+    assert passages_of(10) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]
+    assert passages_of(9) == [0, 0, 0, 0, 1, 1, 1, 1, 1]  # a one-sentence tail joins the passage before
 
 
 def test_no_model_files_means_no_classifier_scorers(tmp_path):

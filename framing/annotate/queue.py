@@ -122,7 +122,7 @@ def _paragraph_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _units_of_article(article: Article, lexicon: Lexicon, compiled: Any) -> list[Unit]:
-    from ..scoring.classifiers import _passages
+    from ..scoring.classifiers import passages_of
     from ..scoring.features import lexicon_unit_label
     from ..scoring.lexicon_scores import match_document
     from ..text import preprocess
@@ -132,7 +132,7 @@ def _units_of_article(article: Article, lexicon: Lexicon, compiled: Any) -> list
         return []
     matches: list[Match] = [m for m in match_document(doc, compiled) if m.dimension == lexicon.dimension]
     if unit_kind(lexicon) == "passage":
-        unit_of = _passages(len(doc.sentences))
+        unit_of = passages_of(len(doc.sentences))
     else:
         unit_of = list(range(len(doc.sentences)))
     spans: dict[int, list[int]] = {}
@@ -178,7 +178,7 @@ def classifier_uncertainty(units: Sequence[Unit], lexicon: Lexicon, model_dir: A
     dimension, or None when there is none (or it cannot read this lexicon)."""
     from pathlib import Path
 
-    from ..scoring.classifiers import load_frame_model, shipped_model_dir
+    from ..scoring.frame_model import load_frame_model, shipped_model_dir
 
     base = Path(model_dir) if model_dir is not None else shipped_model_dir()
     stem = base / lexicon.dimension

@@ -64,7 +64,7 @@ def train_cmd(annotations, dimension, out_dir, lexicon_dirs, no_shipped, folds, 
     """Train a dimension's classifier on your annotations (grouped cross-validation first)."""
     from ..io.annotations import read_annotations
     from ..io.writers import ensure_output_dir, write_json
-    from ..scoring.classifiers import save_frame_model
+    from ..scoring.frame_model import save_frame_model
     from ..training.frames import TrainingConfig, cross_validate, train
 
     rows = read_annotations(annotations)
@@ -165,7 +165,7 @@ def _evaluate_units(annotations, dimension, model_path, lexicon_dirs, no_shipped
     rows = read_annotations(annotations)
     model = None
     if model_path is not None:
-        from ..scoring.classifiers import load_frame_model
+        from ..scoring.frame_model import load_frame_model
 
         model = load_frame_model(Path(str(model_path)).with_suffix("") if str(model_path).endswith((".json", ".npz")) else model_path)
         dimension = dimension or model.dimension

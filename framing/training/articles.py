@@ -350,7 +350,7 @@ def train_real(out_dir: Path, *, folds: int = 5, config: TrainingConfig | Mappin
     from ..io.real_corpus import load_real
     from ..io.writers import ensure_output_dir, write_json
     from ..scoring.article_heads import save_article_head
-    from ..scoring.classifiers import save_frame_model
+    from ..scoring.frame_model import save_frame_model
     from .frames import cross_validate, train
 
     data = load_real(directory=gold_dir)

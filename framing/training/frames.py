@@ -305,7 +305,7 @@ def train(
 
     `cv` (from `cross_validate`) sets the blend weight and is stored in the model's metadata.
     """
-    from ..scoring.classifiers import FrameModel
+    from ..scoring.frame_model import FrameModel
 
     texts = [r["text"] for r in rows]
     y = np.asarray([r["label"] for r in rows])
@@ -362,7 +362,7 @@ def train_shipped(out_dir: Path, *, dimensions: Sequence[str] = SHIPPED_DIMENSIO
     """Cross-validate and train each shipped dimension; write models (and the model card)."""
     from ..io.annotations import read_annotations, shipped_annotation_path
     from ..io.writers import ensure_output_dir, write_json
-    from ..scoring.classifiers import save_frame_model
+    from ..scoring.frame_model import save_frame_model
 
     out_dir = ensure_output_dir(out_dir)
 

@@ -278,7 +278,7 @@ def write_model_card(path: str | Path, results: Mapping[str, Mapping[str, Any]],
 
 def main(argv: Sequence[str] | None = None) -> int:
     from ..io.annotations import read_annotations, shipped_annotation_path
-    from ..scoring.classifiers import load_model_dir
+    from ..scoring.frame_model import load_model_dir
 
     parser = argparse.ArgumentParser(prog="python -m framing.training.model_card")
     parser.add_argument("--models", type=Path, default=Path("framing/data/models"))

@@ -1,0 +1,491 @@
+"""Counting n-grams for several frame models in one pass, and their decision values.
+
+`NgramCounter` numbers each token type once (with its unigram, bigram-part and character
+n-gram ids), counts every model's n-grams per unit (sentence or passage) as a few array
+gathers, and turns the counts into each model's logits with one sparse product per analyzer
+(`csr_dot`, scipy's compiled kernel, checked against the public product at first use).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import repeat
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .features import _token_char_ngrams, finish_lexicon_features, is_word
+
+# A framing.scoring.frame_model.FrameModel (not imported: the model module uses this one)
+FrameModel = Any
+
+__all__ = ["NgramCounter", "UnitCounts", "group_counts", "csr_dot", "AnalyzerKey"]
+
+_VECTOR_KIND = "vectors"  # analyzer kind of the word-vector vocabulary in the counter
+
+AnalyzerKey = tuple[str, tuple[int, int]]
+
+
+@dataclass
+class UnitCounts:
+    """Raw n-gram counts of an article's units for one analyzer, as coordinate arrays sorted by
+    unit, then union id: unit index, union vocabulary id, count (whole numbers)."""
+
+    units: np.ndarray
+    ids: np.ndarray
+    counts: np.ndarray
+
+
+def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts:
+    """The distinct (unit, id) pairs of n-gram occurrences, sorted by unit then id, with their
+    counts. The order matters: it is the order in which a unit's terms are added up in its
+    product with the weights, so it fixes the last bits of the logits."""
+    n_units = int(units.max()) + 1 if units.size else 0
+    key_type = np.int32 if n_units * size < 2**31 else np.int64  # int32 sorts twice as fast
+    keys = units.astype(key_type)
+    keys *= size
+    keys += ids
+    keys.sort()
+    if not keys.size:
+        return UnitCounts(np.empty(0, dtype=key_type), np.empty(0, dtype=key_type), np.empty(0, dtype=np.int64))
+    first = np.empty(keys.size, dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.empty_like(starts)
+    counts[:-1] = starts[1:]
+    counts[:-1] -= starts[:-1]
+    counts[-1] = keys.size - starts[-1]
+    distinct = keys[starts]
+    unit = distinct // size
+    return UnitCounts(unit, distinct - unit * size, counts)
+
+
+def _grown(arr: np.ndarray, n: int, fill: Any) -> np.ndarray:
+    """`arr` with room for at least `n` entries (capacity doubles; new slots hold `fill`)."""
+    if n <= arr.size:
+        return arr
+    out = np.full(max(n, 2 * arr.size), fill, dtype=arr.dtype)
+    out[: arr.size] = arr
+    return out
+
+
+class _WordNgramIds:
+    """Union ids of word n-grams, looked up per token type instead of per n-gram string.
+
+    Unigrams come from a table indexed by token type. A bigram "a b" of the vocabulary is a pair
+    of part numbers (each word that starts or ends a vocabulary bigram has one), found with one
+    `searchsorted` for the whole article instead of a joined string and a dictionary lookup per
+    token pair. Longer n-grams (and vocabularies whose terms hold more than one space, which
+    only tokens with spaces could produce) use joined strings, exactly as training did.
+    """
+
+    def __init__(self, vocab: Mapping[str, int], ngram_range: tuple[int, int]) -> None:
+        self.vocab = vocab
+        self.lo, self.hi = ngram_range
+        parts: dict[str, int] = {}
+        pairs: list[tuple[int, int, int]] = []
+        self.pairs_ok = all(term.count(" ") <= 1 for term in vocab)
+        for term, j in vocab.items():
+            halves = term.split(" ")
+            if len(halves) == 2:
+                pairs.append((parts.setdefault(halves[0], len(parts)), parts.setdefault(halves[1], len(parts)), j))
+        self.parts = parts
+        self.n_parts = max(len(parts), 1)
+        keys = np.asarray([a * self.n_parts + b for a, b, _ in pairs], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.pair_keys = keys[order]
+        self.pair_ids = np.asarray([j for _, _, j in pairs], dtype=np.int32)[order]
+        self.unigram = np.full(1024, -1, dtype=np.int32)
+        self.part = np.full(1024, -1, dtype=np.int32)
+
+    def add_types(self, first: int, norms: Sequence[str], words: np.ndarray) -> None:
+        end = first + len(norms)
+        self.unigram = _grown(self.unigram, end, -1)
+        self.part = _grown(self.part, end, -1)
+        get, part = self.vocab.get, self.parts.get
+        self.unigram[first:end] = [get(t, -1) for t in norms]
+        self.part[first:end] = [part(t, -1) for t in norms]
+
+    def ids(self, types: np.ndarray, sents: np.ndarray, words: Callable[[], list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence, id) of each n-gram of the word tokens (`types`, in text order, with their
+        sentences); n-grams never span two sentences. `words()` gives the words' norms."""
+        out_ids: list[np.ndarray] = []
+        out_sents: list[np.ndarray] = []
+        for n in range(self.lo, self.hi + 1):
+            if n == 1:
+                found = self.unigram[types]
+                ok = found >= 0
+                out_ids.append(found[ok])
+                out_sents.append(sents[ok])
+                continue
+            if len(types) < n:
+                continue
+            where = sents[: len(types) - n + 1]
+            same = where == sents[n - 1 :]
+            if n == 2 and self.pairs_ok:
+                part = self.part[types]
+                ok = same & (part[:-1] >= 0) & (part[1:] >= 0)
+                keys = part[:-1][ok].astype(np.int64) * self.n_parts + part[1:][ok]
+                pos = np.searchsorted(self.pair_keys, keys)
+                pos[pos == self.pair_keys.size] = 0
+                hit = self.pair_keys[pos] == keys if self.pair_keys.size else np.zeros(keys.size, dtype=bool)
+                out_ids.append(self.pair_ids[pos[hit]])
+                out_sents.append(where[ok][hit])
+                continue
+            flat = words()
+            grams = [" ".join(flat[i : i + n]) for i in range(len(flat) - n + 1)]
+            found = np.fromiter(map(self.vocab.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+            ok = (found >= 0) & same
+            out_ids.append(found[ok].astype(np.int32))
+            out_sents.append(where[ok])
+        if not out_ids:
+            return np.empty(0, dtype=sents.dtype), np.empty(0, dtype=np.int32)
+        return np.concatenate(out_sents), np.concatenate(out_ids)
+
+
+class _CharNgramIds:
+    """Union ids of character n-grams (`char_wb`): each token type's ids are computed once and
+    kept end to end in one buffer, so an article's are one gather."""
+
+    def __init__(self, vocab: Mapping[str, int], ngram_range: tuple[int, int]) -> None:
+        self.vocab = vocab
+        self.lo, self.hi = ngram_range
+        self.start = np.zeros(1024, dtype=np.int64)
+        self.length = np.zeros(1024, dtype=np.int64)
+        self.buffer = np.zeros(1 << 16, dtype=np.int32)
+        self.filled = 0
+
+    def add_types(self, first: int, norms: Sequence[str], words: np.ndarray) -> None:
+        end = first + len(norms)
+        get, lo, hi = self.vocab.get, self.lo, self.hi
+        found = [[j for j in map(get, _token_char_ngrams(t, lo, hi), repeat(-1)) if j >= 0] if w else [] for t, w in zip(norms, words.tolist())]
+        lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        self.start = _grown(self.start, end, 0)
+        self.length = _grown(self.length, end, 0)
+        self.start[first:end] = self.filled + np.cumsum(lengths) - lengths
+        self.length[first:end] = lengths
+        total = int(lengths.sum())
+        self.buffer = _grown(self.buffer, self.filled + total, 0)
+        self.buffer[self.filled : self.filled + total] = [j for ids in found for j in ids]
+        self.filled += total
+
+    def ids(self, types: np.ndarray, sents: np.ndarray, words: Callable[[], list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        sizes = self.length[types]
+        total = int(sizes.sum())
+        if total == 0:
+            return np.empty(0, dtype=sents.dtype), np.empty(0, dtype=np.int32)
+        # each token's ids: start[type] .. start[type] + size, laid end to end
+        offsets = np.cumsum(sizes) - sizes
+        gather = np.arange(total) + np.repeat(self.start[types] - offsets, sizes)
+        return np.repeat(sents, sizes), self.buffer[gather]
+
+
+@lru_cache(maxsize=1)
+def _matvecs() -> Any:
+    """scipy's compiled `csr @ dense` loop, called without building a `csr_matrix` (whose
+    constructor checks cost more than the product on a sentence-sized matrix); None when this
+    scipy lacks it or it does not give exactly what the public product gives."""
+    from scipy.sparse import csr_matrix
+
+    try:
+        from scipy.sparse._sparsetools import csr_matvecs
+    except ImportError:
+        return None
+    rng = np.random.default_rng(0)
+    indptr = np.array([0, 3, 3, 7], dtype=np.int32)
+    indices = np.array([0, 2, 5, 1, 2, 3, 4], dtype=np.int32)
+    data = rng.random(indices.size).astype(np.float32)
+    dense = rng.standard_normal((6, 5)).astype(np.float32)
+    try:
+        out = np.zeros((3, 5), dtype=np.float32)
+        csr_matvecs(3, 6, 5, indptr, indices, data, dense.ravel(), out.ravel())
+    except Exception:  # a changed private signature: use the public product
+        return None
+    expected = csr_matrix((data, indices, indptr), shape=(3, 6)) @ dense
+    return csr_matvecs if np.array_equal(out, expected) else None
+
+
+def csr_dot(n_rows: int, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """`csr_matrix((data, indices, indptr), shape=(n_rows, len(dense))) @ dense`, bit for bit
+    (float32 inputs: float32 sums, each row's terms added in order). `dense` is C-contiguous."""
+    fn = _matvecs()
+    if fn is None:
+        from scipy.sparse import csr_matrix
+
+        return np.asarray(csr_matrix((data, indices, indptr), shape=(n_rows, dense.shape[0])) @ dense)
+    out = np.zeros((n_rows, dense.shape[1]), dtype=np.result_type(data, dense))
+    fn(n_rows, dense.shape[0], dense.shape[1], indptr, indices, data, dense.ravel(), out.ravel())
+    return out
+
+
+class NgramCounter:
+    """Counts the n-grams of several models in one pass over an article's tokens, and turns the
+    counts into each model's decision values.
+
+    Models whose blocks use the same analyzer share one union vocabulary; each block keeps its
+    IDF weights and linear weights indexed by union id (0 where the block lacks the n-gram), so
+    the models that score the same units get all their TF-IDF numerators and norms from one
+    sparse product per analyzer. Token types are numbered as they are first seen, with their
+    unigram, bigram-part and character n-gram ids (news vocabularies repeat), so an article's
+    n-grams are a few array gathers.
+    """
+
+    _CACHE_LIMIT = 100_000  # token types remembered (~30 MB); beyond this the tables start afresh
+
+    def __init__(self, models: Iterable[FrameModel]) -> None:
+        models = list(models)
+        self.vocab: dict[AnalyzerKey, dict[str, int]] = {}
+        block_cols: dict[tuple[int, int], np.ndarray] = {}
+        for model in models:
+            for bi, block in enumerate(model.blocks):
+                vocab = self.vocab.setdefault(block.key, {})
+                cols = np.empty(len(block.terms), dtype=np.int64)
+                for j, term in enumerate(block.terms):
+                    cols[j] = vocab.setdefault(term, len(vocab))
+                block_cols[(id(model), bi)] = cols
+        # Renumber each union vocabulary from the most to the least frequent n-gram (lowest IDF
+        # first): the weight rows an article touches most then sit together in memory.
+        for key, vocab in self.vocab.items():
+            best = np.full(len(vocab), np.inf)
+            for model in models:
+                for bi, block in enumerate(model.blocks):
+                    if block.key == key:
+                        cols = block_cols[(id(model), bi)]
+                        best[cols] = np.minimum(best[cols], block.idf)
+            new_id = np.empty(len(vocab), dtype=np.int64)
+            new_id[np.argsort(best, kind="stable")] = np.arange(len(vocab))
+            for term, old in vocab.items():
+                vocab[term] = int(new_id[old])
+            for (mid, bi), cols in block_cols.items():
+                if any(id(m) == mid and m.blocks[bi].key == key for m in models):
+                    block_cols[(mid, bi)] = new_id[cols]
+        # Per analyzer, every (model, block) that uses it stacked side by side over the union
+        # vocabulary: IDF x weights (one column per class) and IDF squared (one column per
+        # block), so one sparse product per analyzer gives every model's numerators and norms.
+        # Blocks are known by (the model's position, the block's): ids change when the counter
+        # is pickled (worker processes that are not forked, Dask workers), positions do not.
+        self._models = models
+        self._position = {id(m): i for i, m in enumerate(models)}
+        self.slots: dict[tuple[int, int], tuple[AnalyzerKey, int, int]] = {}
+        weight_parts: dict[AnalyzerKey, list[np.ndarray]] = {k: [] for k in self.vocab}
+        idf2_parts: dict[AnalyzerKey, list[np.ndarray]] = {k: [] for k in self.vocab}
+        for model in models:
+            offset = 0
+            for bi, block in enumerate(model.blocks):
+                key = block.key
+                size = max(len(self.vocab[key]), 1)
+                cols = block_cols[(id(model), bi)]
+                idf = np.zeros(size)
+                idf[cols] = block.idf
+                weights = np.zeros((size, len(model.classes)))
+                weights[cols] = model.coef[:, offset : offset + len(block.terms)].T * block.idf[:, None]
+                start = sum(w.shape[1] for w in weight_parts[key])
+                self.slots[(self._position[id(model)], bi)] = (key, start, len(idf2_parts[key]))
+                weight_parts[key].append(weights)
+                idf2_parts[key].append((idf * idf)[:, None])
+                offset += len(block.terms)
+        # float32: half the memory traffic of the products; logits stay accurate to ~1e-6
+        self.stack_weights = {k: np.hstack(v).astype(np.float32) for k, v in weight_parts.items() if v}
+        self.stack_idf2 = {k: np.hstack(v).astype(np.float32) for k, v in idf2_parts.items() if v}
+        # Word vectors: their own unigram vocabulary (the table's order), the table, and per model
+        # the table times the model's weights (a word's contribution to each class's logit before
+        # the unit's normalisation), so a unit needs two sparse products, not a dense matrix.
+        self.vector_tables: dict[AnalyzerKey, np.ndarray] = {}
+        self.vector_weights: dict[int, tuple[AnalyzerKey, np.ndarray]] = {}
+        for model in models:
+            vb = model.vector_block
+            if vb is None:
+                continue
+            key = (f"{_VECTOR_KIND}:{vb.vectors.digest[:16]}", (1, 1))
+            if key not in self.vector_tables:
+                self.vocab[key] = dict(vb.vectors.index)
+                self.vector_tables[key] = np.ascontiguousarray(vb.vectors.vectors, dtype=np.float32)
+            w = model.coef[:, model.vector_offset : model.vector_offset + vb.n_dims]
+            self.vector_weights[self._position[id(model)]] = (key, np.ascontiguousarray(vb.scale * (vb.vectors.vectors @ w.T), dtype=np.float32))
+        self._fresh_caches()
+
+    def _fresh_caches(self) -> None:
+        self._plans: dict[tuple[int, ...], tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], dict[tuple[int, int], tuple[AnalyzerKey, int, int]]]] = {}
+        self._tf_tables = (np.zeros(1, dtype=np.float32), np.zeros(1, dtype=np.float32))
+        self._lock = threading.Lock()  # the token-type tables change as articles are counted
+        self._reset_types()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the caches are rebuilt where the counter is unpickled (and a lock cannot be pickled)
+        keep = ("vocab", "_models", "slots", "stack_weights", "stack_idf2", "vector_tables", "vector_weights")
+        return {name: self.__dict__[name] for name in keep}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._position = {id(m): i for i, m in enumerate(self._models)}
+        self._fresh_caches()
+
+    def _index(self, model: FrameModel) -> int:
+        i = self._position.get(id(model))
+        if i is None or self._models[i] is not model:
+            raise KeyError(f"the {model.dimension!r} model is not one this NgramCounter was built for")
+        return i
+
+    def _reset_types(self) -> None:
+        self._type_of: dict[str, int] = {}
+        self._is_word = np.zeros(1024, dtype=bool)
+        self._tables: dict[AnalyzerKey, _WordNgramIds | _CharNgramIds] = {
+            key: (_CharNgramIds if key[0] == "char_wb" else _WordNgramIds)(vocab, key[1]) for key, vocab in self.vocab.items()
+        }
+
+    def _token_types(self, norms: Sequence[str]) -> np.ndarray:
+        """The type number of each token, numbering (and analysing) the norms not seen before."""
+        if len(self._type_of) > self._CACHE_LIMIT:  # bounded memory on huge corpora
+            self._reset_types()
+        get = self._type_of.get
+        types = np.fromiter(map(get, norms, repeat(-1)), dtype=np.int64, count=len(norms))
+        if types.size and types.min() < 0:
+            missing = np.flatnonzero(types < 0).tolist()
+            new = list(dict.fromkeys(norms[i] for i in missing))
+            first = len(self._type_of)
+            for number, norm in enumerate(new, first):
+                self._type_of[norm] = number
+            words = np.fromiter(map(is_word, new), dtype=bool, count=len(new))
+            self._is_word = _grown(self._is_word, first + len(new), False)
+            self._is_word[first : first + len(new)] = words
+            for table in self._tables.values():
+                table.add_types(first, new, words)
+            types[missing] = [self._type_of[norms[i]] for i in missing]
+        return types
+
+    def occurrences(self, norms: Sequence[str], sentence_of_token: np.ndarray) -> dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]]:
+        """Every n-gram occurrence of a text whose tokens are `norms` (in order, each with its
+        sentence): (sentence, union id) arrays per analyzer, in no particular order."""
+        norms = norms if isinstance(norms, list) else list(norms)
+        word_norms: list[str] = []
+
+        def words_of() -> list[str]:
+            if not word_norms and words.size:
+                word_norms.extend(norms[i] for i in words.tolist())
+            return word_norms
+
+        with self._lock:  # one article at a time: a thread must not renumber types mid-article
+            types = self._token_types(norms)
+            words = np.flatnonzero(self._is_word[types])
+            word_types = types[words]
+            word_sents = np.asarray(sentence_of_token)[words]
+            return {key: table.ids(word_types, word_sents, words_of) for key, table in self._tables.items()}
+
+    def unit_counts(self, occurrences: Mapping[AnalyzerKey, tuple[np.ndarray, np.ndarray]], *, unit_of_sentence: Any = None) -> dict[AnalyzerKey, UnitCounts]:
+        """Counts per unit (sentences, or the units `unit_of_sentence` maps them to) and analyzer."""
+        mapping = None if unit_of_sentence is None else np.asarray(unit_of_sentence, dtype=np.int64)
+        out = {}
+        for key, (sents, ids) in occurrences.items():
+            units = sents if mapping is None else mapping[sents]
+            out[key] = group_counts(units, ids, size=max(len(self.vocab[key]), 1))
+        return out
+
+    def counts(self, sentence_norms: Sequence[Sequence[str]], *, unit_of_sentence: Sequence[int] | None = None) -> dict[AnalyzerKey, UnitCounts]:
+        """Raw counts per analyzer; a unit's counts are the sum of its sentences' counts."""
+        lengths = [len(n) for n in sentence_norms]
+        flat = [t for norms in sentence_norms for t in norms]
+        found = self.occurrences(flat, np.repeat(np.arange(len(lengths)), lengths))
+        return self.unit_counts(found, unit_of_sentence=unit_of_sentence)
+
+    def _sublinear_tf(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """1 + log(count) in float32, and its square (table lookups for whole-number counts)."""
+        if counts.dtype.kind not in "iu":
+            tf = (1.0 + np.log(counts)).astype(np.float32)
+            return tf, tf * tf
+        top = int(counts.max()) if counts.size else 0
+        tf, tf2 = self._tf_tables
+        if top >= tf.size:
+            n = max(top + 1, 2 * tf.size, 64)
+            tf = np.zeros(n, dtype=np.float32)
+            tf[1:] = (1.0 + np.log(np.arange(1, n, dtype=np.float64))).astype(np.float32)  # as the formula
+            tf2 = tf * tf
+            self._tf_tables = (tf, tf2)
+        return tf[counts], tf2[counts]
+
+    def _plan(self, models: Sequence[FrameModel]) -> tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], dict[tuple[int, int], tuple[AnalyzerKey, int, int]]]:
+        """The weight columns of just these models (a product's columns are computed
+        independently, so leaving out the others' changes no bit), and where each block's sit."""
+        positions = tuple(map(self._index, models))
+        found = self._plans.get(positions)
+        if found is not None:
+            return found
+        weights: dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]] = {}
+        slots: dict[tuple[int, int], tuple[AnalyzerKey, int, int]] = {}
+        for analyzer in self.stack_weights:
+            weight_cols: list[int] = []
+            idf2_cols: list[int] = []
+            for model, position in zip(models, positions):
+                for bi, block in enumerate(model.blocks):
+                    if block.key != analyzer:
+                        continue
+                    _, start, col = self.slots[(position, bi)]
+                    slots[(position, bi)] = (analyzer, len(weight_cols), len(idf2_cols))
+                    weight_cols.extend(range(start, start + len(model.classes)))
+                    idf2_cols.append(col)
+            if weight_cols:
+                weights[analyzer] = (np.ascontiguousarray(self.stack_weights[analyzer][:, weight_cols]), np.ascontiguousarray(self.stack_idf2[analyzer][:, idf2_cols]))
+        self._plans[positions] = (weights, slots)
+        return weights, slots
+
+    def decisions(self, models: Sequence[FrameModel], counts: Mapping[AnalyzerKey, UnitCounts], lexicon_raw: Mapping[int, np.ndarray], n_units: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Decision values of several models on the same units, keyed by `id(model)`: (logits,
+        active), where `active` marks the units with at least one of the model's n-grams or a
+        lexicon feature. Sublinear TF x IDF, L2-normalised per block, times the block's weights,
+        plus the lexicon features (`lexicon_raw[id(model)]`, raw sums) and the intercept."""
+        models = list(models)
+        weights, slots = self._plan(models)
+        numer: dict[AnalyzerKey, np.ndarray] = {}
+        norms: dict[AnalyzerKey, np.ndarray] = {}
+        for key, (w, idf2) in weights.items():
+            uc = counts[key]
+            index_type = np.int32 if max(n_units, w.shape[0], uc.ids.size) < 2**31 else np.int64
+            indptr = np.searchsorted(uc.units, np.arange(n_units + 1, dtype=uc.units.dtype)).astype(index_type, copy=False)
+            ids = uc.ids.astype(index_type, copy=False)
+            tf, tf2 = self._sublinear_tf(uc.counts)
+            numer[key] = csr_dot(n_units, indptr, ids, tf, w).astype(np.float64)
+            norms[key] = np.sqrt(csr_dot(n_units, indptr, ids, tf2, idf2).astype(np.float64))
+        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for model in models:
+            k = len(model.classes)
+            logits = np.empty((n_units, k))
+            logits[:] = model.intercept
+            active = np.zeros(n_units, dtype=bool)
+            for bi, block in enumerate(model.blocks):
+                key, start, col = slots[(self._index(model), bi)]
+                norm = norms[key][:, col].copy()
+                active |= norm > 0
+                norm[norm == 0] = 1.0
+                logits += numer[key][:, start : start + k] / norm[:, None]
+            raw = lexicon_raw.get(id(model))
+            if model.lexicon_features and raw is not None and raw.size:
+                offset = sum(len(b.terms) for b in model.blocks)
+                # one feature at a time rather than a matrix product: each unit's sum then runs
+                # in the same order however many units are scored together (a BLAS product may
+                # pick another kernel, and other rounding, for another number of rows)
+                features = finish_lexicon_features(raw)
+                weights = model.coef[:, offset:]
+                lexicon_part = np.zeros_like(logits)
+                for j in range(features.shape[1]):
+                    lexicon_part += features[:, j : j + 1] * weights[:, j]
+                logits += lexicon_part
+                active |= (raw != 0).any(axis=1)
+            vectors = self.vector_weights.get(self._index(model))
+            if vectors is not None:
+                # `active` stays as the n-grams and the lexicon say: nearly every unit has a
+                # word with a vector, and a unit with nothing the model learned from still abstains
+                key, word_logits = vectors
+                uc = counts[key]
+                indptr = np.searchsorted(uc.units, np.arange(n_units + 1, dtype=uc.units.dtype)).astype(np.int64)
+                ids, data = uc.ids.astype(np.int64), uc.counts.astype(np.float32)
+                sums = csr_dot(n_units, indptr, ids, data, self.vector_tables[key]).astype(np.float64)
+                norm = np.sqrt((sums * sums).sum(axis=1))
+                norm[norm == 0] = 1.0
+                logits += csr_dot(n_units, indptr, ids, data, word_logits).astype(np.float64) / norm[:, None]
+            out[id(model)] = (logits, active)
+        return out
+
+    def logits(self, model: FrameModel, counts: Mapping[AnalyzerKey, UnitCounts], lexicon_raw: np.ndarray) -> np.ndarray:
+        """One model's decision values for each unit (rows of `lexicon_raw`)."""
+        return self.decisions([model], counts, {id(model): lexicon_raw}, lexicon_raw.shape[0])[id(model)][0]
