@@ -64,7 +64,7 @@ def score(
 
     from .io.memory import as_inputs
     from .io.runs import evidence_frame, read_jsonl, scores_frame
-    from .models import Article
+    from .models import Article, BatchOptions
     from .batch import run_batch
     from .progress import ProgressBar
 
@@ -76,9 +76,9 @@ def score(
     with tempfile.TemporaryDirectory(prefix="framing-score-") as tmp, ProgressBar("scoring", enabled=progress) as bar:
         if in_memory:
             bar.set_total(len(inputs))
+        options = BatchOptions(lexicon_dirs=tuple(lexicons), text_field=text, fmt="jsonl", classifiers=classifiers, cache=False, jobs=jobs)
         result = run_batch(
-            inputs, tmp, lexicon_dirs=list(lexicons), text_field=text, fmt="jsonl", classifiers=classifiers, progress=bar,
-            on_skip=skipped, on_warn=_warn, on_total=None if in_memory or not bar.enabled else bar.set_total, cache=False, jobs=jobs,
+            inputs, tmp, options, progress=bar, on_skip=skipped, on_warn=_warn, on_total=None if in_memory or not bar.enabled else bar.set_total,
         )
         for dup in result.duplicates:
             _warn(f"skipped {dup['source'] or dup['id']}: the same text as {dup['duplicate_of']!r} (scored once)")

@@ -21,14 +21,15 @@ import time
 from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from dataclasses import replace
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ._version import __version__
-from .models import Article, SkippedInput
+from .models import CHUNK_SIZE, Article, BatchOptions, SkippedInput
 from .payloads import decode_payload, evidence_lines, scorer_key, text_key
-from .pipeline import CHUNK_SIZE, BatchResult
+from .pipeline import BatchResult
 
-__all__ = ["run_batch", "CHUNK_SIZE"]
+__all__ = ["run_batch", "build_manifest", "BatchOptions", "CHUNK_SIZE"]
 
 _OUTPUT_TEMP_RE = re.compile(r"^\.(?:scores\.(?:csv|jsonl|parquet)|evidence\.jsonl|articles\.jsonl|manifest\.json)\..*\.tmp$|^\.framing-rows-.*\.tmp$")
 
@@ -88,216 +89,261 @@ class _Counter(threading.Thread):
 def run_batch(
     paths: Sequence[str | Path | Article],
     out_dir: str | Path,
+    options: BatchOptions | None = None,
     *,
-    lexicon_dirs: Sequence[str | Path] = (),
-    text_field: str = "text",
-    fmt: str = "csv",
-    classifiers: bool = True,
+    scorer: Any = None,
     progress: Callable[[int], None] | None = None,
     on_skip: Callable[[SkippedInput], None] | None = None,
     on_warn: Callable[[str], None] | None = None,
-    scorer: Any = None,
-    jobs: int | None = 1,
-    engine: str = "local",
-    scheduler: str | None = None,
-    cache: bool | str | Path = True,
-    chunk_size: int = CHUNK_SIZE,
     on_total: Callable[[int], None] | None = None,
+    **settings: Any,
 ) -> BatchResult:
     """Read, score and write `scores.<fmt>`, `evidence.jsonl`, `articles.jsonl` and `manifest.json`
     into out_dir, streaming (memory does not grow with the corpus). `paths` are files and folders,
     or `Article` objects already in memory (the Python API's DataFrames, lists and dicts).
 
-    `jobs`: worker processes (None or 0: all cores; 1: this process). `engine="dask"` scores on the
-    `dask.distributed` cluster at `scheduler` (a local one when None). `cache`: True keeps results
-    in `out_dir/.framing-cache.sqlite`, a path puts them there, False disables; unchanged articles
-    are then not scored again. `on_total` receives an estimate of the number of articles (counted
-    in the background) for a progress bar. Output is identical for every engine, job count and
-    cache state. See `framing.batch`.
+    `options` (a `BatchOptions`) says what to read, how to score and where the cache is; keyword
+    `settings` override its fields (`run_batch(paths, out, jobs=2, cache=False)`). `scorer`
+    replaces the one the options would build. `progress` receives the number of articles done,
+    `on_skip` and `on_warn` each skipped input and warning as they happen, `on_total` an estimate
+    of the number of articles (counted in the background) for a progress bar. Output is identical
+    for every engine, job count and cache state. See `framing.batch`.
     """
     from .engines import check_engine, make_engine
     from .io.cache import CACHE_FILENAME, ResultCache, RunState
     from .io.readers import iter_articles
     from .io.spool import RowSpool, check_format, write_scores
     from .io.writers import atomic_open, ensure_output_dir, write_json
-    from .language import is_readable
-    from .pipeline import BASE_COLUMNS, build_scorer, dependency_versions, language_warning, score_columns
-    from .scoring.kinds import dimension_schema
+    from .pipeline import build_scorer
 
+    options = replace(options or BatchOptions(), **settings)
     started = time.time()
-    suffix = check_format(fmt)
-    check_engine(engine, scheduler)
+    suffix = check_format(options.fmt)
+    check_engine(options.engine, options.scheduler)
     out = ensure_output_dir(out_dir)
-    chunk_size = max(1, int(chunk_size))
     with _output_lock(out):
         _remove_stale_temporaries(out)
-        scorer = scorer or build_scorer(lexicon_dirs, classifiers=classifiers)
-        cache_path = (out / CACHE_FILENAME) if cache is True else (Path(cache) if cache else None)
-        skipped: list[SkippedInput] = []
-        warnings: list[str] = []
-        duplicates: list[dict[str, str]] = []
-        counts = {"articles": 0, "scored": 0, "cached": 0}
-
-        def _skip(item: SkippedInput) -> None:
-            skipped.append(item)
-            if on_skip is not None:
-                on_skip(item)
-
-        def _warn(message: str) -> None:
-            warnings.append(message)
-            if on_warn is not None:
-                on_warn(message)
-
-        score_cols = score_columns(scorer)
-        reserved = set(BASE_COLUMNS) | set(score_cols)
-        meta_columns: list[str] = []
+        scorer = scorer or build_scorer(list(options.lexicon_dirs), classifiers=options.classifiers)
+        cache_path = (out / CACHE_FILENAME) if options.cache is True else (Path(options.cache) if options.cache else None)
+        log = _RunLog(on_skip, on_warn)
         key = scorer_key(scorer)
         with contextlib.ExitStack() as stack:
             result_cache = stack.enter_context(ResultCache(cache_path, key)) if cache_path else None
             state = stack.enter_context(RunState())
-            spool = stack.enter_context(RowSpool(out, fmt=fmt))
-            evidence = stack.enter_context(atomic_open(out / "evidence.jsonl", "w"))
-            articles_out = stack.enter_context(atomic_open(out / "articles.jsonl", "w"))
-            eng = stack.enter_context(make_engine(scorer, engine=engine, jobs=jobs, scheduler=scheduler))
-            counter: _Counter | None = None
-            row_columns = (*BASE_COLUMNS, *score_cols)  # the table's columns so far
-
-            def _write(article: Article, uid: str, outcome: bytes | str) -> None:
-                if isinstance(outcome, str):
-                    _skip(SkippedInput(article.source or article.id, outcome))
-                    return
-                payload, evidence_text = decode_payload(outcome)
-                nonlocal row_columns
-                row: dict[str, Any] = {"id": uid, "title": article.title}
-                for name, value in article.metadata.items():
-                    col = name if name not in reserved else f"meta.{name}"
-                    if col not in row:
-                        if col not in meta_columns:
-                            meta_columns.append(col)
-                            row_columns = (*BASE_COLUMNS, *meta_columns, *score_cols)
-                        row[col] = value
-                row.update(payload["scores"])
-                language = payload["scores"].get("language", "en")
-                if not is_readable(str(language)):
-                    _warn(language_warning(article.source or article.id, str(language)))
-                spool.append(row, row_columns)
-                evidence.write(evidence_lines(uid, evidence_text))
-                articles_out.write(json.dumps({
-                    "id": uid, "title": article.title, "metadata": dict(article.metadata), "text": article.text,
-                    "sentences": payload["sentences"], "sentence_tone": payload["tone"],
-                    "n_evidence": payload["n_evidence"],
-                }, ensure_ascii=False, default=str) + "\n")
-                counts["articles"] += 1
-
-            # A chunk in flight: its articles (with run-unique ids and text keys), the payloads
-            # found in the cache, and the engine's handle for the rest.
-            in_flight: deque[tuple[list[tuple[Article, str, bytes]], dict[bytes, bytes], Any, list[int]]] = deque()
-
-            def _finish_oldest() -> None:
-                items, cached, handle, misses = in_flight.popleft()
-                fresh = handle.result() if handle is not None else []
-                outcomes: list[bytes | str] = []
-                new_entries: list[tuple[bytes, bytes]] = []
-                fresh_iter = iter(fresh)
-                miss_set = set(misses)
-                for i, (article, uid, tkey) in enumerate(items):
-                    if i in miss_set:
-                        outcome = next(fresh_iter)
-                        if isinstance(outcome, bytes):
-                            new_entries.append((tkey, outcome))
-                    else:
-                        outcome = cached[tkey]
-                    outcomes.append(outcome)
-                if result_cache is not None:
-                    result_cache.put_many(new_entries)  # committed before the outputs move on
-                counts["scored"] += len(misses)
-                counts["cached"] += len(items) - len(misses)
-                for (article, uid, _), outcome in zip(items, outcomes):
-                    _write(article, uid, outcome)
-                if progress is not None:
-                    progress(len(items))
-                if counter is not None and counter.total is not None:
-                    counter.on_total(counter.total)
-                    counter.total = None
-
-            def _submit(items: list[tuple[Article, str, bytes]], *, last: bool = False) -> None:
-                nonlocal counter
-                cached = result_cache.get_many([k for _, _, k in items]) if result_cache is not None else {}
-                misses = [i for i, (_, _, k) in enumerate(items) if k not in cached]
-                handle = eng.submit([items[i][0] for i in misses], last=last) if misses else None
-                in_flight.append((items, cached, handle, misses))
-                if counter is None and on_total is not None and not last and not getattr(eng, "may_fork", False):
-                    # started only once worker processes, if any, have been forked: forking a
-                    # process that runs other threads can copy a lock one of them holds
-                    counter = _Counter(paths, on_total)
-                    counter.start()
-                while len(in_flight) > eng.window:
-                    _finish_oldest()
-
-            chunk: list[tuple[Article, str, bytes]] = []
-
-            def _admit(batch: list[Article]) -> None:
-                """Drop exact duplicates, make ids unique, and queue the rest for scoring."""
-                nonlocal chunk
-                keys = [text_key(a.text) for a in batch]
-                for article, tkey, (first, uid) in zip(batch, keys, state.admit([(k, a.id) for k, a in zip(keys, batch)])):
-                    if first is not None:
-                        duplicates.append({"id": article.id, "source": article.source, "duplicate_of": first})
-                        if progress is not None:
-                            progress(1)
-                        continue
-                    chunk.append((article, uid, tkey))
-                    if len(chunk) >= chunk_size:
-                        _submit(chunk)
-                        chunk = []
-
-            read: list[Article] = []
-            for article in iter_articles(paths, text_field=text_field, on_skip=_skip, warn=_warn):
-                read.append(article)
-                if len(read) >= chunk_size:
-                    _admit(read)
-                    read = []
-            _admit(read)
-            if chunk:
-                _submit(chunk, last=True)
-            while in_flight:
-                _finish_oldest()
-
-            columns = list(BASE_COLUMNS) + meta_columns + score_cols
-            write_scores(out / f"scores.{suffix}", spool, columns, fmt=fmt)
+            outputs = _Outputs(scorer, log, stack.enter_context(RowSpool(out, fmt=options.fmt)),
+                               stack.enter_context(atomic_open(out / "evidence.jsonl", "w")), stack.enter_context(atomic_open(out / "articles.jsonl", "w")))
+            eng = stack.enter_context(make_engine(scorer, engine=options.engine, jobs=options.jobs, scheduler=options.scheduler))
+            queue = _ChunkQueue(eng, result_cache, outputs, progress=progress, total=(paths, on_total))
+            for article in iter_articles(paths, text_field=options.text_field, on_skip=log.skip, warn=log.warn):
+                queue.read(article, state, chunk_size=options.chunk_size)
+            queue.close(state)
+            columns = outputs.columns
+            write_scores(out / f"scores.{suffix}", outputs.spool, columns, fmt=options.fmt)
             if result_cache is not None:
                 result_cache.complete()
         # evidence.jsonl and articles.jsonl are renamed into place as the stack closes
-
-        manifest = {
-            "tool": "framing",
-            "version": __version__,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "duration_seconds": round(time.time() - started, 3),
-            "inputs": [str(p) for p in paths if not isinstance(p, Article)],  # not the texts of articles given in memory
-            "n_articles": counts["articles"],
-            "n_skipped": len(skipped),
-            "skipped": [s.as_dict() for s in skipped],
-            "duplicates": duplicates,
-            "warnings": warnings,
-            "lexicons": dict(scorer.lexicon_hashes),
-            "lexicon_dimensions": [lx.dimension for lx in scorer.lexicons],
-            "dimensions": dimension_schema(scorer.lexicons),
-            "models": {e.name: getattr(e, "fingerprint", "") for e in scorer.extras},
-            "versions": dependency_versions(),
-            "run": {
-                "engine": eng.name,
-                "jobs": eng.jobs,
-                "scheduler": scheduler if engine == "dask" else None,
-                "scored": counts["scored"],
-                "from_cache": counts["cached"],
-                "cache": str(cache_path) if cache_path else None,
-                "scorer_key": key,
-            },
-            "outputs": [f"scores.{suffix}", "evidence.jsonl", "articles.jsonl", "manifest.json"],
-        }
+        manifest = build_manifest(
+            paths=paths, options=options, scorer=scorer, log=log, duplicates=queue.duplicates, counts=queue.counts, engine=eng,
+            cache_path=cache_path, scorer_key=key, duration=time.time() - started, created=datetime.now(timezone.utc), suffix=suffix,
+        )
         write_json(out / "manifest.json", manifest)
     return BatchResult(
-        out, columns, skipped, duplicates, warnings, manifest,
-        n_articles=counts["articles"], n_scored=counts["scored"], n_cached=counts["cached"], scores_path=out / f"scores.{suffix}",
+        out, columns, log.skipped, queue.duplicates, log.warnings, manifest,
+        n_articles=queue.counts["articles"], n_scored=queue.counts["scored"], n_cached=queue.counts["cached"], scores_path=out / f"scores.{suffix}",
     )
+
+
+class _RunLog:
+    """The inputs skipped and the warnings of a run, kept for the manifest and passed on."""
+
+    def __init__(self, on_skip: Callable[[SkippedInput], None] | None, on_warn: Callable[[str], None] | None) -> None:
+        self.skipped: list[SkippedInput] = []
+        self.warnings: list[str] = []
+        self._on_skip, self._on_warn = on_skip, on_warn
+
+    def skip(self, item: SkippedInput) -> None:
+        self.skipped.append(item)
+        if self._on_skip is not None:
+            self._on_skip(item)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if self._on_warn is not None:
+            self._on_warn(message)
+
+
+class _Outputs:
+    """Writes each article's row, evidence lines and article record from its payload; the table's
+    columns grow as metadata fields appear (base columns, metadata, then the score columns)."""
+
+    def __init__(self, scorer: Any, log: _RunLog, spool: Any, evidence: Any, articles: Any) -> None:
+        from .pipeline import BASE_COLUMNS, score_columns
+
+        self.log, self.spool, self.evidence, self.articles = log, spool, evidence, articles
+        self.base = tuple(BASE_COLUMNS)
+        self.score_cols = list(score_columns(scorer))
+        self.reserved = set(self.base) | set(self.score_cols)
+        self.meta_columns: list[str] = []
+        self.row_columns = (*self.base, *self.score_cols)
+        self.n_written = 0
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.base, *self.meta_columns, *self.score_cols]
+
+    def write(self, article: Article, uid: str, outcome: bytes | str) -> None:
+        from .language import is_readable
+        from .pipeline import language_warning
+
+        if isinstance(outcome, str):  # the reason the article could not be scored
+            self.log.skip(SkippedInput(article.source or article.id, outcome))
+            return
+        payload, evidence_text = decode_payload(outcome)
+        row: dict[str, Any] = {"id": uid, "title": article.title}
+        for name, value in article.metadata.items():
+            col = name if name not in self.reserved else f"meta.{name}"
+            if col not in row:
+                if col not in self.meta_columns:
+                    self.meta_columns.append(col)
+                    self.row_columns = (*self.base, *self.meta_columns, *self.score_cols)
+                row[col] = value
+        row.update(payload["scores"])
+        language = payload["scores"].get("language", "en")
+        if not is_readable(str(language)):
+            self.log.warn(language_warning(article.source or article.id, str(language)))
+        self.spool.append(row, self.row_columns)
+        self.evidence.write(evidence_lines(uid, evidence_text))
+        self.articles.write(json.dumps({
+            "id": uid, "title": article.title, "metadata": dict(article.metadata), "text": article.text,
+            "sentences": payload["sentences"], "sentence_tone": payload["tone"],
+            "n_evidence": payload["n_evidence"],
+        }, ensure_ascii=False, default=str) + "\n")
+        self.n_written += 1
+
+
+class _ChunkQueue:
+    """Articles in, outputs out, in input order: reads are gathered into chunks, exact duplicates
+    dropped and ids made unique, each chunk's cached payloads looked up and the rest sent to the
+    engine, and the oldest chunk finished (cache filled, outputs written) once more chunks are in
+    flight than the engine's window."""
+
+    def __init__(self, engine: Any, cache: Any, outputs: _Outputs, *, progress: Callable[[int], None] | None,
+                 total: tuple[Sequence[Any], Callable[[int], None] | None]) -> None:
+        self.engine, self.cache, self.outputs, self.progress = engine, cache, outputs, progress
+        self.paths, self.on_total = total
+        self.counter: _Counter | None = None
+        self.duplicates: list[dict[str, str]] = []
+        self.counts = {"articles": 0, "scored": 0, "cached": 0}
+        self.read_batch: list[Article] = []
+        self.chunk: list[tuple[Article, str, bytes]] = []
+        self.chunk_size = CHUNK_SIZE
+        # a chunk in flight: its articles (with run-unique ids and text keys), the payloads found
+        # in the cache, the engine's handle for the rest, and which those are
+        self.in_flight: deque[tuple[list[tuple[Article, str, bytes]], dict[bytes, bytes], Any, list[int]]] = deque()
+
+    def read(self, article: Article, state: Any, *, chunk_size: int) -> None:
+        self.chunk_size = max(1, int(chunk_size))
+        self.read_batch.append(article)
+        if len(self.read_batch) >= self.chunk_size:
+            self._admit(self.read_batch, state)
+            self.read_batch = []
+
+    def close(self, state: Any) -> None:
+        self._admit(self.read_batch, state)
+        self.read_batch = []
+        if self.chunk:
+            self._submit(self.chunk, last=True)
+            self.chunk = []
+        while self.in_flight:
+            self._finish_oldest()
+        self.counts["articles"] = self.outputs.n_written
+
+    def _admit(self, batch: list[Article], state: Any) -> None:
+        """Drop exact duplicates, make ids unique, and queue the rest for scoring."""
+        keys = [text_key(a.text) for a in batch]
+        for article, tkey, (first, uid) in zip(batch, keys, state.admit([(k, a.id) for k, a in zip(keys, batch)])):
+            if first is not None:
+                self.duplicates.append({"id": article.id, "source": article.source, "duplicate_of": first})
+                if self.progress is not None:
+                    self.progress(1)
+                continue
+            self.chunk.append((article, uid, tkey))
+            if len(self.chunk) >= self.chunk_size:
+                self._submit(self.chunk)
+                self.chunk = []
+
+    def _submit(self, items: list[tuple[Article, str, bytes]], *, last: bool = False) -> None:
+        cached = self.cache.get_many([k for _, _, k in items]) if self.cache is not None else {}
+        misses = [i for i, (_, _, k) in enumerate(items) if k not in cached]
+        handle = self.engine.submit([items[i][0] for i in misses], last=last) if misses else None
+        self.in_flight.append((items, cached, handle, misses))
+        if self.counter is None and self.on_total is not None and not last and not getattr(self.engine, "may_fork", False):
+            # started only once worker processes, if any, have been forked: forking a
+            # process that runs other threads can copy a lock one of them holds
+            self.counter = _Counter(self.paths, self.on_total)
+            self.counter.start()
+        while len(self.in_flight) > self.engine.window:
+            self._finish_oldest()
+
+    def _finish_oldest(self) -> None:
+        items, cached, handle, misses = self.in_flight.popleft()
+        fresh = iter(handle.result() if handle is not None else [])
+        miss_set = set(misses)
+        outcomes: list[bytes | str] = []
+        new_entries: list[tuple[bytes, bytes]] = []
+        for i, (_, _, tkey) in enumerate(items):
+            if i in miss_set:
+                outcome = next(fresh)
+                if isinstance(outcome, bytes):
+                    new_entries.append((tkey, outcome))
+            else:
+                outcome = cached[tkey]
+            outcomes.append(outcome)
+        if self.cache is not None:
+            self.cache.put_many(new_entries)  # committed before the outputs move on
+        self.counts["scored"] += len(misses)
+        self.counts["cached"] += len(items) - len(misses)
+        for (article, uid, _), outcome in zip(items, outcomes):
+            self.outputs.write(article, uid, outcome)
+        if self.progress is not None:
+            self.progress(len(items))
+        if self.counter is not None and self.counter.total is not None:
+            self.counter.on_total(self.counter.total)
+            self.counter.total = None
+
+
+def build_manifest(*, paths: Sequence[Any], options: BatchOptions, scorer: Any, log: _RunLog, duplicates: Sequence[Mapping[str, str]],
+                   counts: Mapping[str, int], engine: Any, cache_path: Path | None, scorer_key: str, duration: float, created: datetime,
+                   suffix: str) -> dict[str, Any]:
+    """`manifest.json` of a run: what was read, with what, what came of it (a pure function of
+    the run's record)."""
+    from .pipeline import dependency_versions
+    from .scoring.kinds import dimension_schema
+
+    return {
+        "tool": "framing",
+        "version": __version__,
+        "created": created.isoformat(timespec="seconds"),
+        "duration_seconds": round(duration, 3),
+        "inputs": [str(p) for p in paths if not isinstance(p, Article)],  # not the texts of articles given in memory
+        "n_articles": counts["articles"],
+        "n_skipped": len(log.skipped),
+        "skipped": [s.as_dict() for s in log.skipped],
+        "duplicates": list(duplicates),
+        "warnings": list(log.warnings),
+        "lexicons": dict(scorer.lexicon_hashes),
+        "lexicon_dimensions": [lx.dimension for lx in scorer.lexicons],
+        "dimensions": dimension_schema(scorer.lexicons),
+        "models": {e.name: getattr(e, "fingerprint", "") for e in scorer.extras},
+        "versions": dependency_versions(),
+        "run": {
+            "engine": engine.name,
+            "jobs": engine.jobs,
+            "scheduler": options.scheduler if options.engine == "dask" else None,
+            "scored": counts["scored"],
+            "from_cache": counts["cached"],
+            "cache": str(cache_path) if cache_path else None,
+            "scorer_key": scorer_key,
+        },
+        "outputs": [f"scores.{suffix}", "evidence.jsonl", "articles.jsonl", "manifest.json"],
+    }

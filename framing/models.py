@@ -22,7 +22,11 @@ __all__ = [
     "ScopeRule",
     "Scope",
     "Lexicon",
+    "BatchOptions",
+    "CHUNK_SIZE",
 ]
+
+CHUNK_SIZE = 64  # articles scored (and held in memory) together
 
 
 _WORD_CHAR = re.compile(r"\w")
@@ -238,3 +242,34 @@ class Lexicon:
     @property
     def category_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.categories)
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch run (`framing.batch.run_batch`) reads, scores and caches: everything but the
+    inputs, the output folder and the callbacks, in one place for the CLI, the Python API and
+    the benchmarks.
+
+    `lexicon_dirs`: folders (or files) layered over the shipped lexicons; `text_field`: the text
+    column of JSONL/CSV inputs; `fmt`: `csv`, `jsonl` or `parquet` for the scores table;
+    `classifiers`: False scores with the lexicons only; `jobs`: worker processes (None or 0: all
+    cores); `engine`: `local` or `dask` (at `scheduler`, a local cluster when None); `cache`:
+    True keeps results in the output folder, a path puts them there, False disables;
+    `chunk_size`: articles per chunk."""
+
+    lexicon_dirs: tuple[str, ...] = ()
+    text_field: str = "text"
+    fmt: str = "csv"
+    classifiers: bool = True
+    jobs: int | None = 1
+    engine: str = "local"
+    scheduler: str | None = None
+    cache: bool | str = True
+    chunk_size: int = CHUNK_SIZE
+
+    def __post_init__(self) -> None:
+        # paths given as Path objects or lists still compare, hash and print as plain data
+        object.__setattr__(self, "lexicon_dirs", tuple(str(d) for d in self.lexicon_dirs))
+        if not isinstance(self.cache, bool):
+            object.__setattr__(self, "cache", str(self.cache))
+

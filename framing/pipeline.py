@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequenc
 
 from ._version import __version__
 from .lexicon.build import lexicon_hashes, load_lexicons
-from .models import Article, ArticleResult, Document, Lexicon, Match, SentenceProbabilities, SkippedInput
+from .models import CHUNK_SIZE, Article, ArticleResult, Document, Lexicon, Match, SentenceProbabilities, SkippedInput
 from .scoring.kinds import kind_of, score_dimension, word_count
 from .scoring.lexicon_scores import CompiledLexicon, apply_topic, compile_lexicons, match_document, topic_rule
 from .scoring.sentiment import sentence_compounds
@@ -26,7 +26,6 @@ BASE_COLUMNS = ("id", "title")
 # Articles scored as one batch (and per task of a batch run): large enough to amortise
 # inter-process traffic and numpy's per-call cost (64 scores about 30% faster than one at a
 # time), small for memory.
-CHUNK_SIZE = 64
 COUNT_COLUMNS = ("n_tokens", "n_sentences")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..models import CHUNK_SIZE, BatchOptions
 from ..progress import ProgressBar
 from .common import (
     cli,
@@ -37,7 +38,7 @@ def batch_options(func):
         click.option("--cache", "cache_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
                      help="SQLite file of scored results reused by later runs (default: OUT/.framing-cache.sqlite)."),
         click.option("--no-cache", is_flag=True, help="Score everything and keep no cache."),
-        click.option("--chunk-size", type=click.IntRange(min=1), default=64, hidden=True),
+        click.option("--chunk-size", type=click.IntRange(min=1), default=CHUNK_SIZE, hidden=True),
     ]
     for option in reversed(options):
         func = option(func)
@@ -54,11 +55,11 @@ def _run(paths, out_dir, lexicon_dirs, text_field, fmt, quiet, no_classifiers, d
         raise click.UsageError("--cache and --no-cache contradict each other")
     progress = ProgressBar.on_terminal(desc, quiet=quiet)
     try:
+        options = BatchOptions(lexicon_dirs=tuple(lexicon_dirs), text_field=text_field, fmt=fmt, classifiers=not no_classifiers,
+                               cache=False if no_cache else (cache_path or True), **batch)
         return run_batch(
-            list(paths), out_dir, lexicon_dirs=list(lexicon_dirs), text_field=text_field, fmt=fmt,
-            classifiers=not no_classifiers, progress=progress, on_skip=skip_printer(quiet),
+            list(paths), out_dir, options, progress=progress, on_skip=skip_printer(quiet),
             on_warn=warning_printer(quiet), on_total=progress.set_total if progress.enabled else None,
-            cache=False if no_cache else (cache_path or True), **batch,
         )
     finally:
         progress.close()
