@@ -99,6 +99,8 @@ def test_a_dictionary_is_one_block_with_its_heatmap_and_group_statistics(scored,
     # and the report's table of all differences has them too (before the schema, dotted names were missing)
     all_diffs = html[html.index('id="difftable"'):]
     assert 'title="moral.loyalty.virtue"' in all_diffs
+    summary = html[html.index('id="summary"'):]
+    assert "<th class=\"num\">moral: % of words matched</th>" in summary.split("</thead>")[0]
 
 
 def test_without_groups_the_rows_are_articles_capped_to_a_readable_number(scored, tmp_path):

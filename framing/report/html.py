@@ -310,6 +310,8 @@ def summary_columns(schema: Schema, group_field: str | None) -> list[dict[str, A
             cols.append({"key": f"{dim.name}.rejected", "label": "rejects", "anchor": f"dim-{css_token(dim.name)}", "num": False, "list": True})
         elif dim.kind in ("stances", "categories", "lean"):
             cols.append({"key": f"{dim.name}.label", "label": f"{humanize(dim.name)}", "anchor": f"dim-{css_token(dim.name)}", "num": False, "human": True})
+        elif dim.kind == "dictionary" and dim.coverage:  # its categories are in the block and on the article page
+            cols.append({"key": dim.coverage, "label": f"{humanize(dim.name)}: % of words matched", "anchor": f"dim-{css_token(dim.name)}", "num": True})
     if schema.has_tone:
         cols.append({"key": "tone.compound", "label": "tone", "anchor": "tone", "num": True})
     for c in schema.other_columns[:4]:
