@@ -64,14 +64,18 @@ _COUNTS = ("n_tokens", "n_sentences")
 class Dimension:
     """One scored dimension as it appears in scores.csv.
 
-    kind: poles | prescriptions | stances | categories | actors | lean. `columns` holds the
-    per-category columns in category order (for prescriptions: `prescription.<category>`).
+    kind: poles | prescriptions | stances | categories | actors | dictionary | lean. `columns`
+    holds the per-category columns in category order (for prescriptions:
+    `prescription.<category>`). unit: what those numbers are, as manifest.json declares it ("" when
+    read from the header); coverage: a dictionary's column of words matched by any entry.
     """
 
     name: str
     kind: str
     categories: tuple[str, ...]
     columns: tuple[str, ...]
+    unit: str = ""
+    coverage: str | None = None
 
     def column(self, category: str) -> str:
         return self.columns[self.categories.index(category)]
@@ -104,13 +108,27 @@ def _is_category_name(suffix: str) -> bool:
             and "classifier" not in suffix and "." not in suffix)
 
 
-def infer_schema(columns: Sequence[str], dimension_names: Sequence[str] | None = None) -> Schema:
-    """Read the dimensions, their kinds and category columns from the scores.csv header.
+def _declared(name: str, entry: Mapping[str, Any], pos: Mapping[str, int]) -> Dimension | None:
+    """A dimension as manifest.json declares it, with the category columns the table has."""
+    present = [(cat, col) for cat, col in zip(entry["categories"], entry["category_columns"]) if col in pos]
+    if not present:
+        return None
+    coverage = entry.get("coverage_column")
+    return Dimension(name, str(entry["kind"]), tuple(c for c, _ in present), tuple(col for _, col in present), str(entry.get("unit") or ""),
+                     coverage if coverage in pos else None)
 
-    The header is written in a fixed order (id, title, metadata, counts, one block per dimension,
-    tone, classifier columns), so a dimension's categories are the consecutive columns of its
-    block. `dimension_names` (manifest.json `lexicon_dimensions`) fixes the order when known;
-    dimensions added by models (`lean`) are found from their columns.
+
+def infer_schema(columns: Sequence[str], dimension_names: Sequence[str] | None = None,
+                 declared: Mapping[str, Mapping[str, Any]] | None = None) -> Schema:
+    """The dimensions, their kinds and category columns of a score table.
+
+    `declared` (manifest.json `dimensions`, read by `framing.io.runs.declared_dimensions`) gives
+    each lexicon dimension's kind, categories and columns, whatever the category names look like
+    (`moral.care.virtue`). Without it (an older output folder), and for the dimensions added by
+    models (`lean`), they are read from the header: it is written in a fixed order (id, title,
+    metadata, counts, one block per dimension, tone, classifier columns), so a dimension's
+    categories are the consecutive columns of its block. `dimension_names` (manifest.json
+    `lexicon_dimensions`) fixes the order when known.
     """
     cols = list(columns)
     pos = {c: i for i, c in enumerate(cols)}
@@ -122,6 +140,13 @@ def infer_schema(columns: Sequence[str], dimension_names: Sequence[str] | None =
                 names.append(prefix)
     consumed: set[str] = set()
     dims: list[Dimension] = []
+    for name, entry in (declared or {}).items():
+        dim = _declared(name, entry, pos)
+        if dim is None:
+            continue
+        dims.append(dim)
+        consumed.update(c for c in list(entry.get("columns") or ()) + list(entry["category_columns"]) if c in pos)
+    names = [n for n in names if not any(d.name == n for d in dims)]
 
     def block_after(start: int, prefix: str) -> list[str]:
         out = []

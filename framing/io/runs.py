@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Run", "read_run", "SavedOutputs", "read_outputs", "iter_saved_articles", "read_scores_table", "read_jsonl", "scores_frame",
-    "evidence_frame", "articles_frame", "write_run", "SCORE_FILES",
+    "evidence_frame", "articles_frame", "write_run", "SCORE_FILES", "declared_dimensions",
 ]
 
 SCORE_FILES = ("scores.csv", "scores.jsonl", "scores.parquet")
@@ -61,6 +61,11 @@ class SavedOutputs:
     manifest: dict[str, Any]
     evidence: Path | None
     articles: Path | None
+
+    @property
+    def dimensions(self) -> dict[str, dict[str, Any]]:
+        """The dimension schema `framing score` wrote into manifest.json (see `declared_dimensions`)."""
+        return declared_dimensions(self.manifest)
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -121,6 +126,38 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     except (ValueError, OSError) as exc:
         raise InputError(str(path), f"not valid JSON ({exc})") from None
     return loaded if isinstance(loaded, dict) else {}
+
+
+def _strings(value: Any) -> list[str] | None:
+    return [str(v) for v in value] if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def declared_dimensions(manifest: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each dimension's schema as manifest.json records it (`framing.scoring.kinds.dimension_schema`:
+    kind, columns, categories, category_columns, labels, unit; a dictionary also per_1000_columns
+    and coverage_column), in the manifest's order. An entry that is not that shape is left out
+    (the report then reads that dimension from the score table's header); an older folder
+    without the schema gives {}."""
+    out: dict[str, dict[str, Any]] = {}
+    declared = manifest.get("dimensions")
+    if not isinstance(declared, Mapping):
+        return out
+    for name, entry in declared.items():
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("kind"), str):
+            continue
+        categories, columns = _strings(entry.get("categories")), _strings(entry.get("category_columns"))
+        if categories is None or columns is None or len(categories) != len(columns):
+            continue
+        clean: dict[str, Any] = {"kind": entry["kind"], "categories": categories, "category_columns": columns,
+                                 "columns": _strings(entry.get("columns")) or list(columns), "labels": _strings(entry.get("labels")) or [],
+                                 "unit": str(entry.get("unit") or "")}
+        for key in ("per_1000_columns",):
+            if _strings(entry.get(key)) is not None:
+                clean[key] = _strings(entry.get(key))
+        if isinstance(entry.get("coverage_column"), str):
+            clean["coverage_column"] = entry["coverage_column"]
+        out[str(name)] = clean
+    return out
 
 
 def read_outputs(folder: str | Path) -> SavedOutputs:

@@ -36,8 +36,10 @@ def article_context(
         body = _evidence_only_text(evidence, matches, kinds=kinds, colour_class=colour_class)
 
     by_cat: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-    for m in matches:
-        by_cat.setdefault((str(m.get("dimension")), str(m.get("category"))), []).append(m)
+    for m in matches:  # a dictionary match counts in each of its categories
+        cats = m.get("categories") if isinstance(m.get("categories"), Mapping) else {m.get("category"): None}
+        for cat in cats:
+            by_cat.setdefault((str(m.get("dimension")), str(cat)), []).append(m)
 
     dims = []
     for dim in schema.dimensions:
@@ -62,7 +64,8 @@ def article_context(
             "intensity": row.get(f"{dim.name}.intensity"),
             "advocated": [c for c in str(row.get(f"{dim.name}.advocated") or "").split(";") if c],
             "rejected": [c for c in str(row.get(f"{dim.name}.rejected") or "").split(";") if c],
-            "dist": [(c, to_float(row.get(col))) for c, col in zip(dim.categories, dim.columns)] if dim.kind in ("stances", "lean") else [],
+            "dist": [(c, to_float(row.get(col))) for c, col in zip(dim.categories, dim.columns)] if dim.kind in ("stances", "lean", "dictionary") else [],
+            "coverage": to_float(row.get(dim.coverage)) if dim.coverage else None,
             "top": _top_evidence(ranked),
             "table_body": Markup("".join(cats)),
         }))

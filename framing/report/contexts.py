@@ -36,6 +36,8 @@ class Figure:
     image: Any  # figures.Image
     caption: str
     counts: tuple[tuple[str, int], ...] = ()
+    differences: tuple[GroupDifference, ...] = ()  # a dictionary block: its categories' group statistics
+    labels: Mapping[str, str] = field(default_factory=dict)  # the differences' scores in words
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ def colour_classes(schema: Schema, views: Mapping[str, DimensionView]) -> tuple[
     legend: list[dict[str, str]] = []
     pills: dict[str, str] = {}
     k = 0
-    for dim in schema.of_kind("poles", "categories"):
+    for dim in schema.of_kind("poles", "categories", "dictionary"):
         view = views[dim.name]
         if dim.kind == "poles":
             styles = _styles(view)
@@ -227,7 +229,7 @@ def metric_label(col: str, schema: Schema) -> str:
         if col in dim.columns:
             cat = humanize(dim.categories[dim.columns.index(col)])
             unit = {"poles": " (per 1,000 words)", "categories": " (per 1,000 words)", "prescriptions": " (net stance)",
-                    "stances": " (share)", "lean": " (probability)"}.get(dim.kind, "")
+                    "stances": " (share)", "lean": " (probability)", "dictionary": f" ({dim.unit or 'percent of words'})"}.get(dim.kind, "")
             return f"{humanize(dim.name)}: {cat}{unit}"
         if col.startswith(dim.name + "."):
             return f"{humanize(dim.name)} {humanize(col[len(dim.name) + 1:])}"
@@ -272,6 +274,7 @@ def _describe_dimension(view: DimensionView) -> str:
         "prescriptions": f"the policies an article advocates or rejects ({cats})",
         "stances": f"the share of its vocabulary from each of: {cats}",
         "actors": f"which of these it names: {cats}",
+        "dictionary": f"the share of its words in each category of this dictionary ({cats}; an entry may count in several)",
         "lean": "a model's estimate of the article's political lean",
     }.get(dim.kind, f"a user-defined dimension ({cats})")
 
@@ -359,6 +362,41 @@ def _distribution_sections(data: ReportData, detail: bool, by_label: _Grouping, 
                 "the share of its stance vocabulary from each ideological family (a prior pulls articles with little such vocabulary towards neutral, grey)")
         img = figures.stacked_bars(values, rows, dim.categories, xlabel="share")
         out.append(Figure(f"fig-{css_token(dim.name)}", title, img, f"{caption_rows}, split into {what}."))
+    return out
+
+
+def _dictionary_sections(data: ReportData) -> list[Figure]:
+    """A dictionary as one block: groups (with --by) or articles by categories, each cell the
+    category's percent of words, then the group statistics of its categories."""
+    from . import figures
+
+    out = []
+    for dim in data.schema.of_kind("dictionary"):
+        unit = dim.unit or "percent of words"
+        if data.groups is not None:
+            grouping = _Grouping(data, data.groups, data.limits.figure_groups)
+            values, rows = grouping.means(dim.columns), grouping.names
+            shown = (f" (the {len(grouping.order)} largest of {len(grouping.sizes)} groups)" if len(grouping.sizes) > len(grouping.order) else "")
+            what = f"Each row is a group of articles by {data.group_by}{shown}, n its articles; each cell is the group's average share of words"
+        else:
+            cap = data.limits.clustermap
+            rows_i = np.arange(data.n)
+            if data.n > cap:  # the articles with most matched words, in table order
+                coverage = np.nan_to_num(data.column(dim.coverage)) if dim.coverage else np.nan_to_num(
+                    np.column_stack([data.column(c) for c in dim.columns]).sum(axis=1))
+                rows_i = np.sort(np.argsort(-coverage, kind="stable")[:cap])
+            values = [[data.column(c)[i] for c in dim.columns] for i in rows_i]
+            rows = [data.names[i] for i in rows_i]
+            shown = f" (the {len(rows_i)} of the {data.n} articles with the most matched words)" if len(rows_i) < data.n else ""
+            what = f"Each row is an article{shown}; each cell is the share of its words"
+        img = figures.rate_heatmap(values, rows, dim.categories, cbar_label=unit)
+        caption = (f"{what} that match the category's entries, in {unit} (LIWC's measure; an entry listed "
+                   f"in several categories counts in each). Darker: more of the category's words. The columns are "
+                   f"scores.csv's {dim.name}.<category>; the per 1,000 words and coverage columns are there too.")
+        mine = set(dim.columns)
+        diffs = tuple(d for d in data.differences if d.metric in mine)
+        out.append(Figure(f"fig-{css_token(dim.name)}", f"{humanize(dim.name).capitalize()}: {unit} in each category", img, caption,
+                          differences=diffs, labels={m: metric_label(m, data.schema) for m in dim.columns}))
     return out
 
 
@@ -571,7 +609,7 @@ def index_context(data: ReportData, pairs: Sequence[PairContext], *, out_dir: Pa
     agg_title = f"by {label_dim} label" if label_dim else "over all articles"
     notes: list[str] = []
     sections = _poles_sections(data, detail) + _prescription_sections(data, detail, by_label, agg_title)
-    sections += _distribution_sections(data, detail, by_label, agg_title)
+    sections += _distribution_sections(data, detail, by_label, agg_title) + _dictionary_sections(data)
     if not data.schema.of_kind("lean"):
         notes.append("Political lean: not in these scores (no lean model was used).")
     sections += _tone_section(data, detail, by_label, agg_title)

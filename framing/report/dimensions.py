@@ -1,7 +1,7 @@
 """What the report knows of each dimension, from the dimension's own definition.
 
-The score table says which dimensions and categories there are (`compare.infer_schema`); the
-lexicon files recorded in manifest.json say the rest: which two categories are the ends of a
+The schema in manifest.json says which dimensions, kinds and categories there are (the score
+table's header for an older folder: `compare.infer_schema`); the lexicon files recorded in manifest.json say the rest: which two categories are the ends of a
 poles axis, which categories are labels off the axis (`legitimate` for the alliance), and what
 the dimension measures. A user-defined dimension renders from its own file; nothing here names
 the shipped ones. When the files are gone or changed since scoring, the report falls back to

@@ -20,6 +20,7 @@ __all__ = [
     "LinkedImage",
     "LabelStyle",
     "label_styles",
+    "rate_heatmap",
     "category_colours",
     "position_axis",
     "position_distribution",
@@ -226,6 +227,22 @@ def diverging_heatmap(
     cmap: str = "PuOr", cbar_label: str = "", annotate: bool | None = None, missing_label: str = "", title: str = "",
 ) -> Image:
     """Rows x columns on a diverging scale centred on zero; missing cells are hatched grey."""
+    return _heatmap(values, rows, columns, vmin=vmin, vmax=vmax, center=0, cmap=cmap, cbar_label=cbar_label, annotate=annotate,
+                    missing_label=missing_label, title=title)
+
+
+def rate_heatmap(values: "Sequence[Sequence[float]]", rows: Sequence[str], columns: Sequence[str], *, cbar_label: str = "",
+                 title: str = "") -> Image:
+    """Rows x columns of rates (0 and up) on a sequential scale from white (0) to the largest
+    value; the column names (a dictionary's categories, untrusted) drawn as plain text."""
+    x = np.asarray(values, dtype=float).reshape(len(rows), len(columns))
+    top = float(np.nanmax(x)) if x.size and np.isfinite(x).any() else 0.0
+    return _heatmap(x, rows, [_plain(c) for c in columns], vmin=0.0, vmax=max(top, 1e-9), center=None, cmap="Blues",
+                    cbar_label=cbar_label, annotate=None, missing_label="", title=title)
+
+
+def _heatmap(values, rows, columns, *, vmin: float, vmax: float, center: float | None, cmap: str, cbar_label: str,
+             annotate: bool | None, missing_label: str, title: str) -> Image:
     import pandas as pd
     import seaborn as sns
 
@@ -237,7 +254,7 @@ def diverging_heatmap(
     ax.set_facecolor("#eeeeee")
     # cell labels only where there is something to read: zeros stay blank
     labels = np.where(np.isnan(frame.to_numpy()) | (frame.to_numpy() == 0), "", np.vectorize(lambda v: f"{v:.2f}".replace("-", "\u2212"))(frame.fillna(0).to_numpy())) if annotate else False
-    sns.heatmap(frame, ax=ax, cmap=cmap, vmin=vmin, vmax=vmax, center=0, mask=frame.isna(), linewidths=0.5, linecolor="white",
+    sns.heatmap(frame, ax=ax, cmap=cmap, vmin=vmin, vmax=vmax, center=center, mask=frame.isna(), linewidths=0.5, linecolor="white",
                 annot=labels, fmt="", annot_kws={"fontsize": 7.5}, cbar_kws={"label": cbar_label, "shrink": 0.8},
                 xticklabels=False, yticklabels=False)
     _tick_labels(ax, list(frame.columns), list(frame.index))
@@ -253,6 +270,8 @@ def diverging_heatmap(
     if title:
         ax.set_title(title, fontsize=11, loc="left")
     alt = f"heatmap of {n} rows by {m} columns" + (f"; hatched cells: {missing_label}" if missing_label else "") + "; rows: " + "; ".join(frame.index)
+    if center is None:
+        alt += "; columns: " + "; ".join(frame.columns)
     return _render(fig, alt)
 
 

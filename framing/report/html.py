@@ -145,10 +145,16 @@ def _mark_class(m: Mapping[str, Any], kind: str, colour_class: Mapping[tuple[str
     return cls
 
 
+def _categories(m: Mapping[str, Any]) -> str:
+    """A dictionary match's categories (an entry may sit in several), "" for the other kinds."""
+    cats = m.get("categories")
+    return ", ".join(humanize(str(c)) for c in cats) if isinstance(cats, Mapping) else ""
+
+
 def _mark_title(m: Mapping[str, Any], kind: str) -> str:
     """The hover text of a highlight: category (and dimension unless it is the frame), role,
     scope flags and where the match counted when that differs."""
-    cat = humanize(str(m.get("category")))
+    cat = _categories(m) or humanize(str(m.get("category")))
     parts = [cat if kind == "poles" else f"{humanize(str(m.get('dimension')))}: {cat}"]
     role = m.get("role")
     if role:
@@ -156,7 +162,7 @@ def _mark_title(m: Mapping[str, Any], kind: str) -> str:
     parts.extend(f for f in ("negated", "hedged", "quoted") if m.get(f))
     if m.get("counts_for") is None and not role:
         parts.append("counts for nothing")
-    elif m.get("counts_for") not in (None, m.get("category")):
+    elif m.get("counts_for") not in (None, m.get("category")) and not m.get("categories"):
         parts.append(f"counts for {humanize(str(m.get('counts_for')))}")
     return ", ".join(parts)
 
@@ -176,7 +182,7 @@ def highlight(
     for m in matches:
         dim = str(m.get("dimension"))
         kind = kinds.get(dim, "categories")
-        key = (dim, m.get("category"), m.get("role"), m.get("negated"), m.get("hedged"), m.get("quoted"), m.get("counts_for"))
+        key = (dim, m.get("category"), m.get("role"), m.get("negated"), m.get("hedged"), m.get("quoted"), m.get("counts_for"), _categories(m))
         style = style_cache.get(key)
         if style is None:
             title = "" if kind == "actors" else _esc(_mark_title(m, kind))
@@ -223,7 +229,7 @@ def meta_value(v: Any) -> str:
     return str(v)
 
 
-_UNITS = {"poles": " per 1,000 words", "categories": " per 1,000 words"}
+_UNITS = {"poles": " per 1,000 words", "categories": " per 1,000 words", "dictionary": "% of words"}
 
 
 def category_tbody(dim: Dimension, cat: str, value: Any, matches: Sequence[Mapping[str, Any]]) -> str:
@@ -259,7 +265,8 @@ def match_rows_html(matches: Sequence[Mapping[str, Any]], *, prescriptions: bool
             last = f"<td>{_esc(str(m.get('role') or ''))}"
         else:
             counts_for = m.get("counts_for")
-            last = f"<td>{_esc(humanize(counts_for) if counts_for else 'nothing')}<td class=num>{_esc(fmt_num(m.get('effective_weight')))}"
+            counted = _categories(m) if counts_for else ""
+            last = f"<td>{_esc(counted or (humanize(counts_for) if counts_for else 'nothing'))}<td class=num>{_esc(fmt_num(m.get('effective_weight')))}"
         out.append(f'<tr><td><a href="#s-{i}">{i + 1}</a><td>{_esc(str(m.get("text", "")))}<td>{_esc(str(m.get("entry", "")))}'
                    f'<td class=num>{_esc(fmt_num(m.get("weight")))}<td>{flags}{last}\n')
     return Markup("".join(out))
@@ -303,6 +310,8 @@ def summary_columns(schema: Schema, group_field: str | None) -> list[dict[str, A
             cols.append({"key": f"{dim.name}.rejected", "label": "rejects", "anchor": f"dim-{css_token(dim.name)}", "num": False, "list": True})
         elif dim.kind in ("stances", "categories", "lean"):
             cols.append({"key": f"{dim.name}.label", "label": f"{humanize(dim.name)}", "anchor": f"dim-{css_token(dim.name)}", "num": False, "human": True})
+        elif dim.kind == "dictionary" and dim.coverage:  # its categories are in the block and on the article page
+            cols.append({"key": dim.coverage, "label": f"{humanize(dim.name)}: % of words matched", "anchor": f"dim-{css_token(dim.name)}", "num": True})
     if schema.has_tone:
         cols.append({"key": "tone.compound", "label": "tone", "anchor": "tone", "num": True})
     for c in schema.other_columns[:4]:
