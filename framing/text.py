@@ -13,12 +13,15 @@ import string
 from dataclasses import fields
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterator
-
-from nltk.stem.snowball import SnowballStemmer
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .models import Article, Document, Sentence, Token
+
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+# NLTK is imported on first use, not with this module: `import nltk` loads scipy and
+# scikit-learn (about a second), which a run whose articles all come from the cache never needs.
 
 __all__ = [
     "normalize_token",
@@ -118,6 +121,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
 
 @lru_cache(maxsize=1)
 def _sentence_tokenizer() -> PunktSentenceTokenizer:
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     params = PunktParameters()
     raw = resources.files("framing").joinpath("data/abbreviations.txt").read_text(encoding="utf-8")
     params.abbrev_types = {
@@ -343,10 +348,14 @@ def preprocess(article: Article) -> Document:
     return Document(article=article, sentences=tuple(iter_sentences(article.text)))
 
 
-_STEMMER = SnowballStemmer("english")
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
 
 
 @lru_cache(maxsize=50_000)
 def stem(token: str) -> str:
     """Snowball stem of a normalised token (cached: news vocabularies repeat heavily)."""
-    return _STEMMER.stem(token)
+    return _stemmer().stem(token)

@@ -42,3 +42,17 @@ def test_throughput_batch_only_skips_the_stages(throughput, tmp_path):
                                "--batch-only", "--no-classifiers", "--jobs", "2"])
     assert figures["stages"] == {} and "ratio_pipeline_vs_stock_vader" not in figures
     assert figures["extras"] == [] and figures["batch_articles"] == 5
+
+
+@pytest.mark.slow
+def test_rerun_benchmark_times_both_runs_and_names_what_the_rerun_imported(monkeypatch, tmp_path, capsys):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    sys.modules.pop("rerun", None)
+    import rerun
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"a{i}", "text": f"China and Russia met on day {i}. The axis is a threat."}) + "\n" for i in range(5)), encoding="utf-8")
+    assert rerun.main(["--corpus", str(corpus), "--n", "5", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "first run" in out and "cached rerun" in out and "x faster" in out
+    assert "nltk" not in out.split("the rerun imported:")[1]
