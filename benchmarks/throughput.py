@@ -45,7 +45,7 @@ from framing.models import Article  # noqa: E402
 from framing.batch import run_batch  # noqa: E402
 from framing.pipeline import CHUNK_SIZE, build_scorer, extra_outputs, score_articles  # noqa: E402
 from framing.scoring.kinds import score_dimension  # noqa: E402
-from framing.scoring.lexicon_scores import match_document  # noqa: E402
+from framing.scoring.lexicon_scores import DocumentCache, match_document  # noqa: E402
 from framing.scoring.sentiment import analyzer, sentence_compounds  # noqa: E402
 from framing.text import preprocess  # noqa: E402
 
@@ -99,9 +99,9 @@ def _lexicon_outputs(doc: Any, scorer: Any) -> tuple[dict[str, Any], list[Any]]:
     """What `score_document` hands to the extras: the lexicon columns and every match."""
     scores: dict[str, Any] = {"n_tokens": doc.n_tokens, "n_sentences": len(doc.sentences)}
     matches: list[Any] = []
-    cache: dict = {}
+    cache = DocumentCache()
     for compiled in scorer.compiled:
-        found = match_document(doc, compiled, norms_cache=cache)
+        found = match_document(doc, compiled, cache=cache)
         scores.update(score_dimension(compiled.lexicon, found, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences)))
         matches.extend(found)
     return scores, matches

@@ -15,7 +15,7 @@ from ._version import __version__
 from .lexicon.build import lexicon_hashes, load_lexicons
 from .models import CHUNK_SIZE, Article, ArticleResult, Document, Lexicon, Match, SentenceProbabilities, SkippedInput
 from .scoring.kinds import kind_of, score_dimension, word_count
-from .scoring.lexicon_scores import CompiledLexicon, apply_topic, compile_lexicons, match_document, topic_rule
+from .scoring.lexicon_scores import CompiledLexicon, DocumentCache, apply_topic, compile_lexicons, match_document, topic_rule
 from .scoring.sentiment import sentence_compounds
 from .language import detect_language, is_readable
 from .text import preprocess
@@ -120,14 +120,14 @@ def _lexicons_and_tone(doc: Document, scorer: Scorer) -> tuple[dict[str, Any], l
     """One article's lexicon columns, every match and each sentence's tone (what the extras see)."""
     scores: dict[str, Any] = {"n_tokens": doc.n_tokens, "n_sentences": len(doc.sentences)}
     scores["language"] = detect_language(doc.article.text, [t for s in doc.sentences[:40] for t in s.norms])
-    norms_cache: dict[int, list[str]] = {}
+    cache = DocumentCache()
     all_matches: list[Match] = []
     actor_sentences: dict[str, set[int]] = {}
     mentions: dict[str, dict[str, set[int]]] = {}  # dimension -> category -> sentences
     # Lexicons without a topic rule first (actors among them), so topic rules can use them.
     for compiled in sorted(scorer.compiled, key=lambda c: topic_rule(c.lexicon) is not None):
         lx = compiled.lexicon
-        matches = match_document(doc, compiled, norms_cache=norms_cache)
+        matches = match_document(doc, compiled, cache=cache)
         rule = topic_rule(lx)
         if rule is not None:
             dim, cats, reach = rule

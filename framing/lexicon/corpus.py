@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
 from ..models import Article, Document, Lexicon, LexiconEntry, Match
-from ..scoring.lexicon_scores import CompiledLexicon, compile_lexicons, match_document
+from ..scoring.lexicon_scores import CompiledLexicon, DocumentCache, compile_lexicons, match_document
 from ..text import normalize_token, preprocess, stem, token_spans
 from .build import entry_key
 
@@ -125,7 +125,7 @@ class CorpusStats:
 
 
 def _record_collisions(
-    stats: CorpusStats, doc: Document, comp: CompiledLexicon, matches: Sequence[Match], norms_cache: dict[int, list[str]],
+    stats: CorpusStats, doc: Document, comp: CompiledLexicon, matches: Sequence[Match],
     entries: dict[str, LexiconEntry],
 ) -> None:
     """Entries that started inside a match and would have reached further: the words went to
@@ -135,7 +135,7 @@ def _record_collisions(
         by_sentence.setdefault(m.sentence_index, []).append(m)
     for index, ms in by_sentence.items():
         sent = doc.sentences[index]
-        norms = norms_cache.get(index) or list(sent.norms)
+        norms = list(sent.norms)
         if comp.lexicon.stem:
             norms = [stem(n) for n in norms]
         spans = token_spans(sent)
@@ -178,15 +178,15 @@ def collect_stats(
         stats.n_articles += 1
         stats.n_tokens += doc.n_tokens
         stats.n_sentences += len(doc.sentences)
-        norms_cache: dict[int, list[str]] = {}
+        cache = DocumentCache()
         for comp in compiled:
             lx = comp.lexicon
             per_entry = stats.entries.setdefault(lx.dimension, {})
             totals = stats.category_totals.setdefault(lx.dimension, {})
             seen_here: set[str] = set()
-            matches = match_document(doc, comp, norms_cache=norms_cache)
+            matches = match_document(doc, comp, cache=cache)
             if collisions and matches:
-                _record_collisions(stats, doc, comp, matches, norms_cache, by_term[lx.dimension])
+                _record_collisions(stats, doc, comp, matches, by_term[lx.dimension])
             for m in matches:
                 key = keys.get(m.entry)
                 if key is None:

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 
 from ..models import Article, Lexicon, LexiconEntry, Scope, ScopeRule
 from ..scoring.kinds import score_dimension, word_count
-from ..scoring.lexicon_scores import CompiledLexicon, match_document
+from ..scoring.lexicon_scores import CompiledLexicon, DocumentCache, match_document
 from ..text import normalize_token
 from .build import entry_key
 from .corpus import contributions, iter_documents, literal_needles
@@ -313,15 +313,15 @@ def diff_lexicons(
         folded: str | None = None
         col_changes: list[ColumnChange] = []
         causes: list[Cause] = []
-        norms_cache: dict[int, list[str]] = {}
+        cache = DocumentCache()
         for p in plans:
             if p.needles is not None:
                 if folded is None:
                     folded = normalize_token(doc.article.text)
                 if not any(n in folded for n in p.needles):
                     continue
-            mo = match_document(doc, p.old, norms_cache=norms_cache)
-            mn = match_document(doc, p.new, norms_cache=norms_cache)
+            mo = match_document(doc, p.old, cache=cache)
+            mn = match_document(doc, p.new, cache=cache)
             so = score_dimension(p.old.lexicon, mo, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences), n_words=word_count(p.old.lexicon, doc))
             sn = score_dimension(p.new.lexicon, mn, n_tokens=doc.n_tokens, n_sentences=len(doc.sentences), n_words=word_count(p.new.lexicon, doc))
             for col in so.keys() & sn.keys():

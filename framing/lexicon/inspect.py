@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..errors import ConfigError, LexiconError
 from ..io.lexicon_files import Located
 from ..models import Article, Lexicon, LexiconCategory, ScopeRule
-from ..scoring.lexicon_scores import CompiledLexicon, match_document
+from ..scoring.lexicon_scores import CompiledLexicon, DocumentCache, match_document
 from .build import entry_key, parse_entry
 from .corpus import CorpusStats, find_lexicon, iter_documents, literal_needles, parse_target
 
@@ -298,12 +298,12 @@ def kwic(
     for doc in iter_documents(articles, needles=needles):
         n_articles += 1
         text = doc.article.text
-        norms_cache: dict[int, list[str]] = {}
+        cache = DocumentCache()
         for probe_c, full_c in plans:
-            occurrences = match_document(doc, probe_c, norms_cache=norms_cache)
+            occurrences = match_document(doc, probe_c, cache=cache)
             if not occurrences:
                 continue
-            claimed = match_document(doc, full_c, norms_cache=norms_cache)
+            claimed = match_document(doc, full_c, cache=cache)
             for occ in occurrences:
                 own = next((c for c in claimed if c.start == occ.start and c.end == occ.end and entry_key(c.entry) == key), None) if in_lexicon else None
                 cover = None

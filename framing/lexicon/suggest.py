@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import ConfigError, LexiconError
 from ..io.lexicon_files import Located, parse_lexicon_text
 from ..models import Article, Lexicon
-from ..scoring.lexicon_scores import CompiledLexicon, match_document
+from ..scoring.lexicon_scores import CompiledLexicon, DocumentCache, match_document
 from ..text import normalize_token, preprocess, token_spans
 from .build import entry_key, parse_entry
 from .corpus import find_lexicon, parse_target
@@ -122,12 +122,12 @@ def _index_corpus(articles: Iterable[Article], compiled: CompiledLexicon, catego
         seen.add(key)
         n_articles += 1
         doc = preprocess(article)
-        norms_cache: dict[int, list[str]] = {}
+        cache = DocumentCache()
         by_sentence: dict[int, list] = {}
-        for m in match_document(doc, compiled, norms_cache=norms_cache):
+        for m in match_document(doc, compiled, cache=cache):
             by_sentence.setdefault(m.sentence_index, []).append(m)
         for sent in doc.sentences:
-            norms = norms_cache.get(sent.index) or list(sent.norms)
+            norms = list(sent.norms)
             base = len(tokens)
             for w in norms:
                 i = vocab.get(w)

@@ -20,7 +20,7 @@ from ..lexicon.params import param
 from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence
 from ..text import stem, token_spans
 
-__all__ = ["CompiledLexicon", "compile_lexicons", "match_document", "quoted_spans", "BOOTSTRAP_SAMPLES"]
+__all__ = ["CompiledLexicon", "DocumentCache", "compile_lexicons", "match_document", "quoted_spans", "BOOTSTRAP_SAMPLES"]
 
 BOOTSTRAP_SAMPLES = 1000
 _BOOTSTRAP_SEED = 20240901  # fixed: the same article always gets the same interval
@@ -36,19 +36,13 @@ class _Cues:
         items = tuple((e.pattern, ("cue", e)) for e in rule.cues) + tuple((e.pattern, ("exception", e)) for e in rule.exceptions)
         return cls(_shared_matcher(items) if items else None, rule)
 
-    def spans(self, tokens: Sequence[str], cache: dict | None = None, key: tuple = ()) -> list[tuple[int, int, int]]:
+    def spans(self, tokens: Sequence[str], cache: "DocumentCache | None" = None, key: tuple = ()) -> list[tuple[int, int, int]]:
         """Cue matches as (start, end, reach): reach is the cue's own window or the rule's.
         With a document cache and a key naming the token list (sentence, stemmed or not), a
         sentence's cue matches are found once for all lexicons that share the cue list."""
         if self.matcher is None:
             return []
-        if cache is None:
-            found = self.matcher.find(tokens)
-        else:
-            key = (id(self.matcher), *key)
-            found = cache.get(key)
-            if found is None:
-                found = cache[key] = self.matcher.find(tokens)
+        found = self.matcher.find(tokens) if cache is None else cache.cue_matches(self.matcher, key, tokens)
         default = self.rule.window
         return [(s, e, default if entry.window is None else entry.window) for s, e, (kind, entry) in found if kind == "cue"]
 
@@ -171,57 +165,81 @@ def _clause_ids(norms: Sequence[str], boundaries: frozenset[str]) -> list[int]:
     return out
 
 
-_QUOTES_KEY = "quoted_spans"  # a non-integer key: never a sentence index
-
-
-def _token_spans(sent: Sentence, cache: dict | None) -> list[tuple[int, int]]:
-    """A sentence's token offsets, found once per document for all lexicons with a match in it."""
-    if cache is None:
-        return token_spans(sent)
-    key = ("token spans", sent.index)
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = token_spans(sent)
-    return found
-
-
-def _document_quotes(text: str, cache: dict | None) -> tuple[list[tuple[int, int]], list[int]]:
-    """The text's quoted spans and their starts, computed once per document when several
-    lexicons share a cache."""
-    found = cache.get(_QUOTES_KEY) if cache is not None else None
-    if found is None:
-        spans = quoted_spans(text)
-        found = (spans, [s for s, _ in spans])
-        if cache is not None:
-            cache[_QUOTES_KEY] = found
-    return found
-
-
 _SENTINEL = "\x00"  # put between sentences in a document's token list: no lexicon entry matches it
 
 
-def _document_norms(doc: Document, cache: dict | None, stemmed: bool) -> tuple[list[str], list[int]]:
+class DocumentCache:
+    """What every lexicon matched on one document shares, computed once for all of them: each
+    sentence's token offsets, the document's quoted spans, its token norms as one list (plain
+    and stemmed), and the matches of each cue list on each sentence. One per document."""
+
+    def __init__(self) -> None:
+        self._spans: dict[int, list[tuple[int, int]]] = {}
+        self._quotes: tuple[list[tuple[int, int]], list[int]] | None = None
+        self._norms: dict[bool, tuple[list[str], list[int]]] = {}
+        self._cues: dict[tuple[Any, ...], Any] = {}
+
+    def token_spans(self, sent: Sentence) -> list[tuple[int, int]]:
+        found = self._spans.get(sent.index)
+        if found is None:
+            found = self._spans[sent.index] = token_spans(sent)
+        return found
+
+    def quotes(self, text: str) -> tuple[list[tuple[int, int]], list[int]]:
+        if self._quotes is None:
+            self._quotes = _quotes_of(text)
+        return self._quotes
+
+    def document_norms(self, doc: Document, stemmed: bool) -> tuple[list[str], list[int]]:
+        found = self._norms.get(stemmed)
+        if found is None:
+            found = self._norms[stemmed] = _norms_of(doc, stemmed, self)
+        return found
+
+    def cue_matches(self, matcher: PhraseMatcher, key: tuple, tokens: Sequence[str]) -> Any:
+        full = (id(matcher), *key)
+        found = self._cues.get(full)
+        if found is None:
+            found = self._cues[full] = matcher.find(tokens)
+        return found
+
+
+def _token_spans(sent: Sentence, cache: DocumentCache | None) -> list[tuple[int, int]]:
+    """A sentence's token offsets, found once per document for all lexicons with a match in it."""
+    return token_spans(sent) if cache is None else cache.token_spans(sent)
+
+
+def _quotes_of(text: str) -> tuple[list[tuple[int, int]], list[int]]:
+    spans = quoted_spans(text)
+    return spans, [s for s, _ in spans]
+
+
+def _document_quotes(text: str, cache: DocumentCache | None) -> tuple[list[tuple[int, int]], list[int]]:
+    """The text's quoted spans and their starts, computed once per document when several
+    lexicons share a cache."""
+    return _quotes_of(text) if cache is None else cache.quotes(text)
+
+
+def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache | None) -> tuple[list[str], list[int]]:
+    if stemmed:
+        plain, starts = _document_norms(doc, cache, False)
+        return list(map(stem, plain)), starts
+    flat: list[str] = []
+    starts: list[int] = []
+    for sent in doc.sentences:
+        starts.append(len(flat))
+        flat.extend(sent.norms)
+        flat.append(_SENTINEL)
+    return flat, starts
+
+
+def _document_norms(doc: Document, cache: DocumentCache | None, stemmed: bool) -> tuple[list[str], list[int]]:
     """The document's token norms (stemmed or not) in one list, sentences separated by a
     sentinel token, and where each sentence starts in it; built once per document."""
-    key = ("document norms", stemmed)
-    found = cache.get(key) if cache is not None else None
-    if found is None:
-        if stemmed:
-            plain, starts = _document_norms(doc, cache, False)
-            flat = list(map(stem, plain))
-        else:
-            flat, starts = [], []
-            for sent in doc.sentences:
-                starts.append(len(flat))
-                flat.extend(sent.norms)
-                flat.append(_SENTINEL)
-        found = (flat, starts)
-        if cache is not None:
-            cache[key] = found
-    return found
+    return _norms_of(doc, stemmed, None) if cache is None else cache.document_norms(doc, stemmed)
 
 
-def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: dict | None) -> Iterator[tuple[Any, list[str], list[tuple[int, int, LexiconEntry]]]]:
+def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCache | None) -> Iterator[tuple[Any, list[str], list[tuple[int, int, LexiconEntry]]]]:
     """(sentence, its token norms, the lexicon's matches in it) for every sentence with a match.
 
     The whole document is matched in one call: the sentinel between sentences stops every
@@ -253,11 +271,11 @@ def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: dict | None)
         yield sent, flat[base : base + len(sent.norms)], group
 
 
-def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dict | None = None) -> list[Match]:
+def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentCache | None = None) -> list[Match]:
     """Every match of one lexicon in a document, with scope flags and effective weights.
 
-    `norms_cache` (sentence index -> token norms) lets several lexicons share tokenisation work
-    (and the document's quoted spans and the matches of cue lists they share).
+    `cache` (a `DocumentCache` of this document) lets several lexicons share the work done on
+    it: token offsets, quoted spans, the token list, the matches of cue lists they share.
     """
     lexicon = compiled.lexicon
     text = doc.article.text
@@ -266,19 +284,19 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, norms_cache: dic
     matches: list[Match] = []
     quote_spans: list[tuple[int, int]] | None = None
     quote_starts: list[int] = []
-    for sent, norms, hits in _sentence_hits(doc, compiled, norms_cache):
-        spans = _token_spans(sent, norms_cache)
+    for sent, norms, hits in _sentence_hits(doc, compiled, cache):
+        spans = _token_spans(sent, cache)
         if kind == "actors":
             for s, e, entry in hits:
                 a, b = spans[s][0], spans[e - 1][1]
                 matches.append(Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight, counts_for=entry.category, effective_weight=entry.weight))
             continue
         if quote_spans is None:
-            quote_spans, quote_starts = _document_quotes(text, norms_cache) if scope.quotation.marks else ([], [])
+            quote_spans, quote_starts = _document_quotes(text, cache) if scope.quotation.marks else ([], [])
         tokens_key = (sent.index, lexicon.stem)
-        neg = compiled.negation.spans(norms, norms_cache, tokens_key)
-        hedge = compiled.hedging.spans(norms, norms_cache, tokens_key)
-        report = compiled.quotation.spans(norms, norms_cache, tokens_key)
+        neg = compiled.negation.spans(norms, cache, tokens_key)
+        hedge = compiled.hedging.spans(norms, cache, tokens_key)
+        report = compiled.quotation.spans(norms, cache, tokens_key)
         role_default = ""
         if kind == "prescriptions":
             # Stance cues count within the clause that holds the policy term: "Washington should
