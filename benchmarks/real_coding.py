@@ -334,7 +334,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("step", choices=["prepare", "disputes", "assemble"])
     ap.add_argument("workdir", type=Path)
-    ap.add_argument("--abp-ids", type=Path, help="prepare: the ABP ids, one a line (benchmarks/real_select_abp.py)")
+    ap.add_argument("--abp-ids", type=Path, help="prepare: the ABP ids, one a line (benchmarks/real_select_news.py)")
     ap.add_argument("--batches", type=int, default=4)
     ap.add_argument("--out", type=Path, default=OUT, help="assemble: where the yardstick files go (default framing/data/real/)")
     args = ap.parse_args()

@@ -7,7 +7,7 @@ a frame, short enough to be read whole by a coder), at most three per outlet, sh
 fixed seed; 40 from opinion outlets and 75 from the rest, so the opinion pieces among the news
 are present. Prints one ABP id per line.
 
-    python benchmarks/real_select_abp.py [--corpus PATH] > ids.txt
+    python benchmarks/real_select_news.py [--corpus PATH] > ids.txt
 """
 from __future__ import annotations
 

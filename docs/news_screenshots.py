@@ -1,9 +1,9 @@
-"""The report on real news, as docs/report.md shows it: `python docs/abp_screenshots.py`.
+"""The report on real news, as docs/report.md shows it: `python docs/news_screenshots.py`.
 
 Picks 300 ABP articles (../shared/corpora/abp, never committed) that name at least two of China,
 Russia, North Korea and Iran, runs `framing compare --by source` and `framing report` without
 --by, opens both in headless Chromium 1280 pixels wide and saves three sections as small PNGs in
-docs/img/ (report-abp-groups.png, report-abp-keyness.png, report-abp-map.png). Needs selenium,
+docs/img/ (report-news-groups.png, report-news-keyness.png, report-news-map.png). Needs selenium,
 chromium and chromedriver.
 """
 from __future__ import annotations
@@ -75,9 +75,9 @@ def main() -> int:
         framing = [sys.executable, "-m", "framing"]
         subprocess.run([*framing, "compare", str(corpus), "--by", "source", "--out", f"{tmp}/by-source", "-q", "--no-cache"], check=True)
         subprocess.run([*framing, "report", f"{tmp}/by-source", "--out", f"{tmp}/no-by"], check=True, capture_output=True)
-        shoot(Path(tmp) / "by-source" / "index.html", {"report-abp-groups.png": ("sec-similarity", 1100),
-                                                       "report-abp-keyness.png": ("sec-keyness", 900)})
-        shoot(Path(tmp) / "no-by" / "index.html", {"report-abp-map.png": ("sec-similarity", 1000)})
+        shoot(Path(tmp) / "by-source" / "index.html", {"report-news-groups.png": ("sec-similarity", 1100),
+                                                       "report-news-keyness.png": ("sec-keyness", 900)})
+        shoot(Path(tmp) / "no-by" / "index.html", {"report-news-map.png": ("sec-similarity", 1000)})
     return 0
 
 
