@@ -255,6 +255,18 @@ def lexicon_unit_labels(
     return labels
 
 
+def _texts(X: Any, estimator: Any = None, fitted: str = "") -> list[str]:
+    """The texts a transformer was given, refusing a bare string (sklearn's message) and, with
+    `fitted`, an estimator not fitted yet (sklearn's `check_is_fitted`)."""
+    if fitted:
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(estimator, fitted)
+    if isinstance(X, str):
+        raise ValueError("Iterable over raw text documents expected, string object received.")
+    return list(X)
+
+
 def _define_lexicon_features() -> type:
     """Define `LexiconFeatures` on first use, so that scoring (which never trains) does not pay
     for importing scikit-learn (about a second)."""
@@ -286,20 +298,13 @@ def _define_lexicon_features() -> type:
             return None
 
         def fit(self, X: Sequence[str], y: Any = None) -> "LexiconFeatures":
-            if isinstance(X, str):
-                raise ValueError("Iterable over raw text documents expected, string object received.")
+            _texts(X)
             self.lexicon_ = self._load()
             self.feature_names_ = lexicon_feature_names(self.lexicon_) if self.lexicon_ is not None else []
             return self
 
         def transform(self, X: Sequence[str]) -> np.ndarray:
-            if not hasattr(self, "feature_names_"):
-                from sklearn.exceptions import NotFittedError
-
-                raise NotFittedError("LexiconFeatures is not fitted yet; call fit first.")
-            if isinstance(X, str):
-                raise ValueError("Iterable over raw text documents expected, string object received.")
-            texts = list(X)
+            texts = _texts(X, self, "feature_names_")
             if self.lexicon_ is None or not self.feature_names_:
                 return np.zeros((len(texts), 0))
             raw = np.zeros((len(texts), len(self.feature_names_)))
@@ -347,6 +352,7 @@ def _define_word_vector_features() -> type:
         def fit(self, X: Sequence[str], y: Any = None) -> "WordVectorFeatures":
             from .word_vectors import shipped_word_vectors
 
+            _texts(X)
             self.word_vectors_ = shipped_word_vectors(self.model_dir)
             self.n_dims_ = self.word_vectors_.n_dims
             return self
@@ -354,13 +360,7 @@ def _define_word_vector_features() -> type:
         def transform(self, X: Sequence[str]) -> np.ndarray:
             from ..text import iter_sentences
 
-            if not hasattr(self, "word_vectors_"):
-                from sklearn.exceptions import NotFittedError
-
-                raise NotFittedError("WordVectorFeatures is not fitted yet; call fit first.")
-            if isinstance(X, str):
-                raise ValueError("Iterable over raw text documents expected, string object received.")
-            units = ([n for sent in iter_sentences(t) for n in sent.norms] for t in X)
+            units = ([n for sent in iter_sentences(t) for n in sent.norms] for t in _texts(X, self, "word_vectors_"))
             return self.scale * self.word_vectors_.unit_vectors(units)
 
         def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
