@@ -155,6 +155,16 @@ def test_units_cache_round_trips_exactly(tiny_model, base, tmp_path):
     write_units_cache(tmp_path / "units.json", units)
     again = read_units_cache(tmp_path / "units.json")
     assert features_from_units(again) == features_from_units(units)
+    # a cache from before the register cues is refused with a line saying what to do
+    import json
+
+    from framing.errors import ConfigError
+
+    old = json.loads((tmp_path / "units.json").read_text(encoding="utf-8"))
+    del old["a1"]["alliance"]["register"]
+    (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(ConfigError, match="before the register cues"):
+        read_units_cache(tmp_path / "old.json")
 
 
 def test_register_cues_are_shares_of_sentences_and_reach_the_heads(tiny_model, base):

@@ -145,7 +145,7 @@ def features_from_units(units: Mapping[str, Mapping[str, Any]]) -> dict[str, dic
     out: dict[str, dict[str, Any]] = {}
     for aid, dims in units.items():
         for dim, u in dims.items():
-            common = {"n_units": u["n_units"], "lexicon_scores": u["lexicon_scores"], "n_tokens": u["n_tokens"], "register": u.get("register")}
+            common = {"n_units": u["n_units"], "lexicon_scores": u["lexicon_scores"], "n_tokens": u["n_tokens"], "register": u["register"]}
             if dim == "prescriptions":
                 out.setdefault(aid, {})[dim] = categories_features(u["classes"], u["proba"], categories=u["categories"], **common)
             else:
@@ -183,27 +183,13 @@ def read_units_cache(path: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for aid, dims in plain.items():
         for dim, u in dims.items():
+            if u.get("register") is None:
+                raise ConfigError(f"{path}: a units cache from before the register cues; delete it to compute the units again")
             k = len(u["classes"])
             proba = np.asarray(u["proba"], dtype=float).reshape(-1, k)
             out.setdefault(aid, {})[dim] = {**u, "classes": tuple(u["classes"]), "categories": tuple(u["categories"]), "proba": proba,
                                             "positions": None if u.get("positions") is None else np.asarray(u["positions"], dtype=float)}
     return out
-
-
-def _add_register(units: Mapping[str, dict[str, Any]], dev: Sequence[Mapping[str, Any]]) -> None:
-    """Register cues for units cached before they were recorded (they depend on the text
-    alone, not on the sentence models, so they are computed as the scorer does)."""
-    from ..models import Article
-    from ..scoring.article_heads import register_features
-    from ..text import preprocess
-
-    for a in dev:
-        dims = units.get(a["id"], {})
-        if any(u.get("register") is None for u in dims.values()):
-            cues = register_features([s.norms for s in preprocess(Article(id=a["id"], text=a["text"], title=a.get("title", ""))).sentences])
-            for u in dims.values():
-                if u.get("register") is None:
-                    u["register"] = cues
 
 
 # --- heads -------------------------------------------------------------------------------------
@@ -367,7 +353,6 @@ def train_real(out_dir: Path, *, folds: int = 5, config: TrainingConfig | Mappin
         units = oof_units(data, dev, fold_of, written=written, config=config, log=log)
         if units_cache is not None:
             write_units_cache(units_cache, units)
-    _add_register(units, dev)
     heads, figures = fit_heads(dev, fold_of, features_from_units(units), log=log)
     out_dir = ensure_output_dir(out_dir)
     for head in heads:

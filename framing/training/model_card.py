@@ -131,7 +131,7 @@ def _vector_lines(results: Mapping[str, Mapping[str, Any]]) -> list[str]:
     if not using:
         return []
     dims = ", ".join(f"{dim} (scale {vb.scale:g}, {vb.n_dims} dimensions)" for dim, vb in using.items())
-    return [f"Word vectors: {dims} also read(s) each unit's L2-normalised sum of static word vectors distilled from",
+    return [f"Word vectors, read by {dims}: each unit's L2-normalised sum of static word vectors distilled from",
             "all-MiniLM-L6-v2 (`framing/data/models/word-vectors.*`, `framing.scoring.word_vectors`), times the scale.", ""]
 
 
