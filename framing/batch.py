@@ -25,6 +25,7 @@ from dataclasses import replace
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ._version import __version__
+from .accel import describe as describe_accelerator
 from .models import CHUNK_SIZE, Article, BatchOptions, SkippedInput
 from .payloads import decode_payload, evidence_lines, scorer_key, text_key
 from .pipeline import BatchResult
@@ -344,6 +345,7 @@ def build_manifest(*, paths: Sequence[Any], options: BatchOptions, scorer: Any, 
             "from_cache": counts["cached"],
             "cache": str(cache_path) if cache_path else None,
             "scorer_key": scorer_key,
+            "accelerator": describe_accelerator(),  # this process's path; outputs are the same on both
         },
         "outputs": [f"scores.{suffix}", "evidence.jsonl", "articles.jsonl", "manifest.json"],
     }

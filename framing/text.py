@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Iterator
 
+from . import accel
 from .models import Article, Document, Sentence, Token
 
 if TYPE_CHECKING:
@@ -76,6 +77,25 @@ class _Norms(dict):
 
 _NORMS = _Norms()
 
+# The compiled tokenizer (framing/_accel/tokens.c), or None on the pure-Python path; read at each
+# call, so a test can set it to None and compare both paths in one process.
+_TOKENS = accel.compiled("tokens")
+
+
+def _pure_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Token spans of text[start:end]: the reference of the compiled `spans`."""
+    return [m.span() for m in _TOKEN_RE.finditer(text, start, end)]
+
+
+def _pure_norms(text: str, start: int, end: int) -> tuple[str, ...]:
+    """Token norms of text[start:end]: the reference of the compiled `norms`."""
+    # the same matches `tokenize` finds (the pattern has no groups), without offsets
+    return tuple(map(_NORMS.__getitem__, _TOKEN_RE.findall(text, start, end)))
+
+
+def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return _pure_spans(text, start, end) if _TOKENS is None else _TOKENS.spans(text, start, end)
+
 
 def _fast_constructor(cls, names: tuple[str, ...]):
     """A function building `cls(*values)` for a frozen slots dataclass without its generated
@@ -115,6 +135,8 @@ _match_group, _match_start, _match_end = re.Match.group, re.Match.start, re.Matc
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of `text[start:end]` with offsets into `text`."""
     end = len(text) if end is None else end
+    if _TOKENS is not None:
+        return [_make_token(_NORMS[text[a:b]], a, b) for a, b in _TOKENS.spans(text, start, end)]
     found = list(_TOKEN_RE.finditer(text, start, end))
     return list(map(_make_token, map(_NORMS.__getitem__, map(_match_group, found)), map(_match_start, found), map(_match_end, found)))
 
@@ -320,6 +342,8 @@ def token_spans(sentence: Sentence) -> list[tuple[int, int]]:
     shortens (quote folding is one for one, lower-casing never shrinks), so equal totals prove
     it; otherwise ("İ" lower-cases to two characters) the tokenizer is run again."""
     text, pos, end, norms = sentence.article_text, sentence.start, sentence.end, sentence.norms
+    if _TOKENS is not None:
+        return _TOKENS.spans(text, pos, end)  # the tokenizer's own spans are faster than the walk below
     if sum(map(len, norms)) == len("".join(text[pos:end].split())):
         spans = []
         for norm in norms:
@@ -329,15 +353,14 @@ def token_spans(sentence: Sentence) -> list[tuple[int, int]]:
             spans.append((pos, stop))
             pos = stop
         return spans
-    return [m.span() for m in _TOKEN_RE.finditer(text, sentence.start, end)]
+    return _spans(text, sentence.start, end)
 
 
 def iter_sentences(text: str) -> Iterator[Sentence]:
     index = 0
-    words, norm = _TOKEN_RE.findall, _NORMS.__getitem__
+    compiled, normalize = _TOKENS, _NORMS.__getitem__
     for s, e in split_sentences(text):
-        # the same matches `tokenize` finds (the pattern has no groups), without offsets
-        norms = tuple(map(norm, words(text, s, e)))
+        norms = _pure_norms(text, s, e) if compiled is None else compiled.norms(text, s, e, normalize)
         if norms:
             yield _make_sentence(index, s, e, norms, text)
             index += 1

@@ -74,8 +74,20 @@ verbose_option = click.option("--verbose", "-v", is_flag=True, help="Print a sum
 no_classifiers_option = click.option("--no-classifiers", is_flag=True, help="Score with the lexicons only.")
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # click's version_option prints one fixed message; the second line (which code runs the hot
+    # loops) is decided only when asked, by framing.accel.
+    if not value or ctx.resilient_parsing:
+        return
+    from ..accel import describe
+
+    click.echo(f"framing, version {__version__}")
+    click.echo(f"accelerator: {describe()}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="framing")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="Show the version and exit.")
 def cli() -> None:
     """Measure and compare how articles frame the China-Russia-North Korea-Iran alignment."""
 

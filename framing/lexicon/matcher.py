@@ -12,10 +12,16 @@ from __future__ import annotations
 from itertools import compress
 from typing import Generic, Iterable, Sequence, TypeVar
 
+from .. import accel
+
 __all__ = ["PhraseMatcher"]
 
 T = TypeVar("T")
 _MEMO_LIMIT = 50_000  # distinct tokens (a few MB): covers the bulk of a news vocabulary
+
+# The compiled walk (framing/_accel/matcher.c: `find` over the same trie and memo), or None on the
+# pure-Python path; read at each call, so a test can set it to None and compare both paths.
+_MATCHER = accel.compiled("matcher")
 
 
 class _Node:
@@ -145,6 +151,12 @@ class PhraseMatcher(Generic[T]):
 
     def find(self, tokens: Sequence[str]) -> list[tuple[int, int, T]]:
         """All non-overlapping matches as (start, end, payload), scanning left to right."""
+        if _MATCHER is not None:
+            return _MATCHER.find(self._memo, self._exact_start, tokens)
+        return self._pure_find(tokens)
+
+    def _pure_find(self, tokens: Sequence[str]) -> list[tuple[int, int, T]]:
+        """`find` in Python: the reference of the compiled walk."""
         out: list[tuple[int, int, T]] = []
         firsts = self._firsts(tokens)
         longest = self._longest

@@ -1,0 +1,342 @@
+/* PhraseMatcher.find (framing/lexicon/matcher.py), compiled: the same trie of Python _Node
+ * objects, walked here instead of in Python.
+ *
+ * The reference is `PhraseMatcher.find` with `_longest` and `_Node.step`: for each token
+ * position from left to right (skipping positions inside the last match), the root's children
+ * for that token come from the matcher's memo (a dict; on a miss, `memo[token]` is evaluated,
+ * which runs `_FirstSteps.__missing__` when the memo computes first steps); from each of them
+ * the trie is walked depth first with an explicit stack in the order Python uses (children of
+ * a node: the exact child, then the wildcard children by increasing prefix length; the last
+ * pushed is walked first), and the longest payload wins, an all-exact pattern beating a
+ * wildcard one of the same length, otherwise the first found. Python's shortcuts in `find`
+ * (a one-token entry that nothing extends, a phrase the next token rules out) give what
+ * `_longest` gives, so they are not repeated.
+ *
+ * Nodes are read through their attributes (exact, prefix, prefix_lengths, payload,
+ * payload_is_exact); the tokens are copied into a tuple first, so Python code run by the memo
+ * cannot change them under the walk.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+static PyObject *s_exact, *s_prefix, *s_prefix_lengths, *s_payload, *s_payload_is_exact;
+
+typedef struct {
+    PyObject *node; /* a new reference */
+    Py_ssize_t end;
+} Frame;
+
+typedef struct {
+    Frame *items;
+    Py_ssize_t n, cap;
+    Frame local[64];
+} Stack;
+
+static void stack_init(Stack *s)
+{
+    s->items = s->local;
+    s->n = 0;
+    s->cap = 64;
+}
+
+static void stack_clear(Stack *s)
+{
+    while (s->n)
+        Py_DECREF(s->items[--s->n].node);
+    if (s->items != s->local)
+        PyMem_Free(s->items);
+    s->items = s->local;
+    s->cap = 64;
+}
+
+/* Push a new reference (stolen). */
+static int stack_push(Stack *s, PyObject *node, Py_ssize_t end)
+{
+    if (s->n == s->cap) {
+        Py_ssize_t cap = s->cap * 2;
+        Frame *grown;
+        if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Frame)) {
+            Py_DECREF(node);
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (s->items == s->local) {
+            grown = PyMem_Malloc(cap * sizeof(Frame));
+            if (grown)
+                memcpy(grown, s->local, s->n * sizeof(Frame));
+        }
+        else
+            grown = PyMem_Realloc(s->items, cap * sizeof(Frame));
+        if (!grown) {
+            Py_DECREF(node);
+            PyErr_NoMemory();
+            return -1;
+        }
+        s->items = grown;
+        s->cap = cap;
+    }
+    s->items[s->n].node = node;
+    s->items[s->n].end = end;
+    s->n++;
+    return 0;
+}
+
+/* Is a dict attribute of node non-empty? -1 on error. */
+static int attr_nonempty(PyObject *node, PyObject *name)
+{
+    PyObject *value = PyObject_GetAttr(node, name);
+    int truth;
+    if (!value)
+        return -1;
+    truth = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    return truth;
+}
+
+/* Push node.step(token) with `end`, in step's order. */
+static int push_steps(Stack *stack, PyObject *node, PyObject *token, Py_ssize_t end)
+{
+    PyObject *exact = NULL, *prefix = NULL, *lengths = NULL, *child;
+    Py_ssize_t k, n_lengths, n_chars;
+    int rc = -1;
+
+    exact = PyObject_GetAttr(node, s_exact);
+    if (!exact)
+        goto done;
+    child = PyObject_GetItem(exact, token);
+    if (child) {
+        if (stack_push(stack, child, end) < 0)
+            goto done;
+    }
+    else if (PyErr_ExceptionMatches(PyExc_KeyError))
+        PyErr_Clear();
+    else
+        goto done;
+    lengths = PyObject_GetAttr(node, s_prefix_lengths);
+    if (!lengths)
+        goto done;
+    if (!PyTuple_Check(lengths)) {
+        PyErr_SetString(PyExc_TypeError, "prefix_lengths must be a tuple");
+        goto done;
+    }
+    n_lengths = PyTuple_GET_SIZE(lengths);
+    if (n_lengths) {
+        if (!PyUnicode_Check(token)) {
+            PyErr_SetString(PyExc_TypeError, "tokens must be str");
+            goto done;
+        }
+        n_chars = PyUnicode_GET_LENGTH(token);
+        prefix = PyObject_GetAttr(node, s_prefix);
+        if (!prefix)
+            goto done;
+        for (k = 0; k < n_lengths; k++) {
+            PyObject *cut;
+            Py_ssize_t length = PyLong_AsSsize_t(PyTuple_GET_ITEM(lengths, k));
+            if (length == -1 && PyErr_Occurred())
+                goto done;
+            if (length > n_chars)
+                break;
+            cut = PyUnicode_Substring(token, 0, length);
+            if (!cut)
+                goto done;
+            child = PyObject_GetItem(prefix, cut);
+            Py_DECREF(cut);
+            if (child) {
+                if (stack_push(stack, child, end) < 0)
+                    goto done;
+            }
+            else if (PyErr_ExceptionMatches(PyExc_KeyError))
+                PyErr_Clear();
+            else
+                goto done;
+        }
+    }
+    rc = 0;
+done:
+    Py_XDECREF(exact);
+    Py_XDECREF(prefix);
+    Py_XDECREF(lengths);
+    return rc;
+}
+
+/* _longest: the longest match from the root's children `starts` at token i, as a new
+ * (end, payload) reference in *best_payload / *best_end; *best_payload stays NULL for none. */
+static int longest(PyObject *starts, PyObject *tokens, Py_ssize_t i, Py_ssize_t *best_end, PyObject **best_payload)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(tokens), k;
+    int best_exact = 0;
+    Stack stack;
+    stack_init(&stack);
+    *best_payload = NULL;
+    for (k = 0; k < PyTuple_GET_SIZE(starts); k++) {
+        PyObject *node = PyTuple_GET_ITEM(starts, k);
+        Py_INCREF(node);
+        if (stack_push(&stack, node, i + 1) < 0)
+            goto fail;
+    }
+    while (stack.n) {
+        Frame frame = stack.items[--stack.n];
+        PyObject *node = frame.node, *payload;
+        int more;
+        payload = PyObject_GetAttr(node, s_payload);
+        if (!payload) {
+            Py_DECREF(node);
+            goto fail;
+        }
+        if (payload != Py_None) {
+            int exact;
+            PyObject *flag = PyObject_GetAttr(node, s_payload_is_exact);
+            if (!flag) {
+                Py_DECREF(payload);
+                Py_DECREF(node);
+                goto fail;
+            }
+            exact = PyObject_IsTrue(flag);
+            Py_DECREF(flag);
+            if (exact < 0) {
+                Py_DECREF(payload);
+                Py_DECREF(node);
+                goto fail;
+            }
+            if (*best_payload == NULL || frame.end > *best_end || (frame.end == *best_end && exact && !best_exact)) {
+                Py_XSETREF(*best_payload, payload);
+                payload = NULL;
+                *best_end = frame.end;
+                best_exact = exact;
+            }
+        }
+        Py_XDECREF(payload);
+        if (frame.end < n) {
+            more = attr_nonempty(node, s_exact);
+            if (more == 0)
+                more = attr_nonempty(node, s_prefix);
+            if (more < 0 || (more && push_steps(&stack, node, PyTuple_GET_ITEM(tokens, frame.end), frame.end + 1) < 0)) {
+                Py_DECREF(node);
+                goto fail;
+            }
+        }
+        Py_DECREF(node);
+    }
+    stack_clear(&stack);
+    return 0;
+fail:
+    stack_clear(&stack);
+    Py_CLEAR(*best_payload);
+    return -1;
+}
+
+/* memo[token] as a tuple of nodes, a new reference; NULL with no error when the memo has no
+ * entry and `lookup_only` (the fixed table of an all-exact start: memo.get(token)). */
+static PyObject *first_steps(PyObject *memo, PyObject *token, int lookup_only)
+{
+    PyObject *found = NULL;
+    if (PyDict_Check(memo)) {
+        found = PyDict_GetItemWithError(memo, token); /* borrowed */
+        if (found)
+            Py_INCREF(found);
+        else if (PyErr_Occurred())
+            return NULL;
+    }
+    else if (lookup_only) {
+        PyErr_SetString(PyExc_TypeError, "a lookup-only memo must be a dict");
+        return NULL;
+    }
+    if (!found) {
+        if (lookup_only)
+            return NULL;
+        found = PyObject_GetItem(memo, token); /* runs _FirstSteps.__missing__ */
+        if (!found)
+            return NULL;
+    }
+    if (!PyTuple_Check(found)) {
+        Py_DECREF(found);
+        PyErr_SetString(PyExc_TypeError, "first steps must be tuples of nodes");
+        return NULL;
+    }
+    return found;
+}
+
+PyDoc_STRVAR(find_doc,
+"find(memo, lookup_only, tokens) -> list of (start, end, payload)\n\n"
+"PhraseMatcher.find over `tokens`, given the matcher's memo of first steps (token -> tuple of\n"
+"root children); with lookup_only, a token missing from the memo starts nothing.");
+
+static PyObject *matcher_find(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *memo, *tokens = NULL, *out = NULL;
+    Py_ssize_t n, i, resume = 0;
+    int lookup_only;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "find() takes memo, lookup_only, tokens");
+        return NULL;
+    }
+    memo = args[0];
+    lookup_only = PyObject_IsTrue(args[1]);
+    if (lookup_only < 0)
+        return NULL;
+    tokens = PySequence_Tuple(args[2]);
+    if (!tokens)
+        return NULL;
+    out = PyList_New(0);
+    if (!out)
+        goto fail;
+    n = PyTuple_GET_SIZE(tokens);
+    for (i = 0; i < n; i++) {
+        PyObject *starts, *payload = NULL, *hit;
+        Py_ssize_t end = 0;
+        if (i < resume)
+            continue;
+        starts = first_steps(memo, PyTuple_GET_ITEM(tokens, i), lookup_only);
+        if (!starts) {
+            if (PyErr_Occurred())
+                goto fail;
+            continue;
+        }
+        if (PyTuple_GET_SIZE(starts) == 0) {
+            Py_DECREF(starts);
+            continue;
+        }
+        if (longest(starts, tokens, i, &end, &payload) < 0) {
+            Py_DECREF(starts);
+            goto fail;
+        }
+        Py_DECREF(starts);
+        if (!payload)
+            continue;
+        hit = Py_BuildValue("(nnN)", i, end, payload);
+        if (!hit || PyList_Append(out, hit) < 0) {
+            Py_XDECREF(hit);
+            goto fail;
+        }
+        Py_DECREF(hit);
+        resume = end;
+    }
+    Py_DECREF(tokens);
+    return out;
+fail:
+    Py_XDECREF(tokens);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+static PyMethodDef matcher_methods[] = {
+    {"find", (PyCFunction)(void (*)(void))matcher_find, METH_FASTCALL, find_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef matcher_module = {
+    PyModuleDef_HEAD_INIT, "framing._accel.matcher",
+    "The lexicon phrase matcher's walk (framing.lexicon.matcher.PhraseMatcher.find), compiled.", -1, matcher_methods,
+};
+
+PyMODINIT_FUNC PyInit_matcher(void)
+{
+#define INTERN(var, text) if (!((var) = PyUnicode_InternFromString(text))) return NULL
+    INTERN(s_exact, "exact");
+    INTERN(s_prefix, "prefix");
+    INTERN(s_prefix_lengths, "prefix_lengths");
+    INTERN(s_payload, "payload");
+    INTERN(s_payload_is_exact, "payload_is_exact");
+#undef INTERN
+    return PyModule_Create(&matcher_module);
+}

@@ -1,0 +1,115 @@
+"""The compiled phrase-matcher walk (framing/_accel/matcher.c) against its reference,
+`PhraseMatcher._pure_find`, in one process: random tries with wildcards, hostile tokens, the
+shipped lexicons on the seeds and on real ABP sentences, and whole lexicon scoring."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from framing import text
+from framing.lexicon import matcher as matcher_module
+from framing.lexicon.matcher import PhraseMatcher
+from framing.models import Article
+
+from accel_helpers import abp_articles, hostile_text, pure_python
+
+pytestmark = pytest.mark.skipif(matcher_module._MATCHER is None, reason="the compiled accelerator is not active")
+
+WORDS = ("a", "ab", "abc", "b", "ba", "", "\x00", "\ud800", "é", "e\u0301", "İ", "x" * 300)
+word = st.one_of(st.sampled_from(WORDS), hostile_text.map(lambda s: s[:6]))
+pattern = st.lists(st.tuples(st.sampled_from(("exact", "prefix")), word), min_size=1, max_size=4).map(tuple)
+
+
+def assert_same(m: PhraseMatcher, tokens) -> None:
+    assert m.find(tokens) == m._pure_find(tokens), tokens
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(pattern, max_size=12), st.lists(st.lists(word, max_size=30), min_size=1, max_size=4))
+def test_random_tries_with_wildcards(patterns, token_lists):
+    m = PhraseMatcher((p, k) for k, p in enumerate(patterns))
+    for tokens in token_lists:
+        assert_same(m, tokens)
+        assert_same(m, tuple(tokens))
+
+
+def test_a_bare_wildcard_and_the_memo_bound(monkeypatch):
+    monkeypatch.setattr(matcher_module, "_MEMO_LIMIT", 3)  # cleared over and over while matching
+    m = PhraseMatcher([((("prefix", ""),), "any"), ((("exact", "a"), ("prefix", "")), "a-any"), ((("prefix", "ab"),), "ab*")])
+    tokens = [f"ab{k}" for k in range(50)] + ["a", "b", "a"]
+    assert_same(m, tokens)
+
+
+def test_errors_raise_on_both_paths():
+    m = PhraseMatcher([((("prefix", "ab"),), "ab*")])
+    for bad in ([1, 2], None, ["ab", 3]):
+        with pytest.raises(TypeError):
+            m.find(bad)
+        with pytest.raises(TypeError):
+            m._pure_find(bad)
+
+
+def _shipped():
+    from framing.pipeline import build_scorer
+
+    return build_scorer(classifiers=False)
+
+
+def _matchers(compiled):
+    yield compiled.terms
+    yield compiled.advocate
+    yield compiled.reject
+    for cues in (compiled.negation, compiled.hedging, compiled.quotation):
+        if cues.matcher is not None:
+            yield cues.matcher
+
+
+def test_shipped_lexicons_on_at_least_ten_thousand_real_sentences():
+    scorer = _shipped()
+    n = 0
+    for article in abp_articles(400):
+        doc = text.preprocess(Article("x", article))
+        for sent in doc.sentences:
+            for compiled in scorer.compiled:
+                norms = list(map(text.stem, sent.norms)) if compiled.lexicon.stem else list(sent.norms)
+                for m in _matchers(compiled):
+                    assert_same(m, norms)
+            n += 1
+    assert n >= 10_000, n
+
+
+def _lexicon_matches(scorer, doc):
+    from framing.scoring.lexicon_scores import DocumentCache, match_document
+
+    cache = DocumentCache()
+    return [match_document(doc, compiled, cache=cache) for compiled in scorer.compiled]
+
+
+def test_seed_matches_are_the_same_on_both_paths(seeds_dir):
+    scorer = _shipped()
+    for path in sorted(seeds_dir.glob("*.txt")):
+        article = Article(path.name, path.read_text(encoding="utf-8"))
+        compiled = _lexicon_matches(scorer, text.preprocess(article))
+        with pure_python(text, "_TOKENS"), pure_python(matcher_module, "_MATCHER"):
+            pure = _lexicon_matches(scorer, text.preprocess(article))
+        assert compiled == pure and sum(map(len, compiled)) > 20
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_text)
+def test_hostile_articles_match_the_same_on_both_paths(s):
+    scorer = _shipped_once()
+    article = Article("x", f"Russia and China: a marriage of convenience, not an alliance. {s} The axis of upheaval? {s}")
+    compiled = _lexicon_matches(scorer, text.preprocess(article))
+    with pure_python(text, "_TOKENS"), pure_python(matcher_module, "_MATCHER"):
+        assert _lexicon_matches(scorer, text.preprocess(article)) == compiled
+
+
+_SCORER = []
+
+
+def _shipped_once():
+    if not _SCORER:
+        _SCORER.append(_shipped())
+    return _SCORER[0]
