@@ -45,15 +45,19 @@ hostile_text = st.lists(
 
 
 def text_from_bytes(data: bytes) -> str:
-    """Hostile text from fuzzer bytes: 3-byte groups read as code points (any, surrogates
-    included) or as indices into PIECES, so a short input reaches both kinds."""
+    """Hostile text from fuzzer bytes: each 4-byte group is one of PIECES, one code point (any,
+    surrogates included) or a run of up to 4,095 of one code point (a huge token), so a short
+    input reaches all three."""
     out = []
-    for k in range(0, len(data) - 2, 3):
-        value = int.from_bytes(data[k : k + 3], "little")
-        if value & 1:
-            out.append(PIECES[(value >> 1) % len(PIECES)])
+    for k in range(0, len(data) - 3, 4):
+        value = int.from_bytes(data[k : k + 4], "little")
+        kind, value = value & 3, value >> 2
+        if kind == 0:
+            out.append(PIECES[value % len(PIECES)])
+        elif kind == 3:
+            out.append(chr((value >> 12) % 0x110000) * (value & 0xFFF))
         else:
-            out.append(chr((value >> 1) % 0x110000))
+            out.append(chr(value % 0x110000))
     return "".join(out)
 
 

@@ -1,0 +1,76 @@
+"""Memory safety of the compiled accelerator on untrusted text: a bounded fuzzing run (atheris,
+slow) and a check that calling the compiled functions, errors included, does not leak."""
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from framing import text
+from framing.lexicon import matcher as matcher_module
+from framing.lexicon.matcher import PhraseMatcher
+
+from accel_helpers import PIECES
+
+HERE = Path(__file__).resolve().parent
+compiled = pytest.mark.skipif(text._TOKENS is None or matcher_module._MATCHER is None, reason="the compiled accelerator is not active")
+
+
+@compiled
+@pytest.mark.slow
+def test_fuzzing_finds_no_crash_and_no_difference(tmp_path):
+    """Runs tests/fuzz_accel.py for FRAMING_FUZZ_SECONDS (default 60): compiled == pure on every
+    input, and no crash."""
+    pytest.importorskip("atheris", reason="pip install -e '.[fuzz]'")
+    seconds = int(os.environ.get("FRAMING_FUZZ_SECONDS", "60"))
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "fuzz_accel.py"), f"-max_total_time={seconds}", "-max_len=65536", "-rss_limit_mb=2048",
+         f"-artifact_prefix={tmp_path}/"],
+        capture_output=True, text=True, timeout=seconds + 300,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "Done" in proc.stderr and not list(tmp_path.glob("crash-*"))
+
+
+def _exercise(rounds: int) -> None:
+    tokens, find = text._TOKENS, matcher_module._MATCHER.find
+    s = " ".join(PIECES) * 3
+    m = PhraseMatcher([((("prefix", "ab"), ("exact", "n't")), 1), ((("exact", "u.s."),), 2), ((("prefix", ""),), 3)])
+    exact = PhraseMatcher([((("exact", "u.s."), ("exact", "navy")), 4)])
+    norms = list(tokens.norms(s, 0, len(s), str.lower))
+    for _ in range(rounds):
+        tokens.spans(s, 0, len(s))
+        tokens.norms(s, 5, len(s) - 5, str.lower)
+        find(m._memo, m._exact_start, norms)
+        find(exact._memo, exact._exact_start, norms)
+        for bad in (lambda: tokens.norms(s, 0, len(s), lambda raw: 1 / 0), lambda: tokens.norms(s, 0, len(s), lambda raw: 1),
+                    lambda: find(m._memo, False, [*norms, 3]), lambda: tokens.spans(s, 0)):
+            try:
+                bad()
+            except (ZeroDivisionError, TypeError):
+                pass
+
+
+@compiled
+def test_repeated_calls_and_errors_do_not_leak():
+    """tracemalloc sees every allocation through Python's allocators (PyMem_*, objects): after a
+    warm-up, 500 more rounds must leave allocated memory where it was. A leaked reference
+    per call keeps an object (16 bytes or more) alive per round: 8,000 bytes or more in all."""
+    _exercise(50)  # warm-up: memos, interned strings, free lists
+    gc.collect()
+    tracemalloc.start()
+    try:
+        _exercise(50)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        _exercise(500)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 2000, f"{grown} bytes more after 500 rounds"
