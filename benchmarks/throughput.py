@@ -13,6 +13,8 @@ news-like corpus when it is absent) and prints articles/s and MB/s for:
 - stock vaderSentiment `SentimentIntensityAnalyzer().polarity_scores` over exactly the sentences
   the pipeline scores: the yardstick. The ratio pipeline / VADER is the headline figure (>= 1.0:
   the whole framing pipeline is at least as fast as VADER alone);
+- which path ran the hot loops: the compiled accelerator or, with FRAMING_PURE_PYTHON=1, the
+  pure-Python code (`framing.accel`);
 - unless --no-batch: `run_batch` end to end (read, score, write all outputs, no cache) with
   `--jobs 1` and `--jobs N`, and the speed-up, on its own slice of --batch-n articles (default
   4,000, from the same --offset): a batch run has fixed costs (starting workers, the last chunk,
@@ -40,6 +42,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from framing.accel import describe as describe_accelerator  # noqa: E402
 from framing.engines import tuned_gc  # noqa: E402
 from framing.models import Article  # noqa: E402
 from framing.batch import run_batch  # noqa: E402
@@ -232,7 +235,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             return generated_corpus(n), f"generated corpus ({args.corpus} not found)"
     scorer = build_scorer(classifiers=not args.no_classifiers)
     extras = list(scorer.extras)
-    figures: dict[str, Any] = {"extras": [e.name for e in extras], "load_average_before": os.getloadavg()[0], "stages": {}}
+    figures: dict[str, Any] = {"extras": [e.name for e in extras], "accelerator": describe_accelerator(), "load_average_before": os.getloadavg()[0], "stages": {}}
+    print(f"accelerator: {figures['accelerator']} (FRAMING_PURE_PYTHON=1 measures the pure-Python path)", flush=True)
     print(f"lexicons: {', '.join(lx.dimension for lx in scorer.lexicons)}; extras: {', '.join(e.name for e in extras) or 'none installed'}", flush=True)
     if not args.batch_only:
         figures.update(_stage_figures(*take(args.n), scorer, repeat=args.repeat))

@@ -18,8 +18,9 @@
  * spaces and takes one match at each other position.
  *
  * Norms (framing.text.normalize_token: quote folding, then str.lower) are made here for ASCII
- * tokens (folding leaves ASCII alone, lower-casing maps A-Z only); any other token is passed to
- * the `normalize` callable given, so full Unicode case mapping stays Python's own.
+ * tokens (folding leaves ASCII alone, lower-casing maps A-Z only), one object per distinct norm;
+ * any other token is passed to the `normalize` callable given, so full Unicode case mapping
+ * stays Python's own.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -227,6 +228,24 @@ static PyObject *ascii_lower(const Text *t, Py_ssize_t a, Py_ssize_t b)
     return s;
 }
 
+/* One object per distinct ASCII norm (news vocabulary repeats): a document holds each word once,
+ * as the Python path's memo makes it, and its hash is computed once. Bounded like that memo. */
+static PyObject *norms_seen;
+#define NORMS_SEEN_LIMIT 100000
+
+static PyObject *shared(PyObject *norm)
+{
+    PyObject *kept;
+    if (!norm)
+        return NULL;
+    if (PyDict_GET_SIZE(norms_seen) >= NORMS_SEEN_LIMIT)
+        PyDict_Clear(norms_seen);
+    kept = PyDict_SetDefault(norms_seen, norm, norm); /* borrowed */
+    Py_XINCREF(kept);
+    Py_DECREF(norm);
+    return kept;
+}
+
 PyDoc_STRVAR(spans_doc,
 "spans(text, start, end) -> list of (start, end)\n\n"
 "The spans of _TOKEN_RE.finditer(text, start, end), as framing.text finds them.");
@@ -298,7 +317,7 @@ static PyObject *tokens_norms(PyObject *module, PyObject *const *args, Py_ssize_
                 }
         }
         if (ascii)
-            norm = ascii_lower(&t, a, b);
+            norm = shared(ascii_lower(&t, a, b));
         else {
             PyObject *raw = PyUnicode_Substring(text, a, b);
             if (!raw) {
@@ -334,4 +353,10 @@ static struct PyModuleDef tokens_module = {
     "Word tokens and their norms (framing.text's _TOKEN_RE), compiled.", -1, tokens_methods,
 };
 
-PyMODINIT_FUNC PyInit_tokens(void) { return PyModule_Create(&tokens_module); }
+PyMODINIT_FUNC PyInit_tokens(void)
+{
+    norms_seen = PyDict_New();
+    if (!norms_seen)
+        return NULL;
+    return PyModule_Create(&tokens_module);
+}
