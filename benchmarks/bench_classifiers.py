@@ -54,7 +54,7 @@ def main() -> int:
 
     from framing.lexicon.build import load_lexicons
     from framing.scoring.classifiers import FramingClassifiers
-    from framing.scoring.frame_model import load_model_dir, shipped_model_dir
+    from framing.scoring.ngram_model import load_model_dir, shipped_model_dir
 
     lexicons = load_lexicons([])
     t = time.perf_counter()

@@ -43,7 +43,7 @@ def lexicon_sentence_labels(rows: Sequence[dict[str, Any]], scorer: Any, dimensi
 def classifier_labels(rows: Sequence[dict[str, Any]], scorer: Any, dimension: str) -> list[str] | None:
     """The shipped classifier's label of each sentence, or None when no model is shipped."""
     try:
-        from framing.scoring.frame_model import load_model_dir, shipped_model_dir
+        from framing.scoring.ngram_model import load_model_dir, shipped_model_dir
     except ImportError:
         return None
     try:

@@ -102,7 +102,7 @@ def unit_labels(units: Sequence[Mapping[str, Any]], dimension: str, *, classifie
     out = {"lexicon": lexicon_sentence_labels(rows, scorer, dimension)}
     if classifiers:
         if models is not None:
-            from framing.scoring.frame_model import load_model_dir
+            from framing.scoring.ngram_model import load_model_dir
 
             model = load_model_dir(models, dimensions=[dimension]).get(dimension)
             lexicon = next((lx for lx in scorer.lexicons if lx.dimension == dimension), None)

@@ -1,6 +1,7 @@
 """The classifiers' fast scoring path gives exactly what the plain computation gives.
 
-`NgramCounter` counts n-grams through per-token-type tables, groups them with one sort, and
+`NgramCounter` counts n-grams through per-token-type tables (`word_ngram_columns` finds a run of
+tokens' word n-grams in integer tables), groups them with one sort, and
 multiplies by the weights with scipy's compiled loop called directly, on just the columns of the
 models being scored. Each piece is checked here against the straightforward version (analyzer
 n-gram lists, `np.unique`, `csr_matrix @ weights` over every model's columns), bit for bit.
@@ -13,14 +14,16 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framing.lexicon.build import load_lexicons
 from framing.models import Article
 from framing.scoring import classifiers as C
 from framing.scoring import ngram_counts
 from framing.scoring.classifiers import FramingClassifiers
-from framing.scoring.frame_model import FrameModel, NgramBlock
-from framing.scoring.ngram_counts import NgramCounter, csr_dot, group_counts
+from framing.scoring.ngram_model import NgramModel, NgramBlock
+from framing.scoring.ngram_counts import NgramCounter, WordNgramTable, csr_dot, group_counts, word_ngram_columns
 from framing.scoring.kinds import argmax_counts
 from framing.scoring.features import TokenNgrams, lexicon_unit_label, lexicon_unit_labels
 from framing.scoring.lexicon_scores import CompiledLexicon, match_document
@@ -37,7 +40,7 @@ TEXTS = [
 ]
 
 
-def synthetic_model(dimension: str, classes: list[str], *, seed: int, unit: str = "sentence", word_range=(1, 2), char_range=(3, 5)) -> FrameModel:
+def synthetic_model(dimension: str, classes: list[str], *, seed: int, unit: str = "sentence", word_range=(1, 2), char_range=(3, 5)) -> NgramModel:
     """A model with random weights over n-grams that do occur in TEXTS (some of them) and some
     that never do: the counting and the products do not care what the weights mean."""
     rng = np.random.default_rng(seed)
@@ -54,14 +57,14 @@ def synthetic_model(dimension: str, classes: list[str], *, seed: int, unit: str 
     n_features = sum(len(b.terms) for b in blocks)
     coef = rng.standard_normal((len(classes), n_features)).astype(np.float32).astype(np.float64)
     intercept = rng.standard_normal(len(classes)).astype(np.float32).astype(np.float64)
-    return FrameModel(dimension, classes, blocks, [], coef, intercept, 1.3, {"unit": unit, "blend_weight": 0.5})
+    return NgramModel(dimension, classes, blocks, [], coef, intercept, 1.3, {"unit": unit, "blend_weight": 0.5})
 
 
 @pytest.fixture(scope="module")
-def models() -> dict[str, FrameModel]:
+def models() -> dict[str, NgramModel]:
     return {
         "alliance": synthetic_model("alliance", ["hollow", "legitimate", "none", "threat"], seed=1),
-        # a (1, 3) word range exercises the joined-string path for trigrams
+        # a (1, 3) word range exercises the third level of the n-gram tables
         "prescriptions": synthetic_model("prescriptions", ["diplomacy_engagement:advocate", "none", "sanctions_economic_pressure:advocate"], seed=2, word_range=(1, 3)),
         "ideology": synthetic_model("ideology", ["conservative_hawk", "neutral", "realist_restraint"], seed=3, unit="passage"),
     }
@@ -95,7 +98,7 @@ def as_dict(uc) -> dict:
     return {(int(u), int(i)): int(c) for u, i, c in zip(uc.units, uc.ids, uc.counts)}
 
 
-def reference_decisions(counter: NgramCounter, models: list[FrameModel], counts, n_units: int) -> dict:
+def reference_decisions(counter: NgramCounter, models: list[NgramModel], counts, n_units: int) -> dict:
     """The plain computation: a scipy `csr_matrix` per analyzer times every model's stacked
     weights, then each model's columns."""
     from scipy.sparse import csr_matrix
@@ -209,15 +212,43 @@ def test_counts_do_not_depend_on_what_was_counted_before(models, monkeypatch):
         fresh = NgramCounter(models.values())
 
 
-def test_tokens_with_spaces_fall_back_to_joined_strings():
-    """Only tokens holding a space could make a vocabulary term with two spaces a bigram; such a
-    vocabulary is looked up by joined strings, as sklearn does."""
+WORDS = ["a", "b", "c", "d", "the", "axis", "of", "upheaval", ""]
+# every n-gram of two short texts, some three- and four-word terms, and terms no text can have
+NGRAM_TERMS = sorted({" ".join(t[i : i + n]) for t in (["a", "b", "c", "a", "b"], ["the", "axis", "of", "upheaval", "of", "the", "axis"])
+                      for n in (1, 2, 3) for i in range(len(t) - n + 1)} | {"a b c d", "b b b", "c c", "zzz", "d", ""})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.booleans()), max_size=40), st.sampled_from([(1, 1), (1, 2), (2, 3), (1, 4), (3, 4)]))
+def test_word_ngram_columns_equal_joined_strings(tokens, ngram_range):
+    """The inner loop (to be compiled one day) against the plain definition: every n of the range,
+    every run of n tokens within one segment, joined with spaces and looked up."""
+    vocab = {t: j for j, t in enumerate(NGRAM_TERMS)}
+    table = WordNgramTable.build(vocab, ngram_range)
+    words = [w for w, _ in tokens]
+    segments = np.cumsum([cut for _, cut in tokens], dtype=np.int64)  # a new segment where True
+    ids = np.asarray([table.token_ids.get(w, table.unknown) for w in words], dtype=np.int64)
+    found_segments, columns = word_ngram_columns(ids, segments, table)
+    lo, hi = ngram_range
+    expected = Counter(
+        (int(segments[i]), vocab[" ".join(words[i : i + n])])
+        for n in range(lo, hi + 1) for i in range(len(words) - n + 1)
+        if segments[i] == segments[i + n - 1] and " ".join(words[i : i + n]) in vocab
+    )
+    assert Counter(zip(found_segments.tolist(), columns.tolist())) == expected
+
+
+def test_tokens_with_spaces_are_refused():
+    """A term is its tokens joined by spaces: a token holding a space would make that ambiguous
+    (framing's tokenizer never makes one; a token pattern might), so counting refuses it."""
     word = TokenNgrams("word", (1, 2))
     terms = ["new york", "new york city", "city", "york"]
-    model = FrameModel("d", ["a", "b"], [NgramBlock(word, terms, np.ones(len(terms)))], [], np.ones((2, len(terms))), np.zeros(2), 1.0)
+    model = NgramModel("d", ["a", "b"], [NgramBlock(word, terms, np.ones(len(terms)))], [], np.ones((2, len(terms))), np.zeros(2), 1.0)
     counter = NgramCounter([model])
-    sentences = [["new york", "city"], ["new", "york", "city"]]
+    sentences = [["new", "york", "city"]]
     assert {k: as_dict(v) for k, v in counter.counts(sentences).items()} == reference_counts(counter, sentences)
+    with pytest.raises(ValueError, match="a token holds a space"):
+        counter.counts([["new york", "city"]])
 
 
 @pytest.mark.parametrize("name", sorted(ARTICLES))

@@ -14,7 +14,7 @@ from framing.lexicon.build import load_lexicons
 from framing.models import Article
 from framing.pipeline import build_scorer, score_article, score_articles, score_columns
 from framing.scoring.classifiers import FramingClassifiers, default_classifier_scorers, passages_of
-from framing.scoring.frame_model import FrameModel, load_frame_model, load_model_dir, save_frame_model, shipped_model_dir
+from framing.scoring.ngram_model import NgramModel, load_ngram_model, load_model_dir, save_ngram_model, shipped_model_dir
 from framing.scoring.kinds import ClassifierVotes, kind_of
 from framing.scoring.features import LexiconFeatures, TokenNgrams, lexicon_unit_label, match_units
 from framing.io.model_files import ModelFileError
@@ -36,7 +36,7 @@ def rows():
 
 
 @pytest.fixture(scope="module")
-def tiny_model(rows, fixture_lexicons) -> FrameModel:
+def tiny_model(rows, fixture_lexicons) -> NgramModel:
     from framing.training.frames import cross_validate
 
     lexicon_dirs = [str(FIXTURES / "lexicons")]
@@ -105,8 +105,8 @@ def test_training_is_deterministic(rows, tmp_path):
     assert np.array_equal(a.coef, b.coef) and a.temperature == b.temperature
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    written_a = save_frame_model(a, tmp_path / "a" / "alliance")
-    written_b = save_frame_model(b, tmp_path / "b" / "alliance")
+    written_a = save_ngram_model(a, tmp_path / "a" / "alliance")
+    written_b = save_ngram_model(b, tmp_path / "b" / "alliance")
     assert [p.read_bytes() for p in written_a] == [p.read_bytes() for p in written_b]
 
 
@@ -115,7 +115,7 @@ def test_exported_model_predicts_like_the_sklearn_pipeline(rows):
     y = [r["label"] for r in rows]
     pipe = build_pipeline("alliance", config=SMALL, lexicon_dirs=[str(FIXTURES / "lexicons")], include_shipped=False)
     pipe.fit(texts, y, clf__groups=[r["group"] for r in rows])
-    model = FrameModel.from_pipeline(pipe, metadata={"dimension": "alliance"})
+    model = NgramModel.from_pipeline(pipe, metadata={"dimension": "alliance"})
     lexicon = {lx.dimension: lx for lx in load_lexicons([FIXTURES / "lexicons"], include_shipped=False)}["alliance"]
     probe = texts[:10] + ["The coordinated bloc is not fragile. Officials met."]
     ours = model.predict_proba_texts(probe, lexicon=lexicon)
@@ -126,9 +126,9 @@ def test_exported_model_predicts_like_the_sklearn_pipeline(rows):
 
 
 def test_model_round_trips_with_identical_predictions(tiny_model, fixture_lexicons, tmp_path):
-    written = save_frame_model(tiny_model, tmp_path / "alliance")
+    written = save_ngram_model(tiny_model, tmp_path / "alliance")
     assert sorted(p.name for p in written) == ["alliance.json", "alliance.npz"]
-    loaded = load_frame_model(tmp_path / "alliance")
+    loaded = load_ngram_model(tmp_path / "alliance")
     texts = ["The axis of upheaval is coordinated.", "A fragile marriage of convenience.", "Grain prices rose."]
     lx = fixture_lexicons["alliance"]
     assert np.array_equal(tiny_model.predict_proba_texts(texts, lexicon=lx), loaded.predict_proba_texts(texts, lexicon=lx))
@@ -137,7 +137,7 @@ def test_model_round_trips_with_identical_predictions(tiny_model, fixture_lexico
 
 
 def test_loading_refuses_tampered_or_unknown_files(tiny_model, tmp_path):
-    save_frame_model(tiny_model, tmp_path / "alliance")
+    save_ngram_model(tiny_model, tmp_path / "alliance")
     npz = tmp_path / "alliance.npz"
     original = npz.read_bytes()
 
@@ -145,7 +145,7 @@ def test_loading_refuses_tampered_or_unknown_files(tiny_model, tmp_path):
     data[len(data) // 2] ^= 0xFF
     npz.write_bytes(bytes(data))
     with pytest.raises(ModelFileError, match="sha256"):
-        load_frame_model(tmp_path / "alliance")
+        load_ngram_model(tmp_path / "alliance")
     npz.write_bytes(original)
 
     meta_path = tmp_path / "alliance.json"
@@ -153,13 +153,13 @@ def test_loading_refuses_tampered_or_unknown_files(tiny_model, tmp_path):
     meta["temperature"] = 0.001
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(ModelFileError, match="edited"):
-        load_frame_model(tmp_path / "alliance")
+        load_ngram_model(tmp_path / "alliance")
 
     (tmp_path / "other.json").write_text(json.dumps({"format": "something-else", "format_version": 1}))
     with pytest.raises(ModelFileError):
-        load_frame_model(tmp_path / "other")
+        load_ngram_model(tmp_path / "other")
     with pytest.raises(ModelFileError):
-        load_frame_model(tmp_path / "missing")
+        load_ngram_model(tmp_path / "missing")
     assert issubclass(ModelFileError, FramingError)
 
 
@@ -355,7 +355,7 @@ def test_a_model_with_word_vectors_predicts_like_its_pipeline_and_round_trips(ro
     texts, y = [r["text"] for r in rows], [r["label"] for r in rows]
     pipe = build_pipeline("alliance", config=config, lexicon_dirs=[str(FIXTURES / "lexicons")], include_shipped=False)
     pipe.fit(texts, y, clf__groups=[r["group"] for r in rows])
-    model = FrameModel.from_pipeline(pipe, metadata={"dimension": "alliance"})
+    model = NgramModel.from_pipeline(pipe, metadata={"dimension": "alliance"})
     assert model.vector_block is not None and model.n_features == model.vector_offset + 8
     lexicon = {lx.dimension: lx for lx in load_lexicons([FIXTURES / "lexicons"], include_shipped=False)}["alliance"]
     probe = texts[:10] + ["The coordinated bloc is not fragile. Officials met.", "Unknown words only: zzz qqq."]
@@ -364,12 +364,12 @@ def test_a_model_with_word_vectors_predicts_like_its_pipeline_and_round_trips(ro
     # the vectors carry weight in the model
     assert np.abs(model.coef[:, model.vector_offset:]).max() > 0
     # saved with its table beside it; loaded, it predicts the same
-    written = save_frame_model(model, tmp_path / "out" / "alliance")
+    written = save_ngram_model(model, tmp_path / "out" / "alliance")
     assert (tmp_path / "out" / f"{SHIPPED_NAME}.npz") in written
-    loaded = load_frame_model(tmp_path / "out" / "alliance")
+    loaded = load_ngram_model(tmp_path / "out" / "alliance")
     assert np.array_equal(loaded.predict_proba_texts(probe, lexicon=lexicon), ours)
     # another table under the same name is refused with a one-line error naming it
     other = WordVectors(model.vector_block.vectors.terms, model.vector_block.vectors.vectors[::-1].copy())
     save_word_vectors(other, tmp_path / "out" / SHIPPED_NAME)
     with pytest.raises(FramingError, match="not the ones the classifier was trained with"):
-        load_frame_model(tmp_path / "out" / "alliance")
+        load_ngram_model(tmp_path / "out" / "alliance")

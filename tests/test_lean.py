@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from framing.scoring import lean
-from framing.scoring.linear_text_model import load_linear_model
+from framing.scoring.ngram_model import load_ngram_model
 from framing.training import lean as train_lean
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,8 @@ def test_shipped_model_loads_and_is_cached():
     assert lean.lean_model_available()
     model = lean.load_lean_model()
     assert model is lean.load_lean_model()
-    assert sorted(str(c) for c in model.classes_) == ["center", "left", "right"]
+    assert sorted(model.classes) == ["center", "left", "right"]
+    assert model.products == "float64" and model.tokens is not None
     assert model.temperature > 0
     assert model.metadata["figures"]["test_macro_f1"] > model.metadata["figures"]["test_majority_macro_f1"]
     assert lean.model_fingerprint().startswith("lean:")
@@ -136,15 +137,15 @@ def test_training_script_is_deterministic_and_cleans_outlets(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "test macro-F1" in printed and "majority baseline" in printed and "random article-level split" in printed
 
-    model = load_linear_model(ja)
-    assert [str(c) for c in model.classes_] == ["left", "center", "right"]
-    vocab = set(model.vectorizers[0].vocabulary)
+    model = load_ngram_model(ja)
+    assert model.classes == ["left", "center", "right"]
+    vocab = set(model.blocks[0].terms)
     for leaked in ("cnn", "breitbart", "reuters", "townhall", "jane", "writer", "copyright", "newsletter", "mr"):
         assert not any(leaked in term.split() for term in vocab), leaked
     assert {"climate", "taxes", "budget"} <= vocab
     # the synthetic lean words are easy: the model must find them
     assert model.metadata["figures"]["test_macro_f1"] > 0.8
-    top = model.top_features(5)
+    top = train_lean.top_features(model, 5)
     assert top["right"][0][0].split(":", 1)[1].split()[0] in LEAN_WORDS["right"].split()
 
     text = card.read_text(encoding="utf-8")

@@ -1,8 +1,9 @@
 """The lean model's fast paths give the same results as the code they replace.
 
-- word counts / TF-IDF: `TfidfFeatures` (own tokenizing, integer n-gram lookup, own row norms)
-  against sklearn's `CountVectorizer` + `normalize` (`_sklearn_counts`, `_sklearn_transform`, and
-  the whole model with `tfidf._FAST_PATH` off);
+- word counts / TF-IDF: an n-gram model with a token pattern and float64 products
+  (`NgramCounter`: integer n-gram lookup by `word_ngram_columns`, own row norms) against
+  scikit-learn's `CountVectorizer` + `normalize` + the sparse product, on the shipped model and on
+  models of other settings;
 - cleaning: `TextPreprocess.apply` against the original algorithm written out below (every line
   lower-cased and checked for every marker, and a flat alternation of the phrases sorted longest
   first); the @-address step against `_AT_RE.sub`, the regex it replaces.
@@ -23,10 +24,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
+
 from framing.scoring import lean
-from framing.scoring import tfidf
+from framing.scoring.features import TokenNgrams
+from framing.scoring.ngram_model import NgramBlock, NgramModel, TokenPattern
 from framing.scoring.text_cleanup import _AT_RE, TextPreprocess, _remove_at_addresses, _remove_urls
-from framing.scoring.tfidf import TfidfFeatures
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -147,17 +152,51 @@ CORPUS = [
     "",
 ]
 CONFIGS = [
-    dict(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b",
-         stop_words=["mr", "mrs", "ms", "et", "est", "edt"]),
+    dict(ngram_range=(1, 2), token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b", stop_words=["mr", "mrs", "ms", "et", "est", "edt"]),
     dict(ngram_range=(1, 1)),
-    dict(ngram_range=(2, 3), norm="l1", stop_words="english"),
-    dict(ngram_range=(1, 3), sublinear_tf=True, stop_words=["the", "said"]),
-    dict(binary=True, use_idf=False, lowercase=False, token_pattern=r"(?u)\b\w+\b", norm=None),
+    dict(ngram_range=(2, 3), stop_words="english"),
+    dict(ngram_range=(1, 3), stop_words=["the", "said"]),
+    dict(lowercase=False, token_pattern=r"(?u)\b\w+\b"),
     dict(ngram_range=(1, 2), token_pattern=r"(?u)\b(\w)\w+\b"),  # one group: findall returns it
-    dict(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+(?: \w+)?\b"),  # tokens with spaces: string path
     dict(ngram_range=(1, 2), token_pattern=r"\w*", stop_words=[]),  # empty tokens
 ]
-FITTED = [(cfg, TfidfFeatures.from_sklearn(TfidfVectorizer(**cfg).fit(CORPUS), "v")) for cfg in CONFIGS]
+
+
+def as_model(vec: TfidfVectorizer, *, seed: int = 0) -> NgramModel:
+    """A fitted `TfidfVectorizer` as an n-gram model of the lean model's kind, random weights."""
+    params = vec.get_params()
+    stop = sorted(vec.get_stop_words() or ())
+    terms = [""] * len(vec.vocabulary_)
+    for term, j in vec.vocabulary_.items():
+        terms[j] = term
+    rng = np.random.default_rng(seed)
+    block = NgramBlock(TokenNgrams("word", params["ngram_range"]), terms, np.asarray(vec.idf_, dtype=np.float64))
+    return NgramModel("m", ["a", "b", "c"], [block], [], rng.standard_normal((3, len(terms))), rng.standard_normal(3), 1.3,
+                      tokens=TokenPattern(params["token_pattern"], params["lowercase"], tuple(stop)), products="float64")
+
+
+def reference_features(model: NgramModel, texts) -> sp.csr_matrix:
+    """scikit-learn's TF-IDF rows of the model's vocabulary (sublinear tf, idf, l2)."""
+    (block,) = model.blocks
+    tokens = model.tokens
+    counter = CountVectorizer(token_pattern=tokens.pattern, lowercase=tokens.lowercase, stop_words=list(tokens.stop_words) or None,
+                              ngram_range=block.analyzer.ngram_range, vocabulary={t: i for i, t in enumerate(block.terms)}, dtype=np.float64)
+    if model.preprocess is not None:
+        texts = [model.preprocess.apply(t) for t in texts]
+    X = sp.csr_matrix(counter.transform(texts), dtype=np.float64)
+    X.sort_indices()
+    np.log(X.data, X.data)
+    X.data += 1.0
+    X.data *= block.idf[X.indices]
+    return sp.csr_matrix(normalize(X, norm="l2", copy=False)) if X.shape[0] else X
+
+
+def reference_logits(model: NgramModel, texts) -> np.ndarray:
+    """The model's decision values the way scikit-learn's pipeline computes them."""
+    return np.asarray(reference_features(model, texts) @ np.ascontiguousarray(model.coef.T)) + model.intercept
+
+
+FITTED = [(cfg, as_model(TfidfVectorizer(sublinear_tf=True, **cfg).fit(CORPUS), seed=i)) for i, cfg in enumerate(CONFIGS)]
 TEXTS = CORPUS + [
     "", " ", "\n\n", "1234 5678", "a", "mr mrs ms", "the the the the",
     "word" * 3000, " ".join(["senator said tax bill"] * 5000),
@@ -166,51 +205,41 @@ TEXTS = CORPUS + [
 ]
 
 
-def assert_same_matrix(ours, ref, *, exact: bool) -> None:
-    ours, ref = ours.tocsr(), ref.tocsr()
-    ours.sort_indices()
-    ref.sort_indices()
-    assert ours.shape == ref.shape
-    assert np.array_equal(ours.indptr, ref.indptr)
-    assert np.array_equal(ours.indices, ref.indices)
-    if exact:
-        assert np.array_equal(ours.data, ref.data)
+def assert_same(ours: np.ndarray, ref: np.ndarray) -> None:
+    if EXACT_FLOATS:
+        assert np.array_equal(ours, ref)
     else:
-        np.testing.assert_allclose(ours.data, ref.data, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-300)
 
 
 @pytest.mark.parametrize("index", range(len(CONFIGS)))
-def test_counts_and_tfidf_equal_sklearn_on_chosen_texts(index):
-    cfg, feats = FITTED[index]
-    assert_same_matrix(feats.counts(TEXTS), feats._sklearn_counts(TEXTS), exact=True)
-    assert_same_matrix(feats.transform(TEXTS), feats._sklearn_transform(TEXTS), exact=EXACT_FLOATS)
+def test_logits_equal_sklearn_on_chosen_texts(index):
+    _, model = FITTED[index]
+    assert_same(model.logits_texts(TEXTS), reference_logits(model, TEXTS))
     # one text per call, and a generator, give the same rows
     for text in TEXTS[:8]:
-        assert_same_matrix(feats.transform([text]), feats._sklearn_transform([text]), exact=EXACT_FLOATS)
-    assert_same_matrix(feats.transform(t for t in TEXTS), feats._sklearn_transform(TEXTS), exact=EXACT_FLOATS)
+        assert_same(model.logits_texts([text]), reference_logits(model, [text]))
+    assert_same(model.logits_texts(t for t in TEXTS), reference_logits(model, TEXTS))
 
 
 @SETTINGS
 @given(st.lists(hostile_text, min_size=1, max_size=4))
-def test_counts_and_tfidf_equal_sklearn_on_generated_texts(texts):
-    for cfg, feats in FITTED:
-        assert_same_matrix(feats.counts(texts), feats._sklearn_counts(texts), exact=True)
-        assert_same_matrix(feats.transform(texts), feats._sklearn_transform(texts), exact=EXACT_FLOATS)
+def test_logits_equal_sklearn_on_generated_texts(texts):
+    for _, model in FITTED:
+        assert_same(model.logits_texts(texts), reference_logits(model, texts))
 
 
-def test_other_settings_and_inputs_use_sklearn():
-    char = TfidfFeatures.from_sklearn(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(CORPUS), "c")
-    accents = TfidfFeatures.from_sklearn(TfidfVectorizer(strip_accents="unicode").fit(CORPUS), "a")
-    for feats in (char, accents):
-        assert feats._fast_texts(CORPUS)[0] is False
-        assert_same_matrix(feats.transform(CORPUS), feats._sklearn_transform(CORPUS), exact=True)
-    _, word = FITTED[0]
-    with pytest.raises(ValueError):  # sklearn's own error for a bare string
-        word.transform("one string")
-    assert word._fast_texts(["a", b"bytes"])[0] is False
-    # no texts: an empty matrix (sklearn's normalize refuses one)
-    assert word.transform([]).shape == (0, word.n_features)
-    assert word.counts([]).shape == (0, word.n_features)
+def test_inputs():
+    _, model = FITTED[0]
+    with pytest.raises(ValueError):  # scikit-learn's own message for a bare string
+        model.logits_texts("one string")
+    with pytest.raises(TypeError):
+        model.logits_texts(["a", b"bytes"])
+    assert model.logits_texts([]).shape == (0, 3)
+    # a token pattern that makes tokens with spaces is refused, not counted wrongly
+    spaced = as_model(TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), token_pattern=r"(?u)\b\w+(?: \w+)?\b").fit(CORPUS))
+    with pytest.raises(ValueError, match="a token holds a space"):
+        spaced.logits_texts(["senator said tax bill"])
 
 
 # --- the shipped model ---------------------------------------------------------------------------
@@ -221,16 +250,21 @@ MODEL_TEXTS = [p.read_text(encoding="utf-8") for p in SEEDS] + TEXTS + [
 ]
 
 
-def test_shipped_model_fast_path_equals_sklearn_path(monkeypatch):
-    fast_logits = SHIPPED.decision_function(MODEL_TEXTS)
+def reference_rows(texts) -> list[dict]:
+    """`predict_lean` with scikit-learn's features and product."""
+    z = reference_logits(SHIPPED, texts) / SHIPPED.temperature
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    proba = e / e.sum(axis=1, keepdims=True)
+    cols = [SHIPPED.classes.index(c) for c in lean.LEAN_LABELS]
+    return [{**dict(zip(lean.LEAN_COLUMNS, map(float, row[cols]))), "lean.label": lean.LEAN_LABELS[int(np.argmax(row[cols]))]} for row in proba]
+
+
+def test_shipped_model_fast_path_equals_sklearn_path():
+    assert SHIPPED.products == "float64" and SHIPPED.tokens is not None
     fast_rows = lean.predict_lean(MODEL_TEXTS)
     fast_single = [lean.predict_lean([t])[0] for t in MODEL_TEXTS]
-    fast_X = SHIPPED.transform(MODEL_TEXTS)
-    monkeypatch.setattr(tfidf, "_FAST_PATH", False)
-    ref_logits = SHIPPED.decision_function(MODEL_TEXTS)
-    ref_rows = lean.predict_lean(MODEL_TEXTS)
-    assert_same_matrix(fast_X, SHIPPED.transform(MODEL_TEXTS), exact=EXACT_FLOATS)
-    np.testing.assert_allclose(fast_logits, ref_logits, rtol=1e-12, atol=1e-300)
+    assert_same(SHIPPED.logits_texts(MODEL_TEXTS), reference_logits(SHIPPED, MODEL_TEXTS))
+    ref_rows = reference_rows(MODEL_TEXTS)
     assert [r["lean.label"] for r in fast_rows] == [r["lean.label"] for r in ref_rows]
     assert fast_single == fast_rows
     if EXACT_FLOATS:
@@ -240,20 +274,12 @@ def test_shipped_model_fast_path_equals_sklearn_path(monkeypatch):
             assert a == pytest.approx(b, rel=1e-12)
 
 
-def test_shipped_model_does_not_need_sklearn_for_predictions(monkeypatch):
-    # the fast path never builds sklearn's CountVectorizer
-    (vec,) = SHIPPED.vectorizers
-    counter_before = vec._counter
-    lean.predict_lean(MODEL_TEXTS[:3])
-    assert vec._counter is counter_before
-
-
 # --- on real articles (slow; needs the ABP corpus) ----------------------------------------------
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not ABP.is_file(), reason="the ABP corpus is not present")
-def test_abp_articles_fast_path_equals_sklearn_path(monkeypatch):
+def test_abp_articles_fast_path_equals_sklearn_path():
     texts = []
     with gzip.open(ABP, "rt", encoding="utf-8") as fh:
         for line in fh:
@@ -263,11 +289,8 @@ def test_abp_articles_fast_path_equals_sklearn_path(monkeypatch):
                 break
     for text in texts:
         assert SHIPPED_PRE.apply(text) == reference_apply(SHIPPED_PRE, text)
-    fast = lean.predict_lean(texts)
-    fast_logits = SHIPPED.decision_function(texts)
-    monkeypatch.setattr(tfidf, "_FAST_PATH", False)
-    ref = lean.predict_lean(texts)
-    np.testing.assert_allclose(fast_logits, SHIPPED.decision_function(texts), rtol=1e-12, atol=1e-300)
+    assert_same(SHIPPED.logits_texts(texts), reference_logits(SHIPPED, texts))
+    fast, ref = lean.predict_lean(texts), reference_rows(texts)
     assert [r["lean.label"] for r in fast] == [r["lean.label"] for r in ref]
     if EXACT_FLOATS:
         assert fast == ref

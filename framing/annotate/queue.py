@@ -178,14 +178,14 @@ def classifier_uncertainty(units: Sequence[Unit], lexicon: Lexicon, model_dir: A
     dimension, or None when there is none (or it cannot read this lexicon)."""
     from pathlib import Path
 
-    from ..scoring.frame_model import load_frame_model, shipped_model_dir
+    from ..scoring.ngram_model import load_ngram_model, shipped_model_dir
 
     base = Path(model_dir) if model_dir is not None else shipped_model_dir()
     stem = base / lexicon.dimension
     if not (stem.with_suffix(".json").is_file() and stem.with_suffix(".npz").is_file()):
         return None
     try:
-        model = load_frame_model(stem)
+        model = load_ngram_model(stem)
         if not units:
             return {}
         proba = model.predict_proba_texts([u.text for u in units], lexicon=lexicon)

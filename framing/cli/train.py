@@ -64,7 +64,7 @@ def train_cmd(annotations, dimension, out_dir, lexicon_dirs, no_shipped, folds, 
     """Train a dimension's classifier on your annotations (grouped cross-validation first)."""
     from ..io.annotations import read_annotations
     from ..io.writers import ensure_output_dir, write_json
-    from ..scoring.frame_model import save_frame_model
+    from ..scoring.ngram_model import save_ngram_model
     from ..training.frames import TrainingConfig, cross_validate, train
 
     rows = read_annotations(annotations)
@@ -79,7 +79,7 @@ def train_cmd(annotations, dimension, out_dir, lexicon_dirs, no_shipped, folds, 
             click.echo(f"{dimension}: grouped {cv['folds']}-fold cross-validation on {cv['n']} units: {_cv_line(cv)}", err=True)
     model = train(rows, dimension=dimension, config=config, lexicon_dirs=lexicon_dirs, include_shipped=include_shipped, cv=cv)
     out = ensure_output_dir(out_dir)
-    written = save_frame_model(model, out / dimension)
+    written = save_ngram_model(model, out / dimension)
     if cv is not None:
         write_json(out / f"{dimension}.evaluation.json", cv)
         written.append(out / f"{dimension}.evaluation.json")
@@ -165,9 +165,9 @@ def _evaluate_units(annotations, dimension, model_path, lexicon_dirs, no_shipped
     rows = read_annotations(annotations)
     model = None
     if model_path is not None:
-        from ..scoring.frame_model import load_frame_model
+        from ..scoring.ngram_model import load_ngram_model
 
-        model = load_frame_model(Path(str(model_path)).with_suffix("") if str(model_path).endswith((".json", ".npz")) else model_path)
+        model = load_ngram_model(Path(str(model_path)).with_suffix("") if str(model_path).endswith((".json", ".npz")) else model_path)
         dimension = dimension or model.dimension
     if dimension is None:
         stem = Path(annotations).name.split(".")[0]

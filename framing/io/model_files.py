@@ -1,5 +1,6 @@
-"""Safe, pickle-free storage for the project's trained models (the lean model, the frame
-classifiers, the article heads): a JSON description and an NPZ of plain arrays.
+"""Safe, pickle-free storage for the project's trained models (the n-gram models: frame
+classifiers and lean model; the article heads; the word vectors): a JSON description and an NPZ
+of plain arrays.
 
 Loading refuses anything they cannot vouch for with :class:`ModelFileError`, whose
 ``str()`` is one line naming the file (``"<path>: <message>"``; a
@@ -35,6 +36,21 @@ A model stored at PATH is two files side by side:
 ``looks_like(path, format) -> bool``
     Cheap check (no arrays read) that ``PATH.json`` describes a model of this format.
 
+2. The n-gram model format: ``save_ngram_model`` / ``load_ngram_model`` / ``load_ngram_model_bytes``
+----------------------------------------------------------------------------------------------
+Every text classifier framing ships (the frame classifiers, the lean model) is one n-gram model
+(``format: "framing.ngram-model"``, version 1), read and written here as an
+:class:`NgramModelFile` (``framing.scoring.ngram_model.NgramModel`` is the model built from it).
+JSON fields: ``dimension``, ``classes``, ``blocks`` (``kind``: ``word`` or ``char_wb``,
+``ngram_range``, ``n_terms``), ``lexicon_features``, ``temperature``, ``products``
+(``float32`` or ``float64``), ``tokens`` (null: framing's tokens; or ``pattern``, ``lowercase``,
+``stop_words``), ``preprocess`` (null or the ``TextPreprocess`` options), ``word_vectors`` (null
+or ``name``, ``sha256``, ``scale``, ``n_dims``) and ``metadata``. Arrays: ``terms_<i>`` and
+``idf_<i>`` per block, ``coef`` (classes x features: the blocks' columns, the lexicon features,
+the word-vector dimensions) and ``intercept``. A model of one of the two older formats
+(``framing-frame-model``, ``framing.linear-text-model``) is refused with a line saying how to
+convert it (``python -m framing.training.convert_models FOLDER``; nothing is retrained).
+
 Loading executes no code: JSON and numeric arrays only. The hashes detect corruption and
 accidental or partial edits; they are not a signature against someone who rewrites both files.
 """
@@ -43,9 +59,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -54,14 +72,16 @@ import numpy as np
 from ..errors import FramingError
 from .writers import atomic_write_bytes
 
-__all__ = ["ModelFileError", "save_model", "load_model", "load_model_bytes", "looks_like", "model_stem", "STORE_KEY", "FLOAT_DTYPES"]
+__all__ = [
+    "ModelFileError", "save_model", "load_model", "load_model_bytes", "looks_like", "model_stem", "STORE_KEY",
+    "NgramModelFile", "save_ngram_model", "load_ngram_model", "load_ngram_model_bytes", "ngram_model_description", "NGRAM_MODEL_FORMAT",
+]
 
 
 MAX_DESCRIPTION_BYTES = 64 * 1024 * 1024
 MAX_ARRAYS_BYTES = 256 * 1024 * 1024
 MAX_ARRAY_BYTES_TOTAL = 1024 * 1024 * 1024
 STORE_KEY = "store"
-FLOAT_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
 _DIGEST_KEY = "_description_sha256"  # reserved member name (user arrays start with a letter)
 _ARRAYS_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.npz$")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -378,3 +398,158 @@ def _check_arrays(desc: dict[str, Any], npz: bytes, json_where: str, npz_where: 
         )
     meta = {k: v for k, v in desc.items() if k != STORE_KEY}
     return meta, loaded
+
+
+# --------------------------------------------------------------------------------------------
+# The n-gram model format: every text classifier framing ships (frames, lean) is one of these
+# --------------------------------------------------------------------------------------------
+
+NGRAM_MODEL_FORMAT = "framing.ngram-model"
+NGRAM_MODEL_FORMAT_VERSION = 1
+# formats of framing 0.x's two n-gram models; `python -m framing.training.convert_models` converts them
+OLD_NGRAM_FORMATS = ("framing-frame-model", "framing.linear-text-model")
+PRODUCTS = ("float32", "float64")
+_NGRAM_KINDS = ("word", "char_wb")
+_NGRAM_KEYS = {"dimension", "classes", "blocks", "lexicon_features", "temperature", "products", "tokens", "preprocess", "word_vectors", "metadata"}
+
+
+@dataclass
+class NgramModelFile:
+    """An n-gram model as its files hold it (`framing.scoring.ngram_model.NgramModel` is the
+    model built from it).
+
+    `blocks[i]` (`{"kind": "word" | "char_wb", "ngram_range": [lo, hi]}`) has the vocabulary
+    `terms[i]` (column order) and IDF weights `idf[i]`; `coef` (classes x features) reads the
+    blocks' columns in order, then `lexicon_features`, then the `word_vectors` dimensions
+    (`{"name", "sha256", "scale", "n_dims"}`, a table stored beside the model). `tokens`: None
+    for framing's own tokens (per sentence), or `{"pattern", "lowercase", "stop_words"}` for a
+    regular expression over the whole text (after the `preprocess` clean-up, if any).
+    `products`: `"float32"` (TF-IDF folded into the weights, normalised after the product) or
+    `"float64"` (scikit-learn's order: rows normalised, then multiplied)."""
+
+    dimension: str
+    classes: list[str]
+    blocks: list[dict[str, Any]]
+    terms: list[list[str]]
+    idf: list[np.ndarray]
+    lexicon_features: list[str]
+    coef: np.ndarray
+    intercept: np.ndarray
+    temperature: float
+    products: str = "float32"
+    tokens: dict[str, Any] | None = None
+    preprocess: dict[str, Any] | None = None
+    word_vectors: dict[str, Any] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def save_ngram_model(path: str | os.PathLike[str], model: NgramModelFile) -> list[Path]:
+    """Write `PATH.json` + `PATH.npz` in the n-gram model format; return both paths."""
+    meta: dict[str, Any] = {
+        "format": NGRAM_MODEL_FORMAT,
+        "format_version": NGRAM_MODEL_FORMAT_VERSION,
+        "dimension": model.dimension,
+        "classes": list(model.classes),
+        "blocks": [{"kind": b["kind"], "ngram_range": list(b["ngram_range"]), "n_terms": len(t)} for b, t in zip(model.blocks, model.terms)],
+        "lexicon_features": list(model.lexicon_features),
+        "temperature": float(model.temperature),
+        "products": model.products,
+        "tokens": model.tokens,
+        "preprocess": model.preprocess,
+        "word_vectors": model.word_vectors,
+        "metadata": model.metadata,
+    }
+    arrays: dict[str, Any] = {"coef": np.asarray(model.coef).astype(np.float32), "intercept": np.asarray(model.intercept).astype(np.float32)}
+    for i, (terms, idf) in enumerate(zip(model.terms, model.idf)):
+        arrays[f"terms_{i}"] = np.asarray(terms, dtype=np.str_)
+        arrays[f"idf_{i}"] = np.asarray(idf).astype(np.float32)
+    return save_model(path, meta, arrays)
+
+
+def _refuse_old_format(desc_format: Any, where: str) -> None:
+    if desc_format in OLD_NGRAM_FORMATS:
+        raise ModelFileError(where, f"a model in the old {desc_format!r} format: convert its folder with `python -m framing.training.convert_models FOLDER`")
+
+
+def ngram_model_description(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """`PATH.json` when it describes an n-gram model (no arrays read), else None; one of an old
+    format is refused with what to do (a folder of old models must not quietly score without them)."""
+    stem = model_stem(path)
+    json_path = stem.parent / f"{stem.name}.json"
+    try:
+        desc = _parse_description(_read_capped(json_path, MAX_DESCRIPTION_BYTES), str(json_path))
+    except ModelFileError:
+        return None
+    _refuse_old_format(desc.get("format"), str(json_path))
+    return desc if desc.get("format") == NGRAM_MODEL_FORMAT else None
+
+
+def load_ngram_model(path: str | os.PathLike[str]) -> NgramModelFile:
+    """Read and check an n-gram model's two files (`PATH`, `PATH.json` or `PATH.npz`)."""
+    stem = model_stem(path)
+    where = str(stem.parent / f"{stem.name}.json")
+    desc = _parse_description(_read_capped(Path(where), MAX_DESCRIPTION_BYTES), where)
+    _refuse_old_format(desc.get("format"), where)
+    meta, arrays = load_model(stem, format=NGRAM_MODEL_FORMAT, format_version=NGRAM_MODEL_FORMAT_VERSION)
+    return _ngram_model_from(meta, arrays, where)
+
+
+def load_ngram_model_bytes(description: bytes, arrays: bytes, *, source: str = "<memory>") -> NgramModelFile:
+    """:func:`load_ngram_model` from the two files' bytes (e.g. ``importlib.resources`` data)."""
+    _refuse_old_format(_parse_description(description, source).get("format"), source)
+    meta, loaded = load_model_bytes(description, arrays, source=source, format=NGRAM_MODEL_FORMAT, format_version=NGRAM_MODEL_FORMAT_VERSION)
+    return _ngram_model_from(meta, loaded, source)
+
+
+def _ngram_model_from(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], where: str) -> NgramModelFile:
+    def bad(msg: str) -> ModelFileError:
+        return ModelFileError(where, msg)
+
+    missing = sorted(_NGRAM_KEYS - set(meta) - {"format", "format_version"})
+    if missing:
+        raise bad(f"description field(s) missing: {', '.join(missing)}")
+    unknown = sorted(set(meta) - _NGRAM_KEYS - {"format", "format_version"})
+    if unknown:
+        raise bad(f"unexpected description field(s): {', '.join(unknown)}")
+    try:
+        classes = [str(c) for c in meta["classes"]]
+        blocks, terms, idf = [], [], []
+        for i, spec in enumerate(meta["blocks"]):
+            kind, (lo, hi) = str(spec["kind"]), (int(spec["ngram_range"][0]), int(spec["ngram_range"][1]))
+            if kind not in _NGRAM_KINDS or not 1 <= lo <= hi:
+                raise bad(f"block {i}: kind must be one of {_NGRAM_KINDS} with 1 <= min <= max n")
+            block_terms = [str(t) for t in np.asarray(arrays[f"terms_{i}"]).tolist()]
+            block_idf = np.asarray(arrays[f"idf_{i}"], dtype=np.float64)
+            if block_idf.shape != (len(block_terms),) or len(block_terms) != int(spec["n_terms"]):
+                raise bad(f"block {i}: vocabulary and IDF sizes disagree")
+            blocks.append({"kind": kind, "ngram_range": (lo, hi)})
+            terms.append(block_terms)
+            idf.append(block_idf)
+        lexicon_features = [str(f) for f in meta["lexicon_features"]]
+        vectors = meta["word_vectors"]
+        if vectors is not None and (not isinstance(vectors, dict) or set(vectors) != {"name", "sha256", "scale", "n_dims"}):
+            raise bad('"word_vectors" must be null or {"name", "sha256", "scale", "n_dims"}')
+        tokens = meta["tokens"]
+        if tokens is not None and (not isinstance(tokens, dict) or set(tokens) != {"pattern", "lowercase", "stop_words"}):
+            raise bad('"tokens" must be null or {"pattern", "lowercase", "stop_words"}')
+        for key in ("preprocess", "metadata"):
+            if meta[key] is not None and not isinstance(meta[key], dict):
+                raise bad(f'"{key}" must be an object')
+        record = NgramModelFile(
+            dimension=str(meta["dimension"]), classes=classes, blocks=blocks, terms=terms, idf=idf, lexicon_features=lexicon_features,
+            coef=np.asarray(arrays["coef"], dtype=np.float64), intercept=np.asarray(arrays["intercept"], dtype=np.float64),
+            temperature=float(meta["temperature"]), products=str(meta["products"]), tokens=tokens, preprocess=meta["preprocess"],
+            word_vectors=vectors, metadata=dict(meta["metadata"] or {}),
+        )
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise bad(f"malformed model ({exc.__class__.__name__}: {exc})") from None
+    n_features = sum(map(len, terms)) + len(lexicon_features) + (int(vectors["n_dims"]) if vectors else 0)
+    if record.coef.shape != (len(classes), n_features) or record.intercept.shape != (len(classes),):
+        raise bad(f"weights have shape {record.coef.shape}, expected {(len(classes), n_features)}")
+    if not (math.isfinite(record.temperature) and record.temperature > 0):
+        raise bad("temperature must be a positive number")
+    if record.products not in PRODUCTS:
+        raise bad(f"products must be one of {PRODUCTS}")
+    return record

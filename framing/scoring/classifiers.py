@@ -1,6 +1,6 @@
 """The hook that puts the framing classifiers in the pipeline, beside the lexicons.
 
-The models are `framing.scoring.frame_model.FrameModel`s, counted together by
+The models are `framing.scoring.ngram_model.NgramModel`s, counted together by
 `framing.scoring.ngram_counts.NgramCounter`. `FramingClassifiers` is the `ExtraScorer` the
 pipeline calls for every article: it scores every sentence (ideology: every passage of
 `PASSAGE_SENTENCES` sentences) with every model in one vectorisation, reusing the tokens and the
@@ -33,7 +33,7 @@ import numpy as np
 
 from ..models import Document, Lexicon, Match, SentenceProbabilities
 from .features import lexicon_feature_matrix, lexicon_unit_labels
-from .frame_model import FrameModel, load_model_dir, shipped_model_dir
+from .ngram_model import NgramModel, load_model_dir, shipped_model_dir
 from .kinds import ClassifierVotes, kind_of
 from .ngram_counts import NgramCounter
 
@@ -79,7 +79,7 @@ class FramingClassifiers:
 
     name = "classifiers"
 
-    def __init__(self, models: Mapping[str, FrameModel], *, lexicons: Sequence[Lexicon] | None = None,
+    def __init__(self, models: Mapping[str, NgramModel], *, lexicons: Sequence[Lexicon] | None = None,
                  heads: Mapping[str, Any] | None = None, keep_features: bool = False) -> None:
         self._given_lexicons = tuple(lexicons) if lexicons else None  # () or None: the shipped lexicons
         self._lexicons: dict[str, Lexicon] | None = None
@@ -244,7 +244,7 @@ class FramingClassifiers:
                     evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, doc_unit_of, active))
         return out
 
-    def _article_decision(self, doc: Document, dim: str, model: FrameModel, lx: Lexicon, proba: np.ndarray, active: np.ndarray,
+    def _article_decision(self, doc: Document, dim: str, model: NgramModel, lx: Lexicon, proba: np.ndarray, active: np.ndarray,
                           unit_of: Sequence[int] | None, lexicon_scores: Mapping[str, Any], register: Mapping[str, float]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
         """The article heads' reading of one dimension (it replaces the blend's main columns), and
         the sentences that moved the decision most as evidence records (`<dim>.article`);
@@ -326,7 +326,7 @@ class FramingClassifiers:
             return []
         return lexicon_unit_labels(lx, own, n_units=units, unit_tokens=tokens, unit_sentences=n_sents, unit_of_sentence=unit_of)
 
-    def _evidence(self, doc: Document, dim: str, model: FrameModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], unit_of: Sequence[int] | None, active: np.ndarray) -> list[SentenceProbabilities]:
+    def _evidence(self, doc: Document, dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], unit_of: Sequence[int] | None, active: np.ndarray) -> list[SentenceProbabilities]:
         """Sentence records: sentences where the classifier or the lexicon finds something; for
         passages, each sentence of a passage whose most probable stance is not `neutral`, with
         the passage's probabilities. `top` is each unit's most probable class (its index)."""
@@ -344,7 +344,7 @@ class FramingClassifiers:
         sentences = np.flatnonzero(keep[np.asarray(unit_of, dtype=np.int64)]).tolist()
         return [SentenceProbabilities(article_id, dim, si, dict(probs[unit_of[si]])) for si in sentences]
 
-    def _blend(self, dim: str, model: FrameModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
+    def _blend(self, dim: str, model: NgramModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
         votes = ClassifierVotes(tuple(model.classes), proba, unit_tokens)
         return kind_of(lx).blend(lx, dim, votes, lexicon_scores, w=model.blend_weight, n_tokens=n_tokens)
 

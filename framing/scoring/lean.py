@@ -4,8 +4,9 @@
     >>> predict_lean(["<title>\\n\\n<body of a news article>"])
     [{'lean.left': 0.21, 'lean.center': 0.18, 'lean.right': 0.61, 'lean.label': 'right'}]
 
-The model (``framing/data/models/lean.json`` + ``lean.npz``, read with ``importlib.resources``
-through :mod:`framing.io.model_files`: no pickle, checked sha256, format, shapes and dtypes)
+The model (``framing/data/models/lean.json`` + ``lean.npz``, an n-gram model of
+:mod:`framing.scoring.ngram_model` read with ``importlib.resources`` through
+:mod:`framing.io.model_files`: no pickle, checked sha256, format, shapes and dtypes)
 is word 1-2-gram TF-IDF + logistic regression trained by ``python -m framing.training.lean`` on
 the ABP corpus (2012-2020 US news, AllSides outlet ratings); probabilities are temperature-
 calibrated and sum to 1. See ``docs/lean-model-card.md`` for its figures and limits: labels are
@@ -21,7 +22,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..io.model_files import ModelFileError
-from .linear_text_model import LinearTextModel, load_linear_model_bytes
+from .ngram_model import NgramModel, load_ngram_model_bytes
 
 __all__ = [
     "LEAN_LABELS",
@@ -52,7 +53,7 @@ def lean_model_available() -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _load() -> tuple[LinearTextModel, str]:
+def _load() -> tuple[NgramModel, str]:
     json_res, npz_res = _resource(".json"), _resource(".npz")
     source = str(json_res)
     try:
@@ -63,13 +64,13 @@ def _load() -> tuple[LinearTextModel, str]:
         arrays = npz_res.read_bytes()
     except (FileNotFoundError, OSError):
         raise ModelFileError(str(npz_res), "the shipped lean model weights are missing") from None
-    model = load_linear_model_bytes(description, arrays, source=source)
-    if set(str(c) for c in model.classes_) != set(LEAN_LABELS):
-        raise ModelFileError(source, f"not a lean model (classes {[str(c) for c in model.classes_]})")
+    model = load_ngram_model_bytes(description, arrays, source=source)
+    if set(model.classes) != set(LEAN_LABELS) or model.tokens is None:
+        raise ModelFileError(source, f"not a lean model (classes {model.classes}, {'a token pattern' if model.tokens else 'no token pattern'})")
     return model, hashlib.sha256(arrays).hexdigest()
 
 
-def load_lean_model() -> LinearTextModel:
+def load_lean_model() -> NgramModel:
     """The shipped lean model, loaded once per process (raises ``ModelFileError``)."""
     return _load()[0]
 
@@ -102,9 +103,8 @@ def predict_lean(texts: Iterable[str], *, decimals: int | None = None) -> list[d
     if not texts:
         return []
     model = load_lean_model()
-    classes = [str(c) for c in model.classes_]
-    cols = [classes.index(c) for c in LEAN_LABELS]
-    proba = model.predict_proba(texts)[:, cols]
+    cols = [model.classes.index(c) for c in LEAN_LABELS]
+    proba = model.predict_proba_texts(texts)[:, cols]
     out: list[dict[str, Any]] = []
     for row in proba:
         values = _round_to_one(row, decimals) if decimals is not None else [float(v) for v in row]

@@ -1,24 +1,30 @@
-"""Counting n-grams for several frame models in one pass, and their decision values.
+"""Counting n-grams for several n-gram models in one pass, and their decision values.
 
-`NgramCounter` numbers each token type once (with its unigram, bigram-part and character
-n-gram ids), counts every model's n-grams per unit (sentence or passage) as a few array
-gathers, and turns the counts into each model's logits with one sparse product per analyzer
-(`csr_dot`, scipy's compiled kernel, checked against the public product at first use).
+The one TF-IDF implementation of framing, for the frame classifiers and the lean model
+(`framing.scoring.ngram_model.NgramModel`). `NgramCounter` numbers each token type once (with its
+id in each word vocabulary and its character n-gram ids), finds every model's n-grams per unit
+(sentence, passage or whole text) with `word_ngram_columns` (integer keys searched in sorted
+tables, no n-gram string built) and a few array gathers, and turns the counts into each model's
+logits: sublinear TF x IDF, L2-normalised per block, times the weights, with one sparse product
+per analyzer (`csr_dot`, scipy's compiled kernel, checked against the public product at first
+use). The products are float32 with IDF folded into the weights (the frame classifiers), or
+float64 in scikit-learn's order (the lean model), as each model was trained and checked.
 """
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from .features import _token_char_ngrams, finish_lexicon_features, is_word
 
-# A framing.scoring.frame_model.FrameModel (not imported: the model module uses this one)
-FrameModel = Any
+# A framing.scoring.ngram_model.NgramModel (not imported: the model module uses this one)
+NgramModel = Any
 
 __all__ = ["NgramCounter", "UnitCounts", "group_counts", "csr_dot", "AnalyzerKey"]
 
@@ -71,78 +77,159 @@ def _grown(arr: np.ndarray, n: int, fill: Any) -> np.ndarray:
     return out
 
 
-class _WordNgramIds:
-    """Union ids of word n-grams, looked up per token type instead of per n-gram string.
+_NO_KEY = np.iinfo(np.int64).max  # ends every key table: searchsorted never runs past the end
 
-    Unigrams come from a table indexed by token type. A bigram "a b" of the vocabulary is a pair
-    of part numbers (each word that starts or ends a vocabulary bigram has one), found with one
-    `searchsorted` for the whole article instead of a joined string and a dictionary lookup per
-    token pair. Longer n-grams (and vocabularies whose terms hold more than one space, which
-    only tokens with spaces could produce) use joined strings, exactly as training did.
+
+@dataclass(frozen=True)
+class WordNgramTable:
+    """A word n-gram vocabulary as integer tables, so that no n-gram string is ever built.
+
+    Each token that some term uses has an id (`token_ids`; any other token is `unknown`). A
+    unigram's column is `unigram_column[id]`. Longer n-grams are followed prefix by prefix:
+    `levels[k - 2]` holds, for the k-token prefixes of the terms, the sorted keys
+    `state of the (k-1)-token prefix * n_ids + id of the k-th token` (then `_NO_KEY`), the state
+    each key leads to (then a dead state no key uses) and the column of each state (-1 when that
+    prefix is not itself a term). A term splits into its tokens at its spaces, in one way only
+    as long as no token holds a space (counting refuses one that does).
     """
 
-    def __init__(self, vocab: Mapping[str, int], ngram_range: tuple[int, int]) -> None:
-        self.vocab = vocab
-        self.lo, self.hi = ngram_range
-        parts: dict[str, int] = {}
-        pairs: list[tuple[int, int, int]] = []
-        self.pairs_ok = all(term.count(" ") <= 1 for term in vocab)
-        for term, j in vocab.items():
-            halves = term.split(" ")
-            if len(halves) == 2:
-                pairs.append((parts.setdefault(halves[0], len(parts)), parts.setdefault(halves[1], len(parts)), j))
-        self.parts = parts
-        self.n_parts = max(len(parts), 1)
-        keys = np.asarray([a * self.n_parts + b for a, b, _ in pairs], dtype=np.int64)
-        order = np.argsort(keys, kind="stable")
-        self.pair_keys = keys[order]
-        self.pair_ids = np.asarray([j for _, _, j in pairs], dtype=np.int32)[order]
-        self.unigram = np.full(1024, -1, dtype=np.int32)
-        self.part = np.full(1024, -1, dtype=np.int32)
+    token_ids: Mapping[str, int]
+    unknown: int
+    unigram_column: np.ndarray
+    levels: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
+    ngram_range: tuple[int, int]
+    # at_position[j][id]: the token is the (j + 1)-th of some term of more than one token (a
+    # cheap test that leaves most token pairs out of the search)
+    at_position: tuple[np.ndarray, ...] = ()
+
+    @property
+    def n_ids(self) -> int:
+        return self.unknown + 1
+
+    @classmethod
+    def build(cls, vocab: Mapping[str, int], ngram_range: tuple[int, int]) -> "WordNgramTable":
+        min_n, max_n = ngram_range
+        terms = list(vocab)
+        n_tokens = np.fromiter((t.count(" ") + 1 for t in terms), dtype=np.int64, count=len(terms))
+        kept = np.flatnonzero((n_tokens >= min_n) & (n_tokens <= max_n))  # other terms are never produced from space-free tokens
+        lengths = n_tokens[kept]
+        parts = " ".join([terms[i] for i in kept.tolist()]).split(" ") if kept.size else []
+        token_ids = {p: i for i, p in enumerate(dict.fromkeys(parts))}
+        unknown = len(token_ids)
+        n_ids = unknown + 1
+        flat = np.fromiter(map(token_ids.__getitem__, parts), dtype=np.int64, count=len(parts))
+        starts = np.cumsum(lengths) - lengths
+        ids = np.full((kept.size, max_n), -1, dtype=np.int64)  # each term's token ids, padded
+        for j in range(max_n):
+            longer = lengths > j
+            ids[longer, j] = flat[starts[longer] + j]
+        columns = np.fromiter(vocab.values(), dtype=np.int64, count=len(terms))[kept]
+        unigram_column = np.full(n_ids, -1, dtype=np.int64)
+        single = lengths == 1
+        unigram_column[ids[single, 0]] = columns[single]
+        at_position = []
+        for j in range(max_n):
+            found = np.zeros(n_ids, dtype=bool)
+            found[ids[(lengths > 1) & (lengths > j), j]] = True
+            at_position.append(found)
+        # level k: the distinct (state of a (k-1)-token prefix, k-th token id) keys of the terms of
+        # k tokens or more, sorted; a k-token prefix's state is its key's rank (a 1-token
+        # prefix's state is its token id)
+        levels = []
+        state = ids[:, 0].copy()
+        for k in range(2, max_n + 1):
+            longer = np.flatnonzero(lengths >= k)
+            keys, rank = np.unique(state[longer] * n_ids + ids[longer, k - 1], return_inverse=True)
+            level_columns = np.full(keys.size, -1, dtype=np.int64)
+            ends = lengths[longer] == k
+            level_columns[rank[ends]] = columns[longer[ends]]
+            state[longer] = rank
+            levels.append((np.append(keys, _NO_KEY), np.arange(keys.size + 1, dtype=np.int64), np.append(level_columns, -1)))
+        return cls(token_ids, unknown, unigram_column, tuple(levels), (min_n, max_n), tuple(at_position))
+
+
+def word_ngram_columns(ids: np.ndarray, segments: np.ndarray, table: WordNgramTable) -> tuple[np.ndarray, np.ndarray]:
+    """Every word n-gram of the vocabulary in a run of tokens, as (segment, column) pairs in no
+    particular order. `ids` are the tokens' ids in `table`, in text order; `segments` (one per
+    token, non-decreasing: its sentence, or its text) keeps n-grams from spanning two segments.
+
+    The one loop from tokens to n-gram columns: a pure function of integer arrays, so that a
+    compiled version can replace exactly this (tests/test_classifier_fastpath.py and
+    tests/test_lean_fastpath.py check it against joined n-gram strings)."""
+    min_n, max_n = table.ngram_range
+    n_ids = table.n_ids
+    found_seg: list[np.ndarray] = []
+    found_col: list[np.ndarray] = []
+    if min_n == 1:
+        cols = table.unigram_column[ids]
+        hit = cols >= 0
+        found_seg.append(segments[hit])
+        found_col.append(cols[hit])
+    # state[i]: the (k-1)-token term prefix that starts at token i, where alive[i]
+    state, alive = ids, table.at_position[0][ids] if table.levels else None
+    n_states = n_ids
+    for k, (keys, states, level_columns) in enumerate(table.levels, start=2):
+        n = len(ids) - k + 1
+        if n <= 0:
+            break
+        where = np.flatnonzero(alive[:n] & table.at_position[k - 1][ids[k - 1 :]] & (segments[:n] == segments[k - 1 :]))
+        key = state[where] * n_ids + ids[where + (k - 1)]
+        if k == max_n:
+            # positions no longer matter: search (segment, key) pairs in sorted order, which is
+            # faster than searching them in text order
+            seg = segments[where]
+            span = (n_states + 1) * n_ids
+            if seg.size and (int(seg[-1]) + 1) * span < 2**62:
+                both = seg.astype(np.int64) * span + key
+                both.sort()
+                seg = both // span
+                key = both - seg * span
+            pos = np.searchsorted(keys, key)
+            hit = keys[pos] == key
+            cols = level_columns[states[pos[hit]]]
+            ok = cols >= 0
+            found_seg.append(seg[hit][ok])
+            found_col.append(cols[ok])
+            break
+        pos = np.searchsorted(keys, key)
+        hit = keys[pos] == key
+        where, reached = where[hit], states[pos[hit]]
+        state = np.zeros(n, dtype=np.int64)
+        state[where] = reached
+        alive = np.zeros(n, dtype=bool)
+        alive[where] = True
+        n_states = len(states)
+        if k >= min_n:
+            cols = level_columns[reached]
+            ok = cols >= 0
+            found_seg.append(segments[where[ok]])
+            found_col.append(cols[ok])
+    if not found_seg:
+        return np.empty(0, dtype=segments.dtype), np.empty(0, dtype=np.int64)
+    return np.concatenate(found_seg), np.concatenate(found_col)
+
+
+class _WordNgramIds:
+    """Union ids of word n-grams: each token type's id in the `WordNgramTable` is looked up
+    once, so an article's n-grams are a gather and `word_ngram_columns`."""
+
+    def __init__(self, table: WordNgramTable) -> None:
+        self.table = table
+        self.token_id = np.full(1024, table.unknown, dtype=np.int64)
 
     def add_types(self, first: int, norms: Sequence[str], words: np.ndarray) -> None:
         end = first + len(norms)
-        self.unigram = _grown(self.unigram, end, -1)
-        self.part = _grown(self.part, end, -1)
-        get, part = self.vocab.get, self.parts.get
-        self.unigram[first:end] = [get(t, -1) for t in norms]
-        self.part[first:end] = [part(t, -1) for t in norms]
+        self.token_id = _grown(self.token_id, end, self.table.unknown)
+        if any(" " in t for t in norms):
+            raise ValueError(f"a token holds a space ({next(t for t in norms if ' ' in t)!r}): n-gram terms are tokens joined by spaces")
+        get, unknown = self.table.token_ids.get, self.table.unknown
+        self.token_id[first:end] = [get(t, unknown) for t in norms]
 
-    def ids(self, types: np.ndarray, sents: np.ndarray, words: Callable[[], list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    def ids(self, types: np.ndarray, sents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(sentence, id) of each n-gram of the word tokens (`types`, in text order, with their
-        sentences); n-grams never span two sentences. `words()` gives the words' norms."""
-        out_ids: list[np.ndarray] = []
-        out_sents: list[np.ndarray] = []
-        for n in range(self.lo, self.hi + 1):
-            if n == 1:
-                found = self.unigram[types]
-                ok = found >= 0
-                out_ids.append(found[ok])
-                out_sents.append(sents[ok])
-                continue
-            if len(types) < n:
-                continue
-            where = sents[: len(types) - n + 1]
-            same = where == sents[n - 1 :]
-            if n == 2 and self.pairs_ok:
-                part = self.part[types]
-                ok = same & (part[:-1] >= 0) & (part[1:] >= 0)
-                keys = part[:-1][ok].astype(np.int64) * self.n_parts + part[1:][ok]
-                pos = np.searchsorted(self.pair_keys, keys)
-                pos[pos == self.pair_keys.size] = 0
-                hit = self.pair_keys[pos] == keys if self.pair_keys.size else np.zeros(keys.size, dtype=bool)
-                out_ids.append(self.pair_ids[pos[hit]])
-                out_sents.append(where[ok][hit])
-                continue
-            flat = words()
-            grams = [" ".join(flat[i : i + n]) for i in range(len(flat) - n + 1)]
-            found = np.fromiter(map(self.vocab.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
-            ok = (found >= 0) & same
-            out_ids.append(found[ok].astype(np.int32))
-            out_sents.append(where[ok])
-        if not out_ids:
-            return np.empty(0, dtype=sents.dtype), np.empty(0, dtype=np.int32)
-        return np.concatenate(out_sents), np.concatenate(out_ids)
+        sentences); n-grams never span two sentences."""
+        found_sents, cols = word_ngram_columns(self.token_id[types], sents, self.table)
+        return found_sents, cols.astype(np.int32)
 
 
 class _CharNgramIds:
@@ -171,7 +258,7 @@ class _CharNgramIds:
         self.buffer[self.filled : self.filled + total] = [j for ids in found for j in ids]
         self.filled += total
 
-    def ids(self, types: np.ndarray, sents: np.ndarray, words: Callable[[], list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    def ids(self, types: np.ndarray, sents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sizes = self.length[types]
         total = int(sizes.sum())
         if total == 0:
@@ -220,6 +307,20 @@ def csr_dot(n_rows: int, indptr: np.ndarray, indices: np.ndarray, data: np.ndarr
     return out
 
 
+def _normalize_rows(data: np.ndarray, indptr: np.ndarray) -> None:
+    """Divide each CSR row by its L2 norm in place, as scikit-learn's `normalize` does: the norm
+    summed in storage order, one term after another (a cumulative sum, not numpy's pairwise
+    sum); empty and all-zero rows are left alone."""
+    for i in range(len(indptr) - 1):
+        start, stop = int(indptr[i]), int(indptr[i + 1])
+        if start == stop:
+            continue
+        row = data[start:stop]
+        total = float(np.cumsum(row * row)[-1])
+        if total != 0.0:
+            row /= math.sqrt(total)
+
+
 class NgramCounter:
     """Counts the n-grams of several models in one pass over an article's tokens, and turns the
     counts into each model's decision values.
@@ -234,8 +335,17 @@ class NgramCounter:
 
     _CACHE_LIMIT = 100_000  # token types remembered (~30 MB); beyond this the tables start afresh
 
-    def __init__(self, models: Iterable[FrameModel]) -> None:
+    def __init__(self, models: Iterable[NgramModel]) -> None:
         models = list(models)
+        if len({(m.products, m.tokens) for m in models}) > 1:
+            raise ValueError("one NgramCounter counts models that read the same tokens with the same products")
+        # float64 products follow scikit-learn's order (columns in the file's order); float32 ones
+        # may renumber the columns (below), as their sums are the fused ones
+        self.products = models[0].products if models else "float32"
+        # the tokens n-grams are made of: framing's words (not bare punctuation), or a token
+        # pattern's tokens but its stop words (dropped here, once per token type)
+        pattern = models[0].tokens if models else None
+        self.stop_words: frozenset[str] | None = None if pattern is None else frozenset(pattern.stop_words)
         self.vocab: dict[AnalyzerKey, dict[str, int]] = {}
         block_cols: dict[tuple[int, int], np.ndarray] = {}
         for model in models:
@@ -247,7 +357,7 @@ class NgramCounter:
                 block_cols[(id(model), bi)] = cols
         # Renumber each union vocabulary from the most to the least frequent n-gram (lowest IDF
         # first): the weight rows an article touches most then sit together in memory.
-        for key, vocab in self.vocab.items():
+        for key, vocab in (self.vocab.items() if self.products == "float32" else ()):
             best = np.full(len(vocab), np.inf)
             for model in models:
                 for bi, block in enumerate(model.blocks):
@@ -289,6 +399,21 @@ class NgramCounter:
         # float32: half the memory traffic of the products; logits stay accurate to ~1e-6
         self.stack_weights = {k: np.hstack(v).astype(np.float32) for k, v in weight_parts.items() if v}
         self.stack_idf2 = {k: np.hstack(v).astype(np.float32) for k, v in idf2_parts.items() if v}
+        # float64 products (scikit-learn's order): each block's IDF and weights over its union
+        # vocabulary, as they are
+        self.float64_blocks: dict[tuple[int, int], tuple[AnalyzerKey, np.ndarray, np.ndarray]] = {}
+        if self.products == "float64":
+            for model in models:
+                offset = 0
+                for bi, block in enumerate(model.blocks):
+                    size = max(len(self.vocab[block.key]), 1)
+                    cols = block_cols[(id(model), bi)]
+                    idf = np.zeros(size)
+                    idf[cols] = block.idf
+                    weights = np.zeros((size, len(model.classes)))
+                    weights[cols] = model.coef[:, offset : offset + len(block.terms)].T
+                    self.float64_blocks[(self._position[id(model)], bi)] = (block.key, idf, weights)
+                    offset += len(block.terms)
         # Word vectors: their own unigram vocabulary (the table's order), the table, and per model
         # the table times the model's weights (a word's contribution to each class's logit before
         # the unit's normalisation), so a unit needs two sparse products, not a dense matrix.
@@ -310,11 +435,12 @@ class NgramCounter:
         self._plans: dict[tuple[int, ...], tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], dict[tuple[int, int], tuple[AnalyzerKey, int, int]]]] = {}
         self._tf_tables = (np.zeros(1, dtype=np.float32), np.zeros(1, dtype=np.float32))
         self._lock = threading.Lock()  # the token-type tables change as articles are counted
+        self._word_tables = {key: WordNgramTable.build(vocab, key[1]) for key, vocab in self.vocab.items() if key[0] != "char_wb"}
         self._reset_types()
 
     def __getstate__(self) -> dict[str, Any]:
         # the caches are rebuilt where the counter is unpickled (and a lock cannot be pickled)
-        keep = ("vocab", "_models", "slots", "stack_weights", "stack_idf2", "vector_tables", "vector_weights")
+        keep = ("vocab", "_models", "products", "stop_words", "slots", "float64_blocks", "stack_weights", "stack_idf2", "vector_tables", "vector_weights")
         return {name: self.__dict__[name] for name in keep}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -322,7 +448,7 @@ class NgramCounter:
         self._position = {id(m): i for i, m in enumerate(self._models)}
         self._fresh_caches()
 
-    def _index(self, model: FrameModel) -> int:
+    def _index(self, model: NgramModel) -> int:
         i = self._position.get(id(model))
         if i is None or self._models[i] is not model:
             raise KeyError(f"the {model.dimension!r} model is not one this NgramCounter was built for")
@@ -332,7 +458,7 @@ class NgramCounter:
         self._type_of: dict[str, int] = {}
         self._is_word = np.zeros(1024, dtype=bool)
         self._tables: dict[AnalyzerKey, _WordNgramIds | _CharNgramIds] = {
-            key: (_CharNgramIds if key[0] == "char_wb" else _WordNgramIds)(vocab, key[1]) for key, vocab in self.vocab.items()
+            key: _CharNgramIds(vocab, key[1]) if key[0] == "char_wb" else _WordNgramIds(self._word_tables[key]) for key, vocab in self.vocab.items()
         }
 
     def _token_types(self, norms: Sequence[str]) -> np.ndarray:
@@ -347,7 +473,8 @@ class NgramCounter:
             first = len(self._type_of)
             for number, norm in enumerate(new, first):
                 self._type_of[norm] = number
-            words = np.fromiter(map(is_word, new), dtype=bool, count=len(new))
+            stop = self.stop_words
+            words = np.fromiter(map(is_word, new) if stop is None else (t not in stop for t in new), dtype=bool, count=len(new))
             self._is_word = _grown(self._is_word, first + len(new), False)
             self._is_word[first : first + len(new)] = words
             for table in self._tables.values():
@@ -359,19 +486,12 @@ class NgramCounter:
         """Every n-gram occurrence of a text whose tokens are `norms` (in order, each with its
         sentence): (sentence, union id) arrays per analyzer, in no particular order."""
         norms = norms if isinstance(norms, list) else list(norms)
-        word_norms: list[str] = []
-
-        def words_of() -> list[str]:
-            if not word_norms and words.size:
-                word_norms.extend(norms[i] for i in words.tolist())
-            return word_norms
-
         with self._lock:  # one article at a time: a thread must not renumber types mid-article
             types = self._token_types(norms)
             words = np.flatnonzero(self._is_word[types])
             word_types = types[words]
             word_sents = np.asarray(sentence_of_token)[words]
-            return {key: table.ids(word_types, word_sents, words_of) for key, table in self._tables.items()}
+            return {key: table.ids(word_types, word_sents) for key, table in self._tables.items()}
 
     def unit_counts(self, occurrences: Mapping[AnalyzerKey, tuple[np.ndarray, np.ndarray]], *, unit_of_sentence: Any = None) -> dict[AnalyzerKey, UnitCounts]:
         """Counts per unit (sentences, or the units `unit_of_sentence` maps them to) and analyzer."""
@@ -404,7 +524,7 @@ class NgramCounter:
             self._tf_tables = (tf, tf2)
         return tf[counts], tf2[counts]
 
-    def _plan(self, models: Sequence[FrameModel]) -> tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], dict[tuple[int, int], tuple[AnalyzerKey, int, int]]]:
+    def _plan(self, models: Sequence[NgramModel]) -> tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], dict[tuple[int, int], tuple[AnalyzerKey, int, int]]]:
         """The weight columns of just these models (a product's columns are computed
         independently, so leaving out the others' changes no bit), and where each block's sit."""
         positions = tuple(map(self._index, models))
@@ -429,12 +549,14 @@ class NgramCounter:
         self._plans[positions] = (weights, slots)
         return weights, slots
 
-    def decisions(self, models: Sequence[FrameModel], counts: Mapping[AnalyzerKey, UnitCounts], lexicon_raw: Mapping[int, np.ndarray], n_units: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    def decisions(self, models: Sequence[NgramModel], counts: Mapping[AnalyzerKey, UnitCounts], lexicon_raw: Mapping[int, np.ndarray], n_units: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """Decision values of several models on the same units, keyed by `id(model)`: (logits,
         active), where `active` marks the units with at least one of the model's n-grams or a
         lexicon feature. Sublinear TF x IDF, L2-normalised per block, times the block's weights,
         plus the lexicon features (`lexicon_raw[id(model)]`, raw sums) and the intercept."""
         models = list(models)
+        if self.products == "float64":
+            return self._float64_decisions(models, counts, n_units)
         weights, slots = self._plan(models)
         numer: dict[AnalyzerKey, np.ndarray] = {}
         norms: dict[AnalyzerKey, np.ndarray] = {}
@@ -486,6 +608,30 @@ class NgramCounter:
             out[id(model)] = (logits, active)
         return out
 
-    def logits(self, model: FrameModel, counts: Mapping[AnalyzerKey, UnitCounts], lexicon_raw: np.ndarray) -> np.ndarray:
+    def _float64_decisions(self, models: Sequence[NgramModel], counts: Mapping[AnalyzerKey, UnitCounts], n_units: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """`decisions` as scikit-learn computes them (`TfidfVectorizer.transform`, then the
+        linear layer): per block, float64 sublinear TF x IDF, each unit's row divided by its L2
+        norm (summed term after term, in column order), then one product with the weights."""
+        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for model in models:
+            position = self._index(model)
+            logits = np.zeros((n_units, len(model.classes)))
+            active = np.zeros(n_units, dtype=bool)
+            for bi in range(len(model.blocks)):
+                key, idf, weights = self.float64_blocks[(position, bi)]
+                uc = counts[key]
+                indptr = np.searchsorted(uc.units, np.arange(n_units + 1, dtype=uc.units.dtype)).astype(uc.ids.dtype)
+                data = uc.counts.astype(np.float64)
+                np.log(data, data)
+                data += 1.0
+                data *= idf[uc.ids]
+                _normalize_rows(data, indptr)
+                logits += csr_dot(n_units, indptr, uc.ids, data, weights)
+                active |= np.diff(indptr) > 0
+            logits += model.intercept
+            out[id(model)] = (logits, active)
+        return out
+
+    def logits(self, model: NgramModel, counts: Mapping[AnalyzerKey, UnitCounts], lexicon_raw: np.ndarray) -> np.ndarray:
         """One model's decision values for each unit (rows of `lexicon_raw`)."""
         return self.decisions([model], counts, {id(model): lexicon_raw}, lexicon_raw.shape[0])[id(model)][0]

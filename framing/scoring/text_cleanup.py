@@ -1,5 +1,6 @@
-"""Text clean-up before a linear text model reads an article: literal phrases, boilerplate
-lines, URLs, e-mail addresses and handles, as plain data (no regex or code comes from a file).
+"""Text clean-up before the lean model (an n-gram model of whole texts) reads an article:
+literal phrases, boilerplate lines, URLs, e-mail addresses and handles, as plain data (no regex
+or code comes from a file).
 
 ``TextPreprocess``
     Data-only cleaning before vectorizing (no regex or code comes from a file):

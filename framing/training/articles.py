@@ -336,7 +336,7 @@ def train_real(out_dir: Path, *, folds: int = 5, config: TrainingConfig | Mappin
     from ..io.real_corpus import load_real
     from ..io.writers import ensure_output_dir, write_json
     from ..scoring.article_heads import save_article_head
-    from ..scoring.frame_model import save_frame_model
+    from ..scoring.ngram_model import save_ngram_model
     from .frames import cross_validate, train
 
     data = load_real(directory=gold_dir)
@@ -368,7 +368,7 @@ def train_real(out_dir: Path, *, folds: int = 5, config: TrainingConfig | Mappin
         log(f"{dim}: {len(rows)} units ({len(real[dim])} real), cross-validating ...")
         cv = cross_validate(rows, dimension=dim, config=config_for(config, dim))
         model = train(rows, dimension=dim, config=config_for(config, dim), cv=cv)
-        save_frame_model(model, out_dir / dim)
+        save_ngram_model(model, out_dir / dim)
         write_json(out_dir / f"{dim}.evaluation.json", cv)
         results[dim] = {"cv": cv, "model": model, "rows": rows}
     if card is not None:

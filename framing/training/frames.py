@@ -301,11 +301,11 @@ def train(
     include_shipped: bool = True,
     cv: Mapping[str, Any] | None = None,
 ) -> Any:
-    """Fit the pipeline on all rows and return it as a `FrameModel` ready to save and score.
+    """Fit the pipeline on all rows and return it as a `NgramModel` ready to save and score.
 
     `cv` (from `cross_validate`) sets the blend weight and is stored in the model's metadata.
     """
-    from ..scoring.frame_model import FrameModel
+    from ..scoring.ngram_model import NgramModel
 
     texts = [r["text"] for r in rows]
     y = np.asarray([r["label"] for r in rows])
@@ -331,7 +331,7 @@ def train(
         metadata["blend_weight"] = blend_weight(cv)
     else:
         metadata["blend_weight"] = 0.5
-    return FrameModel.from_pipeline(pipe, metadata=metadata)
+    return NgramModel.from_pipeline(pipe, metadata=metadata)
 
 
 def _lexicon_digests(lexicon: Any, lexicon_dirs: Sequence[str | Path], include_shipped: bool) -> dict[str, str]:
@@ -362,7 +362,7 @@ def train_shipped(out_dir: Path, *, dimensions: Sequence[str] = SHIPPED_DIMENSIO
     """Cross-validate and train each shipped dimension; write models (and the model card)."""
     from ..io.annotations import read_annotations, shipped_annotation_path
     from ..io.writers import ensure_output_dir, write_json
-    from ..scoring.frame_model import save_frame_model
+    from ..scoring.ngram_model import save_ngram_model
 
     out_dir = ensure_output_dir(out_dir)
 
@@ -377,7 +377,7 @@ def train_shipped(out_dir: Path, *, dimensions: Sequence[str] = SHIPPED_DIMENSIO
         cv = cross_validate(rows, dimension=dim, config=config)
         log(f"{dim}: macro-F1 classifier {cv['classifier']['macro_f1']:.3f}, lexicon {cv['lexicon']['macro_f1']:.3f}, baseline {cv['baseline']['macro_f1']:.3f}; training ...")
         model = train(rows, dimension=dim, config=config, cv=cv)
-        save_frame_model(model, out_dir / dim)
+        save_ngram_model(model, out_dir / dim)
         write_json(out_dir / f"{dim}.evaluation.json", cv)
         results[dim] = {"cv": cv, "model": model, "rows": rows}
     if card is not None and results:

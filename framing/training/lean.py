@@ -22,7 +22,7 @@ What it does, with fixed seeds (same data -> byte-identical weights):
    (outlets unseen in training), compares with the majority baseline and with a random
    article-level stratified split of the same size, checks the saved files reproduce the
    in-memory model, and scores the raw test articles (a third pass) with the saved files;
-5. writes ``lean.json`` + ``lean.npz`` (framing.scoring.linear_text_model over framing.io.model_files, no pickle) and the model
+5. writes ``lean.json`` + ``lean.npz`` (an n-gram model, framing.scoring.ngram_model, in the format of framing.io.model_files; no pickle) and the model
    card, and prints the figures.
 
 The corpus text is never written anywhere; only weights, n-gram features and figures.
@@ -45,9 +45,9 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from ..scoring.linear_text_model import LinearTextModel, fit_temperature, load_linear_model
+from ..scoring.features import TokenNgrams
+from ..scoring.ngram_model import NgramBlock, NgramModel, TokenPattern, load_ngram_model, save_ngram_model
 from ..scoring.text_cleanup import TextPreprocess
-from ..scoring.tfidf import TfidfFeatures
 
 __all__ = [
     "LABELS",
@@ -58,6 +58,8 @@ __all__ = [
     "TOKEN_PATTERN",
     "Config",
     "lean_preprocess",
+    "fit_temperature",
+    "top_features",
     "main",
 ]
 
@@ -374,7 +376,7 @@ def smooth_idf(X: sp.csr_matrix) -> np.ndarray:
 
 
 def tfidf(X: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear tf x idf, L2-normalised rows (float64), as TfidfFeatures.transform."""
+    """Sublinear tf x idf, L2-normalised rows (float64): what the shipped model computes with float64 products."""
     from sklearn.preprocessing import normalize
 
     X = sp.csr_matrix(X, dtype=np.float64, copy=True)
@@ -449,6 +451,41 @@ def reorder(clf: Any) -> tuple[np.ndarray, np.ndarray]:
     """coef / intercept rows in LABELS order."""
     pos = [list(clf.classes_).index(c) for c in LABELS]
     return np.asarray(clf.coef_)[pos], np.asarray(clf.intercept_)[pos]
+
+
+def fit_temperature(logits: Any, y: Any, sample_weight: Any = None, *, bounds: tuple[float, float] = (0.05, 20.0)) -> float:
+    """Temperature T minimising the weighted NLL of softmax(logits / T); `y` are column indices."""
+    import math
+
+    from scipy.optimize import minimize_scalar
+
+    z = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    if z.ndim != 2 or y.shape != (z.shape[0],) or z.shape[0] == 0:
+        raise ValueError("logits must be (n, k) and y (n,) with n > 0")
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    w = w / w.sum()
+    rows = np.arange(len(y))
+
+    def nll(log_t: float) -> float:
+        s = z / math.exp(log_t)
+        s = s - s.max(axis=1, keepdims=True)
+        logp = s[rows, y] - np.log(np.exp(s).sum(axis=1))
+        return float(-(w * logp).sum())
+
+    res = minimize_scalar(nll, bounds=(math.log(bounds[0]), math.log(bounds[1])), method="bounded", options={"xatol": 1e-6})
+    return float(math.exp(res.x))
+
+
+def top_features(model: NgramModel, k: int = 25) -> dict[str, list[tuple[str, float]]]:
+    """The `k` n-grams with the largest weight towards each class (`<analyzer>:<term>`, ties by column)."""
+    names = [f"{b.analyzer.kind}:{t}" for b in model.blocks for t in b.terms]
+    coef = np.asarray(model.coef, dtype=np.float64)[:, : len(names)]
+    out: dict[str, list[tuple[str, float]]] = {}
+    for i, cls in enumerate(model.classes):
+        order = np.lexsort((np.arange(coef.shape[1]), -coef[i]))[:k]
+        out[str(cls)] = [(names[j], float(coef[i, j])) for j in order]
+    return out
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -852,18 +889,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # the shipped model
     idx = state["idx"]
-    vec = TfidfFeatures(
-        name="word",
-        vocabulary=tuple(str(t) for t in corpus.terms[idx]),
-        idf=state["idf"],
-        analyzer="word",
-        ngram_range=cfg.ngram_range,
-        lowercase=True,
-        token_pattern=TOKEN_PATTERN,
-        stop_words=HOUSE_STYLE_STOP_WORDS,
-        sublinear_tf=True,
-        norm="l2",
-    )
+    block = NgramBlock(TokenNgrams("word", tuple(cfg.ngram_range)), [str(t) for t in corpus.terms[idx]], np.asarray(state["idf"], dtype=np.float64))
     import sklearn
 
     versions = f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, numpy {np.__version__}"
@@ -893,19 +919,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "trained_with": versions,
     }
-    model = LinearTextModel(
-        name=args.name,
-        vectorizers=[vec],
-        coef=state["coef"],
-        intercept=state["intercept"],
-        classes=list(LABELS),
-        calibration={"method": "temperature", "temperature": media.temperature},
-        metadata=metadata,
-        preprocess=lean_preprocess(),
+    # float64 products: the features exactly as `tfidf` computed them in training (scikit-learn's order)
+    model = NgramModel(
+        dimension=args.name, classes=list(LABELS), blocks=[block], lexicon_features=[],
+        coef=np.asarray(state["coef"], dtype=np.float64), intercept=np.asarray(state["intercept"], dtype=np.float64),
+        temperature=media.temperature, metadata=metadata, tokens=TokenPattern(TOKEN_PATTERN, True, HOUSE_STYLE_STOP_WORDS),
+        preprocess=lean_preprocess(), products="float64",
     )
-    json_path, npz_path = model.save(args.out, dtype="float32")
+    json_path, npz_path = save_ngram_model(model, Path(args.out) / args.name)
     t0 = time.time()
-    shipped = load_linear_model(json_path)
+    shipped = load_ngram_model(json_path)
     load_s = time.time() - t0
 
     # the saved files reproduce the in-memory model on cleaned test texts
@@ -913,7 +936,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rows:
         z_mem = state["test_logits"][np.searchsorted(np.flatnonzero(test), rows)]
         p_mem = softmax(z_mem / media.temperature)
-        p_file = shipped.predict_proba([t for _, t in corpus.check_texts])
+        p_file = shipped.predict_proba_texts([t for _, t in corpus.check_texts])
         diff = float(np.abs(p_mem - p_file).max())
         log(f"  saved model vs in-memory on {len(rows)} cleaned test articles: max |dp| = {diff:.2e}")
         if diff > 1e-3:
@@ -926,7 +949,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if row.get("split") == "test" and row.get("bias") in LABELS:
             raw_y.append(row["bias"])
             raw_texts.append(raw_text(row))
-    inference = metrics(np.array(raw_y), shipped.predict(raw_texts)) if raw_texts else {"macro_f1": 0.0, "accuracy": 0.0}
+    inference = metrics(np.array(raw_y), np.array(shipped.predict_texts(raw_texts))) if raw_texts else {"macro_f1": 0.0, "accuracy": 0.0}
     del raw_texts
 
     files = [{"name": p.name, "bytes": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in (json_path, npz_path)]
@@ -934,7 +957,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "media": media, "random": rnd, "config": cfg, "counts": counts, "valid_top_outlet": valid_top_outlet,
         "n_boilerplate_keys": corpus.n_boilerplate_keys, "lines_dropped": corpus.lines_dropped,
         "lines_total": corpus.lines_total, "per_outlet": per_outlet, "unseen": unseen,
-        "top_features": shipped.top_features(25), "inference": inference, "files": files,
+        "top_features": top_features(shipped, 25), "inference": inference, "files": files,
         "runtime_s": time.time() - t_start, "cpus": cfg.jobs, "versions": versions, "load_s": load_s,
     }
     write_card(args.card, info)

@@ -136,7 +136,7 @@ def _vector_lines(results: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 
 def render_model_card(results: Mapping[str, Mapping[str, Any]], *, config: Any = None) -> str:
-    """`results`: dimension -> {"cv": cross_validate result, "model": FrameModel,
+    """`results`: dimension -> {"cv": cross_validate result, "model": NgramModel,
     "rows": annotation rows (optional)}."""
     first = next(iter(results.values()))["model"]
     cfg = (config.as_dict() if config is not None else first.metadata.get("config", {})) or {}
@@ -278,7 +278,7 @@ def write_model_card(path: str | Path, results: Mapping[str, Mapping[str, Any]],
 
 def main(argv: Sequence[str] | None = None) -> int:
     from ..io.annotations import read_annotations, shipped_annotation_path
-    from ..scoring.frame_model import load_model_dir
+    from ..scoring.ngram_model import load_model_dir
 
     parser = argparse.ArgumentParser(prog="python -m framing.training.model_card")
     parser.add_argument("--models", type=Path, default=Path("framing/data/models"))
