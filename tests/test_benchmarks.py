@@ -56,3 +56,42 @@ def test_rerun_benchmark_times_both_runs_and_names_what_the_rerun_imported(monke
     out = capsys.readouterr().out
     assert "first run" in out and "cached rerun" in out and "x faster" in out
     assert "nltk" not in out.split("the rerun imported:")[1]
+
+
+def test_learning_curve_at_the_whole_share_gives_the_grouped_cv_figures(monkeypatch):
+    """At share 1.0 every fold keeps all its training outlets, so the curve's point must be the
+    grouped cross-validation training itself computes (`_cv_scores`) with the same settings."""
+    import numpy as np
+
+    from framing.evaluate_articles import PRESCRIPTION_CATEGORIES, label_report
+    from framing.training import articles as training
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    sys.modules.pop("learning_curve", None)
+    import learning_curve
+
+    meta = {"C": 0.5, "class_weight": None, "register_cues": False, "threshold": 0.3}
+    monkeypatch.setattr(learning_curve, "_shipped", lambda stem: dict(meta, class_weight="balanced") if stem == "alliance-position" else meta)
+    rng = np.random.default_rng(3)
+    frames, stances = ("threat", "hollow", "legitimate"), ("neutral", "sovereigntist")
+    dev, feats = [], {}
+    for i in range(60):
+        frame, stance = frames[i % 3], stances[i % 2]
+        art = {"id": f"a{i}", "outlet_family": f"o{i % 12}", "alliance": frame, "ideology": stance,
+               "advocated": [PRESCRIPTION_CATEGORIES[i % 3]] if i % 4 else []}
+        signal = {"threat": 1.0, "hollow": -1.0, "legitimate": 0.0}[frame]
+        feats[art["id"]] = {
+            "alliance": {"x": signal + rng.normal(), "y": rng.normal()},
+            "ideology": {"x": (i % 2) + rng.normal(), "y": rng.normal()},
+            "prescriptions": {c: {"p": float(c in art["advocated"]) + rng.normal(scale=0.5)} for c in PRESCRIPTION_CATEGORIES},
+        }
+        dev.append(art)
+    folds = np.asarray(training.article_folds(dev, 3))
+    point = learning_curve.curve_point(dev, feats, folds, 1.0, np.random.default_rng(0))
+
+    rows = [feats[a["id"]]["alliance"] for a in dev]
+    X, y = training._matrix(rows, ["x", "y"]), np.asarray([a["alliance"] for a in dev])
+    P, classes = training._cv_scores(X, y, folds, meta["C"], balanced=False)
+    assert point["alliance.label accuracy"] == label_report(list(y), [classes[i] for i in P.argmax(axis=1)])["accuracy"]
+    assert set(point) == {"alliance.label accuracy", "AUC threat vs hollow", "ideology.label accuracy", "advocated micro-F1"}
+    assert point["AUC threat vs hollow"] > 0.7 and point["advocated micro-F1"] > 0.5  # the features carry the labels
