@@ -1,8 +1,8 @@
 """How the real-text yardstick (framing/data/real/) was coded: prepare, disputes, assemble.
 
-    python benchmarks/real_coding.py prepare  WORKDIR --abp-ids IDS.txt [--batches 4]
+    python benchmarks/real_coding.py prepare  WORKDIR --abp-ids IDS.txt [--batches 4] [--without-debate --code-units]
     python benchmarks/real_coding.py disputes WORKDIR
-    python benchmarks/real_coding.py assemble WORKDIR
+    python benchmarks/real_coding.py assemble WORKDIR [WORKDIR ...]
 
 `prepare` writes the coders' texts (WORKDIR/batchN.txt: every article of the debate corpus and
 the selected ABP articles, split into the engine's own sentences and four-sentence passages,
@@ -14,6 +14,11 @@ adjudicator writes one decision and its reason per dispute (adjudicate/decisions
 `assemble` writes framing/data/real/{article,sentence,passage}_codes.jsonl: labels, both codings,
 the adjudication and character offsets with digests, no text; and splits the articles by outlet
 into `dev` and `test`.
+
+Every sentence and passage of the debate articles is coded; the ABP articles of the first round
+only as whole articles. A later round is prepared in its own WORKDIR (`--without-debate`: only
+the ABP ids given; `--code-units`: their sentences and passages coded too, as units.json
+records per article) and assembled together with the first: `assemble FIRST SECOND`.
 """
 from __future__ import annotations
 
@@ -69,8 +74,8 @@ def _coder_id(art: dict[str, Any]) -> str:
     return art["corpus_id"] if art["source"] == "debate" else art["id"]
 
 
-def prepare(workdir: Path, abp_ids: list[str], n_batches: int) -> None:
-    arts = _corpus_articles(abp_ids)
+def prepare(workdir: Path, abp_ids: list[str], n_batches: int, *, with_debate: bool = True, code_units: bool = False) -> None:
+    arts = [a for a in _corpus_articles(abp_ids) if with_debate or a["source"] == "abp"]
     random.Random(SHUFFLE_SEED).shuffle(arts)
     units: dict[str, list[tuple[int, int, int]]] = {}
     batches = [arts[k::n_batches] for k in range(n_batches)]
@@ -81,7 +86,8 @@ def prepare(workdir: Path, abp_ids: list[str], n_batches: int) -> None:
             units[_coder_id(a)] = [(s.start, s.end, p + 1) for s, p in zip(sents, passages_of(len(sents)))]
             out += _article_block(a, units[_coder_id(a)])
         (workdir / f"batch{b}.txt").write_text("\n".join(out), encoding="utf-8")
-    meta = {_coder_id(a): {k: a[k] for k in ("id", "source", "corpus_id", "outlet", "date", "complete")} for a in arts}
+    meta = {_coder_id(a): {**{k: a[k] for k in ("id", "source", "corpus_id", "outlet", "date", "complete")},
+                           "sentence_coded": a["source"] == "debate" or code_units} for a in arts}
     (workdir / "units.json").write_text(json.dumps({"units": units, "batches": [[_coder_id(a) for a in g] for g in batches], "articles": meta}), encoding="utf-8")
 
 
@@ -128,6 +134,12 @@ def _sentence_labels(coding: dict[str, Any], n: int) -> list[tuple[str, tuple[st
 ARTICLE_FIELDS = ("register", "alliance", "ideology", "advocated", "rejected")
 
 
+def _units_coded(meta: dict[str, Any], cid: str) -> bool:
+    """Whether the article's sentences and passages were coded (the first round's units.json
+    has no such field: there, the debate articles, whose coder ids start with `d`)."""
+    return bool(meta["articles"][cid].get("sentence_coded", cid.startswith("d")))
+
+
 def _article_value(coding: dict[str, Any], field: str) -> Any:
     value = coding.get(field)
     return tuple(sorted(set(value or []))) if field in ("advocated", "rejected") else value
@@ -153,7 +165,7 @@ def disputes(workdir: Path) -> None:
             # which coding is shown as "coding 1" is drawn per article, so the adjudicator cannot
             # learn to side with one coder; the numbering of the disputes does not depend on it
             first, second = (a, bb) if random.Random(f"adjudication:{cid}").random() < 0.5 else (bb, a)
-            items = _article_disputes(cid, first, second, meta["units"][cid])
+            items = _article_disputes(cid, first, second, meta["units"][cid], units_coded=_units_coded(meta, cid))
             totals.update(kind for kind, _ in items)
             if not items:
                 continue
@@ -172,13 +184,13 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _article_disputes(cid: str, a: dict[str, Any], b: dict[str, Any], units: list) -> list[tuple[str, str]]:
+def _article_disputes(cid: str, a: dict[str, Any], b: dict[str, Any], units: list, *, units_coded: bool) -> list[tuple[str, str]]:
     items = []
     for field in ARTICLE_FIELDS:
         va, vb = _article_value(a, field), _article_value(b, field)
         if va != vb:
             items.append((f"article.{field}", f"article {field}: coding 1 = {_show(va)}; coding 2 = {_show(vb)}"))
-    if cid.startswith("d"):
+    if units_coded:
         n = len(units)
         sa, sb = _sentence_labels(a, n), _sentence_labels(b, n)
         for i, ((aa, pa), (ab, pb)) in enumerate(zip(sa, sb), 1):
@@ -252,7 +264,29 @@ def _evidence_for(field_value: Any, codings: list[dict[str, Any]], key: str) -> 
     return out[:8]
 
 
-def assemble(workdir: Path, out_dir: Path = OUT) -> None:
+def assemble(workdirs: list[Path], out_dir: Path = OUT) -> None:
+    article_rows: list[dict[str, Any]] = []
+    sentence_rows: list[dict[str, Any]] = []
+    passage_rows: list[dict[str, Any]] = []
+    for workdir in workdirs:
+        rows = _assembled(workdir)
+        seen = {r["id"] for r in article_rows}
+        if seen & {r["id"] for r in rows[0]}:
+            raise SystemExit(f"{workdir}: articles already coded in an earlier WORKDIR")
+        article_rows += rows[0]
+        sentence_rows += rows[1]
+        passage_rows += rows[2]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("articles", article_rows), ("sentences", sentence_rows), ("passages", passage_rows)):
+        with open(out_dir / REAL_FILE_NAMES[name], "w", encoding="utf-8") as fh:
+            for r in rows:
+                fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+    print(f"{len(article_rows)} articles, {len(sentence_rows)} sentences, {len(passage_rows)} passages;",
+          dict(Counter(r["split"] for r in article_rows)), dict(Counter((r["split"], r["source"]) for r in article_rows)))
+
+
+def _assembled(workdir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The article, sentence and passage rows of one WORKDIR's codings and adjudication."""
     meta = json.loads((workdir / "units.json").read_text(encoding="utf-8"))
     a_all, b_all = _codings(workdir, "A"), _codings(workdir, "B")
     decisions = _decisions(workdir)
@@ -261,9 +295,9 @@ def assemble(workdir: Path, out_dir: Path = OUT) -> None:
         arts[_coder_id(art)] = art
     article_rows, sentence_rows, passage_rows = [], [], []
     for cid in [c for batch in meta["batches"] for c in batch]:
-        art, units = arts[cid], meta["units"][cid]
+        art, units, units_coded = arts[cid], meta["units"][cid], _units_coded(meta, cid)
         a, b = a_all[cid], b_all[cid]
-        items = _article_disputes(cid, a, b, units)
+        items = _article_disputes(cid, a, b, units, units_coded=units_coded)
         item_no = {line: k for k, (_, line) in enumerate(items, 1)}
 
         def decided(line_prefix: str) -> dict[str, Any] | None:
@@ -275,7 +309,7 @@ def assemble(workdir: Path, out_dir: Path = OUT) -> None:
         rec: dict[str, Any] = {"id": art["id"], "source": art["source"], "corpus_id": art["corpus_id"], "outlet": art["outlet"],
                                "outlet_family": _outlet_family(art["outlet"]), "date": art["date"], "complete": art["complete"],
                                "length": len(art["text"]), "sha256": hashlib.sha256(art["text"].encode("utf-8")).hexdigest(),
-                               "sentence_coded": art["source"] == "debate"}
+                               "sentence_coded": units_coded}
         reasons = {}
         for field in ARTICLE_FIELDS:
             va, vb = _article_value(a, field), _article_value(b, field)
@@ -302,7 +336,7 @@ def assemble(workdir: Path, out_dir: Path = OUT) -> None:
         rec["coder_b"] = {f: (list(_article_value(b, f)) if f in ("advocated", "rejected") else b.get(f)) for f in ARTICLE_FIELDS}
         rec["adjudication"] = reasons
         article_rows.append(rec)
-        if cid.startswith("d"):
+        if units_coded:
             n = len(units)
             sa, sb = _sentence_labels(a, n), _sentence_labels(b, n)
             for i, ((s, e, p), (aa, pa), (ab, pb)) in enumerate(zip(units, sa, sb), 1):
@@ -321,29 +355,27 @@ def assemble(workdir: Path, out_dir: Path = OUT) -> None:
                 passage_rows.append({"article": art["id"], "index": p - 1, "start": s, "end": e, "sha1": span_digest(art["text"][s:e]),
                                      "n_sentences": len(members), "ideology": value, "coder_a": va, "coder_b": vb,
                                      "adjudication": {"ideology": why} if why else {}})
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("articles", article_rows), ("sentences", sentence_rows), ("passages", passage_rows)):
-        with open(out_dir / REAL_FILE_NAMES[name], "w", encoding="utf-8") as fh:
-            for r in rows:
-                fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
-    print(f"{len(article_rows)} articles, {len(sentence_rows)} sentences, {len(passage_rows)} passages;",
-          dict(Counter(r["split"] for r in article_rows)), dict(Counter((r["split"], r["source"]) for r in article_rows)))
+    return article_rows, sentence_rows, passage_rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("step", choices=["prepare", "disputes", "assemble"])
-    ap.add_argument("workdir", type=Path)
+    ap.add_argument("workdir", type=Path, nargs="+", help="one WORKDIR (assemble: one per round, first round first)")
     ap.add_argument("--abp-ids", type=Path, help="prepare: the ABP ids, one a line (benchmarks/real_select_news.py)")
     ap.add_argument("--batches", type=int, default=4)
+    ap.add_argument("--without-debate", action="store_true", help="prepare: only the ABP ids given (a later round)")
+    ap.add_argument("--code-units", action="store_true", help="prepare: the ABP articles' sentences and passages are coded too")
     ap.add_argument("--out", type=Path, default=OUT, help="assemble: where the yardstick files go (default framing/data/real/)")
     args = ap.parse_args()
-    args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.step != "assemble" and len(args.workdir) != 1:
+        ap.error(f"{args.step} takes one WORKDIR")
     if args.step == "prepare":
+        args.workdir[0].mkdir(parents=True, exist_ok=True)
         ids = [line.strip() for line in args.abp_ids.read_text().splitlines() if line.strip()]
-        prepare(args.workdir, ids, args.batches)
+        prepare(args.workdir[0], ids, args.batches, with_debate=not args.without_debate, code_units=args.code_units)
     elif args.step == "disputes":
-        disputes(args.workdir)
+        disputes(args.workdir[0])
     else:
         assemble(args.workdir, args.out)
 
