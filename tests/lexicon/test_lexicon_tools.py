@@ -17,7 +17,7 @@ from framing.io.readers import iter_articles
 from framing.lexicon import load_lexicons
 from framing.models import Article
 
-TOOLS = Path(__file__).resolve().parent / "fixtures" / "lexicon_tools"
+TOOLS = Path(__file__).resolve().parents[1] / "fixtures" / "lexicon_tools"
 CORPUS = TOOLS / "corpus.jsonl"
 
 

@@ -132,5 +132,5 @@ def test_the_lexicon_guide_lists_every_declared_parameter():
 
     from framing.lexicon.params import parameter_table
 
-    guide = (Path(__file__).resolve().parent.parent / "lexicons" / "README.md").read_text(encoding="utf-8")
+    guide = (Path(__file__).resolve().parents[2] / "lexicons" / "README.md").read_text(encoding="utf-8")
     assert parameter_table() in guide
