@@ -55,7 +55,7 @@ def score_rows(articles: Sequence[Mapping[str, Any]], *, classifiers: bool = Tru
     folder to use instead of the shipped one."""
     from dataclasses import replace
 
-    from framing.pipeline import build_scorer, score_documents
+    from framing.pipeline import build_scorer, score_article_stream
 
     scorer = build_scorer(classifiers=classifiers)
     if models is not None and classifiers:
@@ -63,7 +63,7 @@ def score_rows(articles: Sequence[Mapping[str, Any]], *, classifiers: bool = Tru
 
         scorer = replace(scorer, extras=default_classifier_scorers(scorer.lexicons, model_dir=models))
     stream = (Article(id=a["id"], text=a["text"], title=a.get("title", "")) for a in articles)
-    return {r.article.id: dict(r.scores) for r in score_documents(stream, scorer)}
+    return {r.article.id: dict(r.scores) for r in score_article_stream(stream, scorer)}
 
 
 def coder_alphas(data: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:

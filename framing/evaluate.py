@@ -4,7 +4,7 @@ alpha, and the comparison of human labels with the lexicon and with a classifier
 Everything here is a pure function of label lists (plus, for `evaluate_annotations`, the
 lexicons and a model), so the numbers in the README and the model card can be checked by hand on
 a small file. Nominal Krippendorff's alpha is implemented here (it is short) rather than adding a
-dependency; `tests/test_train_cli.py` checks it against published worked examples.
+dependency; `tests/cli/test_train_cli.py` checks it against published worked examples.
 """
 from __future__ import annotations
 

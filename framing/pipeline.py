@@ -2,6 +2,9 @@
 
 `score_article` is a pure function of an article and a `Scorer`; `framing.batch.run_batch` is the
 one place that wires readers, scoring and writers together for the CLI and the Python API.
+Each scoring function is named for what it takes: `score_article`, `score_articles` (a list,
+scored as one batch) and `score_article_stream` (any iterable, duplicates skipped, in chunks)
+take `Article`s; `score_document` and `score_document_batch` take preprocessed `Document`s.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from .scoring.sentiment import sentence_compounds
 from .language import detect_language, is_readable
 from .text import preprocess
 
-__all__ = ["Scorer", "ExtraScorer", "build_scorer", "score_article", "score_articles", "score_documents", "score_columns", "BatchResult", "dependency_versions", "CHUNK_SIZE"]
+__all__ = ["Scorer", "ExtraScorer", "build_scorer", "score_article", "score_articles", "score_article_stream", "score_columns", "BatchResult", "dependency_versions", "CHUNK_SIZE"]
 
 BASE_COLUMNS = ("id", "title")
 # Articles scored as one batch (and per task of a batch run): large enough to amortise
@@ -209,6 +212,7 @@ def language_warning(source: str, language: str) -> str:
 
 
 def score_document(doc: Document, scorer: Scorer) -> ArticleResult:
+    """Score one preprocessed article (`framing.text.preprocess`)."""
     return score_document_batch([doc], scorer)[0]
 
 
@@ -222,9 +226,10 @@ def score_articles(articles: Sequence[Article], scorer: Scorer) -> list[ArticleR
     return score_document_batch([preprocess(a) for a in articles], scorer)
 
 
-def score_documents(articles: Iterable[Article], scorer: Scorer, *, on_duplicate: Callable[[Article, str], None] | None = None) -> Iterator[ArticleResult]:
-    """Score a stream of articles, skipping exact duplicate texts (reported via on_duplicate);
-    scored in batches of `CHUNK_SIZE`, so at most that many are held at once."""
+def score_article_stream(articles: Iterable[Article], scorer: Scorer, *, on_duplicate: Callable[[Article, str], None] | None = None) -> Iterator[ArticleResult]:
+    """Score a stream of articles (any iterable of `Article`s), skipping exact duplicate texts
+    (reported via on_duplicate); scored in batches of `CHUNK_SIZE`, so at most that many are
+    held at once."""
     seen: dict[bytes, str] = {}
     batch: list[Article] = []
     for article in articles:

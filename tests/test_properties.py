@@ -14,7 +14,7 @@ from framing.errors import InputError, LexiconError
 from framing.io.lexicon_files import LexiconFile, parse_lexicon_text
 from framing.lexicon import build_lexicons
 from framing.models import Article
-from framing.pipeline import Scorer, build_scorer, score_article, score_documents
+from framing.pipeline import Scorer, build_scorer, score_article, score_article_stream
 from framing.scoring.lexicon_scores import compile_lexicons
 
 VOCAB = ["Russia", "China", "Beijing", "not", "no", "marriage", "of", "convenience", "bloc", "coordinated", "axis",
@@ -57,8 +57,8 @@ def test_same_input_same_output(fixture_scorer, text):
 def test_article_order_does_not_change_scores(fixture_scorer, texts, data):
     arts = [Article(f"a{i}", t) for i, t in enumerate(texts)]
     order = data.draw(st.permutations(arts))
-    first = {r.article.id: r.scores for r in score_documents(arts, fixture_scorer)}
-    second = {r.article.id: r.scores for r in score_documents(order, fixture_scorer)}
+    first = {r.article.id: r.scores for r in score_article_stream(arts, fixture_scorer)}
+    second = {r.article.id: r.scores for r in score_article_stream(order, fixture_scorer)}
     assert first == second
 
 

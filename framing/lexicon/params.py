@@ -80,7 +80,6 @@ def _topic(value: Any) -> str | None:
 
 _COMMON = (
     Param("topic", None, _topic, "matches count only within `sentences` sentences of a mention of `categories` of `dimension` (default actors)"),
-    Param("column_prefix", None, _text, "prefix of the per-category score columns instead of the dimension name"),
     Param("origin", None, _any, "what an imported dictionary's format had no place for (kept for export)"),
 )
 PARAMETERS: Mapping[str, tuple[Param, ...]] = {
@@ -92,6 +91,10 @@ PARAMETERS: Mapping[str, tuple[Param, ...]] = {
         Param("negative", None, _text, "the category at -1 of the position"),
     ),
     "prescriptions": _COMMON + (
+        # only here: a prescriptions dimension's category columns are not named after it by
+        # default (`prescription.<category>`, the set being `prescriptions.*`); every other kind
+        # names its columns `<dimension>.<category>`, so renaming the dimension renames them
+        Param("column_prefix", None, _text, "prefix of the per-category score columns (default: the dimension name without its final `s`)"),
         Param("smoothing", 1.0, _number(0.0), "added to advocate + reject weight in the denominator of each category's net score"),
         Param("advocated_threshold", 0.3, _number(0.0, 1.0, low_open=True), "net score at or above which a category is advocated (at or below minus it: rejected)"),
     ),
@@ -121,7 +124,9 @@ def check_params(kind: str, params: Mapping[str, Any], *, path: str, lines: Mapp
         where = lines.get(name, line)
         p = declared.get(name)
         if p is None:
-            raise LexiconError(path, f"params: {name!r} is not a parameter of a {kind} lexicon; expected one of {', '.join(sorted(declared))}", line=where)
+            elsewhere = [k for k, ps in PARAMETERS.items() if any(q.name == name for q in ps)]
+            hint = f" (it is one of {', '.join(elsewhere)} lexicons)" if elsewhere else ""
+            raise LexiconError(path, f"params: {name!r} is not a parameter of a {kind} lexicon{hint}; expected one of {', '.join(sorted(declared))}", line=where)
         problem = p.check(value)
         if problem:
             raise LexiconError(path, f"params.{name} {problem}", line=where)

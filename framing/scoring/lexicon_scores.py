@@ -434,14 +434,15 @@ def _bootstrap_position(pos_by_sent: np.ndarray, neg_by_sent: np.ndarray, smooth
 
 
 def category_columns_prefix(lexicon: Lexicon) -> str:
-    """Column prefix for per-category values: `prescription.<category>` for the prescriptions
-    dimension (the set of them is `prescriptions.*`), the dimension name elsewhere."""
+    """Column prefix for per-category values: for a prescriptions dimension its `column_prefix`,
+    by default the dimension without its final `s` (`prescription.<category>`; the set of them
+    is `prescriptions.*`); the dimension name for every other kind."""
+    if lexicon.kind != "prescriptions":
+        return lexicon.dimension
     prefix = param(lexicon, "column_prefix")
     if prefix:
         return str(prefix)
-    if lexicon.kind == "prescriptions" and lexicon.dimension.endswith("s"):
-        return lexicon.dimension[:-1]
-    return lexicon.dimension
+    return lexicon.dimension[:-1] if lexicon.dimension.endswith("s") else lexicon.dimension
 
 
 def stance_mass(lexicon: Lexicon, totals: Mapping[str, float], *, n_tokens: int) -> dict[str, float]:

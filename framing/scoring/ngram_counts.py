@@ -154,8 +154,8 @@ def word_ngram_columns(ids: np.ndarray, segments: np.ndarray, table: WordNgramTa
     token, non-decreasing: its sentence, or its text) keeps n-grams from spanning two segments.
 
     The one loop from tokens to n-gram columns: a pure function of integer arrays, so that a
-    compiled version can replace exactly this (tests/test_classifier_fastpath.py and
-    tests/test_lean_fastpath.py check it against joined n-gram strings)."""
+    compiled version can replace exactly this (tests/scoring/test_classifier_fastpath.py and
+    tests/scoring/test_lean_fastpath.py check it against joined n-gram strings)."""
     min_n, max_n = table.ngram_range
     n_ids = table.n_ids
     found_seg: list[np.ndarray] = []

@@ -10,7 +10,7 @@ list for every lexicon word it checks, and scans each sentence character by char
 here each sentence is split and lower-cased once (with a per-word memo, as news vocabulary
 repeats), only words in VADER's lexicon are examined, and the emoji scan is one set
 intersection, skipped for ASCII sentences. The arithmetic is done in the stock order, so the compound scores are identical,
-down to the sign of zero (tests/test_sentiment_equivalence.py checks this on thousands of
+down to the sign of zero (tests/scoring/test_sentiment_equivalence.py checks this on thousands of
 sentences).
 """
 from __future__ import annotations

@@ -153,3 +153,19 @@ def test_topic_rule_ignores_frame_words_far_from_the_subject(fixture_lexicons, t
     flags = [(m.sentence_index, m.off_topic, m.counts_for) for m in r.matches if m.dimension == "alliance"]
     assert flags == [(1, False, "threat"), (1, False, "hollow"), (4, True, None)]
     assert r.scores["alliance.hollow"] > 0 and r.scores["alliance.position"] == 0
+
+
+def test_column_prefix_renames_the_prescription_columns(tmp_path, fixture_lexicons):
+    from framing.pipeline import build_scorer, score_columns
+    from framing.scoring.kinds import KINDS
+
+    text = (fixture_lexicons / "prescriptions.yaml").read_text(encoding="utf-8")
+    (tmp_path / "prescriptions.yaml").write_text(text.replace("kind: prescriptions\n", "kind: prescriptions\nparams:\n  column_prefix: policy\n"), encoding="utf-8")
+    scorer = build_scorer([tmp_path], include_shipped=False, classifiers=False, sentiment=False)
+    scores = _score(scorer, "Washington should impose sanctions.").scores
+    assert scores["policy.sanctions_economic_pressure"] > 0
+    assert not any(c.startswith("prescription.") for c in scores)
+    assert scores["prescriptions.advocated"] == "sanctions_economic_pressure"  # the lists keep the dimension's name
+    (lx,) = scorer.lexicons
+    assert KINDS["prescriptions"].schema(lx)["category_columns"] == ["policy.sanctions_economic_pressure", "policy.diplomacy_engagement"]
+    assert [c for c in score_columns(scorer) if c.startswith("policy.")] == ["policy.sanctions_economic_pressure", "policy.diplomacy_engagement"]

@@ -20,7 +20,7 @@ from framing.scoring.features import LexiconFeatures, TokenNgrams, lexicon_unit_
 from framing.io.model_files import ModelFileError
 from framing.training.frames import TrainingConfig, build_pipeline, train
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TRAIN_CSV = FIXTURES / "annotations" / "alliance_train.csv"
 SMALL = TrainingConfig(folds=3, calibration_folds=3, max_word_features=500, max_char_features=500, min_df=1)
 

@@ -16,7 +16,7 @@ from framing.errors import LexiconError
 from framing.lexicon import load_lexicons
 from framing.lexicon.formats import parse_csv, parse_liwc, parse_quanteda
 
-DICTS = Path(__file__).resolve().parent / "fixtures" / "dictionaries"
+DICTS = Path(__file__).resolve().parents[1] / "fixtures" / "dictionaries"
 CATEGORIES = ("care.virtue", "care.vice", "loyalty.virtue", "authority.virtue")
 
 # The reference: each article's words (punctuation tokens are not words) and how many of them

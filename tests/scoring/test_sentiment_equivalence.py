@@ -13,7 +13,7 @@ import pytest
 from framing.scoring.sentiment import analyzer, compound, sentence_compounds
 from framing.text import split_sentences
 
-ABP = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "abp" / "articles.jsonl.gz"
+ABP = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "abp" / "articles.jsonl.gz"
 
 
 def _stock(sentences: list[str]) -> list[float]:

@@ -96,7 +96,7 @@ def test_label_sets(lexicons):
 def test_a_user_defined_dimension_is_annotated_with_its_own_categories(corpus):
     """A dimension a user adds in a lexicon file: its categories (plus `none`) are the labels,
     sentences are the units, and the order falls back to the lexicon when no model exists."""
-    layer = Path(__file__).resolve().parent / "fixtures" / "lexicon_tools" / "climate"
+    layer = Path(__file__).resolve().parents[1] / "fixtures" / "lexicon_tools" / "climate"
     climate = find_lexicon("climate_policy", load_lexicons([layer]))
     options = [o.value for o in label_options(climate)]
     assert options[:2] == ["mitigation", "adaptation"] and options[-1] == "none"

@@ -17,7 +17,7 @@ from framing.errors import OutputError
 from framing.batch import run_batch
 from framing.pipeline import build_scorer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_unchanged_corpus_scores_nothing_again_and_edits_rescore_only_themselves(tmp_path, fixture_scorer):

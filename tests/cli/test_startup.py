@@ -33,7 +33,7 @@ def test_a_cached_rerun_imports_no_text_or_plotting_library(tmp_path):
     which loads scikit-learn), no sentiment, no figures (benchmarks/rerun.py measures the time)."""
     from pathlib import Path
 
-    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
     call = f"cli(['score', {str(seeds)!r}, '--out', {str(tmp_path / 'out')!r}, '-j', '1', '-q'], prog_name='framing')"
     assert "nltk" in _heavy_imported(call)  # the first run does split sentences
     heavy = _heavy_imported(call)

@@ -17,7 +17,7 @@ from framing.io.readers import iter_articles
 from framing.lexicon import load_lexicons
 from framing.models import Article
 
-TOOLS = Path(__file__).resolve().parent / "fixtures" / "lexicon_tools"
+TOOLS = Path(__file__).resolve().parents[1] / "fixtures" / "lexicon_tools"
 CORPUS = TOOLS / "corpus.jsonl"
 
 
@@ -203,12 +203,12 @@ def test_user_dimension_flows_into_scores_evidence_and_report(fixture_lexicons, 
 def test_show_counts_agree_with_the_evidence_scoring_writes(fixture_lexicons):
     from framing.lexicon.corpus import collect_stats
     from framing.lexicon.inspect import show
-    from framing.pipeline import build_scorer, score_documents
+    from framing.pipeline import build_scorer, score_article_stream
 
     lexicons = load_lexicons([fixture_lexicons], include_shipped=False)
     result = show(lexicons, "alliance", stats=collect_stats(lexicons, _articles()), dominance=0.5, min_hits=1)
     scorer = build_scorer([fixture_lexicons], include_shipped=False, classifiers=False, sentiment=False)
-    matches = [m for r in score_documents(_articles(), scorer) for m in r.matches if m.dimension == "alliance"]
+    matches = [m for r in score_article_stream(_articles(), scorer) for m in r.matches if m.dimension == "alliance"]
     for cat in result.dimensions[0].categories:
         for e in cat.entries:
             assert e.hits == sum(1 for m in matches if m.entry == e.term), e.term
@@ -369,15 +369,15 @@ def test_add_entries_keeps_the_file_valid_in_every_layout(body):
 
 def test_diff_finds_the_articles_that_move_and_the_entries_behind_them(fixture_lexicons):
     from framing.lexicon.diff import diff_lexicons
-    from framing.pipeline import build_scorer, score_documents
+    from framing.pipeline import build_scorer, score_article_stream
 
     old = load_lexicons([fixture_lexicons], include_shipped=False)
     new = load_lexicons([fixture_lexicons, TOOLS / "layer"], include_shipped=False)
     result = diff_lexicons(old, new, _articles())
     assert {(c.term, c.change) for c in result.entry_changes} == {("bloc", "reweighted"), ("joint drills", "added"), ("coordinat*", "removed")}
     # brute force: score every article with both versions and compare (checks the pre-filter too)
-    a = {r.article.id: r.scores for r in score_documents(_articles(), build_scorer([fixture_lexicons], include_shipped=False, classifiers=False, sentiment=False))}
-    b = {r.article.id: r.scores for r in score_documents(_articles(), build_scorer([fixture_lexicons, TOOLS / "layer"], include_shipped=False, classifiers=False, sentiment=False))}
+    a = {r.article.id: r.scores for r in score_article_stream(_articles(), build_scorer([fixture_lexicons], include_shipped=False, classifiers=False, sentiment=False))}
+    b = {r.article.id: r.scores for r in score_article_stream(_articles(), build_scorer([fixture_lexicons, TOOLS / "layer"], include_shipped=False, classifiers=False, sentiment=False))}
     moved = {i for i in a if any(a[i][c] != b[i][c] for c in a[i])}
     assert {d.article_id for d in result.articles} == moved
     assert result.n_preprocessed < result.n_articles  # articles without a changed entry were not re-scored

@@ -33,7 +33,7 @@ from framing.scoring.features import TokenNgrams
 from framing.scoring.ngram_model import NgramBlock, NgramModel, TokenPattern
 from framing.scoring.text_cleanup import _AT_RE, TextPreprocess, _remove_at_addresses, _remove_urls
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 ABP = ROOT.parent / "shared" / "corpora" / "abp" / "articles.jsonl.gz"
 # Same IEEE operations in the same order: bit-identical where compilers do not fuse multiply-adds

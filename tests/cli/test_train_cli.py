@@ -12,7 +12,7 @@ from framing.errors import InputError
 from framing.evaluate import classification_report, krippendorff_alpha_nominal
 from framing.io.annotations import read_annotations
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TINY = FIXTURES / "annotations" / "alliance_tiny.jsonl"
 TRAIN_CSV = FIXTURES / "annotations" / "alliance_train.csv"
 LEXICONS = FIXTURES / "lexicons"

@@ -14,7 +14,7 @@ from framing.scoring import lean
 from framing.scoring.ngram_model import load_ngram_model
 from framing.training import lean as train_lean
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 MODEL_JSON = ROOT / "framing" / "data" / "models" / "lean.json"
 KEYS = {"lean.left", "lean.center", "lean.right", "lean.label"}

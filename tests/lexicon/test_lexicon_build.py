@@ -53,6 +53,12 @@ def test_weights_and_wildcards_are_parsed(fixture_lexicons):
         ("dimension: x\nkind: stances\nparams:\n  prior: {a: -1}\ncategories: {a: {entries: [foo]}}\n", "params.prior a: must be >= 0", 4),
         ("dimension: x\nparams:\n  topic: {categories: []}\ncategories: {a: {entries: [foo]}}\n", "needs categories", 3),
         ("dimension: x\nparams:\n  mixed_band: 0.1\ncategories: {a: {entries: [foo]}}\n", "not a parameter of a categories lexicon", 3),
+        # column_prefix renames only prescriptions' columns (the others are named after the dimension)
+        ("dimension: x\nkind: poles\nparams:\n  column_prefix: y\ncategories: {a: {entries: [foo]}}\n",
+         "'column_prefix' is not a parameter of a poles lexicon (it is one of prescriptions lexicons)", 4),
+        ("dimension: x\nparams:\n  smoothing: 1\n  column_prefix: y\ncategories: {a: {entries: [foo]}}\n",
+         "'smoothing' is not a parameter of a categories lexicon (it is one of poles, prescriptions, stances lexicons)", 3),
+        ("dimension: x\nkind: prescriptions\nparams:\n  column_prefix: ''\ncategories: {a: {entries: [foo]}}\n", "params.column_prefix must be non-empty text", 4),
         ("dimension: x\nkind: poles\nparams: {positive: a, negative: c}\ncategories: {a: {entries: [foo]}, b: {entries: [bar]}}\n", "params.negative: 'c' is not a category", None),
     ],
 )
@@ -126,5 +132,5 @@ def test_the_lexicon_guide_lists_every_declared_parameter():
 
     from framing.lexicon.params import parameter_table
 
-    guide = (Path(__file__).resolve().parent.parent / "lexicons" / "README.md").read_text(encoding="utf-8")
+    guide = (Path(__file__).resolve().parents[2] / "lexicons" / "README.md").read_text(encoding="utf-8")
     assert parameter_table() in guide

@@ -26,7 +26,7 @@ from framing.io.model_files import ModelFileError
 from framing.training.articles import article_folds, prescription_unit_label
 from framing.training.frames import TrainingConfig, train
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SMALL = TrainingConfig(folds=3, calibration_folds=3, max_word_features=500, max_char_features=500, min_df=1)
 ARTICLE = Article(
     id="a1",

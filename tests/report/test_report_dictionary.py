@@ -17,7 +17,7 @@ from framing.compare import infer_schema
 from framing.io.runs import declared_dimensions, read_outputs
 from framing.report.render import ReportLimits, render_report
 
-DICTS = Path(__file__).resolve().parent / "fixtures" / "dictionaries"
+DICTS = Path(__file__).resolve().parents[1] / "fixtures" / "dictionaries"
 CATEGORIES = ("care.virtue", "care.vice", "loyalty.virtue", "authority.virtue")
 # group a writes in the words of care and loyalty, group b in those of harm and authority
 WORDS = {"a": ("allegiance", "loyal", "protect", "safe", "stand by"), "b": ("harm", "hurt", "obey", "chain of command")}
