@@ -1,6 +1,7 @@
 """Would more coded articles help? A learning curve of the article heads on the real `dev` split.
 
     python benchmarks/learning_curve.py --units-cache UNITS.json [--fractions 0.4 0.6 0.8 1.0] [--draws 5]
+                                        [--evaluate-on all|first-round] [--models DIR] [--gold-dir DIR]
 
 The article heads (alliance label and position, ideology label, advocated prescriptions) are
 fitted, in each of the grouped folds that training uses, on a random share of the training
@@ -11,6 +12,10 @@ heads read out-of-fold sentence-model features from the units cache that
 `python -m framing.training.articles --units-cache UNITS.json` writes; those sentence models saw
 every training fold, so this is the curve of the heads alone (how the sentence models would gain
 from more coded sentences is not measured here). Nothing reads `test`.
+
+`--evaluate-on first-round` scores only the articles of the yardstick's first coding round (all
+but the second round's sentence-coded ABP opinion pieces), so figures of models trained with and
+without the second round can be set side by side on the same articles.
 """
 from __future__ import annotations
 
@@ -32,8 +37,8 @@ from framing.training import articles as training  # noqa: E402
 MODELS = ROOT / "framing" / "data" / "models"
 
 
-def _shipped(stem: str) -> dict[str, Any]:
-    return json.loads((MODELS / f"{stem}.json").read_text(encoding="utf-8"))["metadata"]
+def _shipped(stem: str, models: Path = MODELS) -> dict[str, Any]:
+    return json.loads((models / f"{stem}.json").read_text(encoding="utf-8"))["metadata"]
 
 
 def _names(rows: list[dict[str, float]], register_cues: bool) -> list[str]:
@@ -49,8 +54,16 @@ def _fit_predict(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarr
     return model.predict_proba(training._clipped(X[test], mean, scale)), [str(c) for c in model.classes_]
 
 
-def curve_point(dev: list[dict[str, Any]], feats: dict[str, Any], folds: np.ndarray, share: float, rng: np.random.Generator) -> dict[str, float]:
-    """The heads' held-out figures when each fold's training part keeps `share` of its outlets."""
+def first_round(article: dict[str, Any]) -> bool:
+    """Coded in the yardstick's first round (the second coded only ABP articles, unit by unit)."""
+    return int(article.get("round", 1)) == 1
+
+
+def curve_point(dev: list[dict[str, Any]], feats: dict[str, Any], folds: np.ndarray, share: float, rng: np.random.Generator,
+                scored: np.ndarray | None = None, models: Path = MODELS) -> dict[str, float]:
+    """The heads' held-out figures when each fold's training part keeps `share` of its outlets,
+    over the articles `scored` marks (all by default)."""
+    scored = np.ones(len(dev), dtype=bool) if scored is None else scored
     family = np.asarray([a["outlet_family"] for a in dev])
     train_of = {}
     for k in sorted(set(folds.tolist())):
@@ -61,16 +74,16 @@ def curve_point(dev: list[dict[str, Any]], feats: dict[str, Any], folds: np.ndar
     out: dict[str, float] = {}
     for dim in ("alliance", "ideology"):
         rows = [feats[a["id"]][dim] for a in dev]
-        meta = _shipped(f"{dim}-label")
+        meta = _shipped(f"{dim}-label", models)
         X, y = training._matrix(rows, _names(rows, meta["register_cues"])), np.asarray([a[dim] for a in dev])
         pred = np.empty(len(y), dtype=object)
         for k, tr in train_of.items():
             te = np.flatnonzero(folds == k)
             P, classes = _fit_predict(X, y, tr, te, meta)
             pred[te] = [classes[i] for i in P.argmax(axis=1)]
-        out[f"{dim}.label accuracy"] = label_report(list(y), list(pred))["accuracy"]
+        out[f"{dim}.label accuracy"] = label_report(list(y[scored]), list(pred[scored]))["accuracy"]
         if dim == "alliance":
-            meta = _shipped("alliance-position")
+            meta = _shipped("alliance-position", models)
             X = training._matrix(rows, _names(rows, meta["register_cues"]))
             binary = np.isin(y, ("threat", "hollow"))
             p_threat = np.full(len(y), np.nan)
@@ -78,10 +91,10 @@ def curve_point(dev: list[dict[str, Any]], feats: dict[str, Any], folds: np.ndar
                 te = np.flatnonzero((folds == k) & binary)
                 P, classes = _fit_predict(X, y, tr[binary[tr]], te, meta)
                 p_threat[te] = P[:, classes.index("threat")]
-            out["AUC threat vs hollow"] = auc(list(p_threat[y == "threat"]), list(p_threat[y == "hollow"])) or 0.0
+            out["AUC threat vs hollow"] = auc(list(p_threat[(y == "threat") & scored]), list(p_threat[(y == "hollow") & scored])) or 0.0
     cats = PRESCRIPTION_CATEGORIES
     pair_rows = [feats[a["id"]]["prescriptions"][c] for a in dev for c in cats]
-    meta = _shipped("prescriptions-advocated")
+    meta = _shipped("prescriptions-advocated", models)
     X = training._matrix(pair_rows, _names(pair_rows, meta["register_cues"]))
     y = np.asarray(["yes" if c in a["advocated"] else "no" for a in dev for c in cats])
     p_yes = np.zeros(len(y))
@@ -93,7 +106,7 @@ def curve_point(dev: list[dict[str, Any]], feats: dict[str, Any], folds: np.ndar
     pred = p_yes >= meta["threshold"]
     gold = [frozenset(c for j, c in enumerate(cats) if y[i * len(cats) + j] == "yes") for i in range(len(dev))]
     got = [frozenset(c for j, c in enumerate(cats) if pred[i * len(cats) + j]) for i in range(len(dev))]
-    out["advocated micro-F1"] = set_report(gold, got)["micro_f1"]
+    out["advocated micro-F1"] = set_report([g for g, k in zip(gold, scored) if k], [g for g, k in zip(got, scored) if k])["micro_f1"]
     return out
 
 
@@ -103,15 +116,20 @@ def main() -> None:
     ap.add_argument("--fractions", type=float, nargs="+", default=[0.4, 0.6, 0.8, 1.0])
     ap.add_argument("--draws", type=int, default=5)
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--gold-dir", type=Path, default=None, help="a yardstick folder other than framing/data/real/ (as training takes)")
+    ap.add_argument("--models", type=Path, default=MODELS, help="the heads whose settings are used (default: the shipped ones)")
+    ap.add_argument("--evaluate-on", choices=["all", "first-round"], default="all", help="which dev articles the figures are computed on")
     args = ap.parse_args()
-    dev = [a for a in load_real()["articles"] if a["split"] == "dev"]
+    dev = [a for a in load_real(directory=args.gold_dir)["articles"] if a["split"] == "dev"]
     folds = np.asarray(training.article_folds(dev, args.folds))
     feats = training.features_from_units(training.read_units_cache(args.units_cache))
-    print(f"dev: {len(dev)} articles; each fold's heads trained on a share of its training outlets, {args.draws} draws per share")
+    scored = np.asarray([args.evaluate_on == "all" or first_round(a) for a in dev])
+    print(f"dev: {len(dev)} articles, figures on {int(scored.sum())} ({args.evaluate_on}); "
+          f"each fold's heads trained on a share of its training outlets, {args.draws} draws per share")
     header = None
     for share in args.fractions:
         draws = 1 if share >= 1.0 else args.draws
-        points = [curve_point(dev, feats, folds, share, np.random.default_rng(seed)) for seed in range(draws)]
+        points = [curve_point(dev, feats, folds, share, np.random.default_rng(seed), scored, args.models) for seed in range(draws)]
         if header is None:
             header = list(points[0])
             print(f"{'share of outlets':>16}  {'~articles':>9}  " + "  ".join(f"{h:>22}" for h in header))

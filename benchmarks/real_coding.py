@@ -268,8 +268,10 @@ def assemble(workdirs: list[Path], out_dir: Path = OUT) -> None:
     article_rows: list[dict[str, Any]] = []
     sentence_rows: list[dict[str, Any]] = []
     passage_rows: list[dict[str, Any]] = []
-    for workdir in workdirs:
+    for round_no, workdir in enumerate(workdirs, 1):
         rows = _assembled(workdir)
+        for rec in rows[0]:
+            rec["round"] = round_no
         seen = {r["id"] for r in article_rows}
         if seen & {r["id"] for r in rows[0]}:
             raise SystemExit(f"{workdir}: articles already coded in an earlier WORKDIR")

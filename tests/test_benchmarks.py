@@ -71,7 +71,7 @@ def test_learning_curve_at_the_whole_share_gives_the_grouped_cv_figures(monkeypa
     import learning_curve
 
     meta = {"C": 0.5, "class_weight": None, "register_cues": False, "threshold": 0.3}
-    monkeypatch.setattr(learning_curve, "_shipped", lambda stem: dict(meta, class_weight="balanced") if stem == "alliance-position" else meta)
+    monkeypatch.setattr(learning_curve, "_shipped", lambda stem, models=None: dict(meta, class_weight="balanced") if stem == "alliance-position" else meta)
     rng = np.random.default_rng(3)
     frames, stances = ("threat", "hollow", "legitimate"), ("neutral", "sovereigntist")
     dev, feats = [], {}

@@ -114,7 +114,7 @@ def test_the_shipped_yardstick_holds_no_text():
     except (RealCorpusError, FileNotFoundError):
         pytest.skip("no shipped yardstick")
     allowed = {"id", "source", "corpus_id", "outlet", "outlet_family", "date", "complete", "length", "sha256", "sentence_coded", "register",
-               "alliance", "ideology", "advocated", "rejected", "split", "evidence", "coder_a", "coder_b", "adjudication"}
+               "alliance", "ideology", "advocated", "rejected", "split", "round", "evidence", "coder_a", "coder_b", "adjudication"}
     for rec in arts:
         assert set(rec) <= allowed, set(rec) - allowed
     for name in ("sentences", "passages"):

@@ -137,6 +137,11 @@ def test_training_helpers():
     for art, k in zip(arts, folds):
         by_family.setdefault(art["outlet_family"], set()).add(k)
     assert all(len(v) == 1 for v in by_family.values()) and set(folds) == {0, 1, 2}
+    # a later coding round keeps every earlier article in its fold, whatever outlets it adds
+    later = arts + [{"outlet_family": f, "round": 2} for f in ["f", "f", "f", "f", "g", "a", "h"]]
+    folds2 = article_folds(later, 3)
+    assert folds2[: len(arts)] == folds and len(set(folds2)) == 3
+    assert len({k for art, k in zip(later, folds2) if art["outlet_family"] == "f"}) == 1
     assert prescription_unit_label([]) == "none"
     assert prescription_unit_label(["diplomacy_engagement:describe", "sanctions_economic_pressure:reject"]) == "sanctions_economic_pressure:reject"
     assert prescription_unit_label(["b:reject", "a:advocate"]) == "a:advocate"
