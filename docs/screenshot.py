@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = ROOT / "docs" / "img" / "seed-report.png"
 DIGEST = ROOT / "docs" / "img" / "seed-report.sha256"
-REPORT_SOURCES = ("framing/report", "framing/compare.py", "framing/io/runs.py")
+REPORT_SOURCES = ("framing/report", "framing/compare", "framing/io/runs.py")
 
 
 def report_digest(root: Path = ROOT) -> str:

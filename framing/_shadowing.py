@@ -1,5 +1,5 @@
 """Functions that share their name with a submodule: `framing.compare` (the function) beside
-`framing/compare.py` (the module), `framing.lexicon.diff` beside `framing/lexicon/diff.py`.
+`framing/compare/` (the package), `framing.lexicon.diff` beside `framing/lexicon/diff.py`.
 
 Importing a submodule sets it as an attribute of its package, which would replace the function
 of the same name the first time the submodule loads. The package's module class refuses that

@@ -15,7 +15,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from .compare import GroupDifference, KeyTerm, Schema, pairwise_distances
+from .compare.groups import GroupDifference
+from .compare.keyness import KeyTerm
+from .compare.profiles import pairwise_distances
+from .compare.schema import Schema
 from .io.runs import read_outputs, write_run
 from .report.compute import ReportData, ReportLimits, compute_report
 from .report.contexts import metric_label

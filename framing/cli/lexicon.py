@@ -280,7 +280,7 @@ def suggest_cmd(target, terms, lexicon_dirs, no_shipped, corpus, text_field, top
 
 def _accept(terms, result, lexicons, *, target_file, corpus, quiet) -> None:
     from ..io.writers import atomic_write_text
-    from ..lexicon.suggest import add_entries_to_yaml, provenance_comment
+    from ..lexicon.accept import add_entries_to_yaml, provenance_comment
     from ..text import normalize_token
 
     path = Path(target_file) if target_file is not None else DEFAULT_USER_DIR / f"{result.dimension}.yaml"

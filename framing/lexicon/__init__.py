@@ -3,8 +3,9 @@
 The tools behind `framing lexicon ...` are plain functions returning data, here for Python:
 `validate`, `show`, `kwic`, `suggest` and `diff` (in `tools`). Their machinery lives in its own
 modules, imported on demand so scoring never pays for them: `validate`, `inspect` (show, kwic),
-`suggest`, `diff`, `formats` (import/export) and `corpus` (streaming a corpus through the
-compiled lexicons). Each result's `format_*` function, beside it, gives the command's text.
+`suggest`, `accept` (accepted suggestions added to a user lexicon file), `diff`, `formats`
+(import/export) and `corpus` (streaming a corpus through the compiled lexicons). Each result's
+`format_*` function, beside it, gives the command's text.
 """
 from .._shadowing import prefer_functions_to_submodules
 from .build import KINDS, build_lexicons, entry_key, lexicon_hashes, load_lexicons, parse_entry

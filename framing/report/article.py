@@ -8,7 +8,8 @@ from typing import Any, Mapping, Sequence
 
 from markupsafe import Markup
 
-from ..compare import Quote, Schema, humanize
+from ..compare.narratives import Quote, humanize
+from ..compare.schema import Schema
 from .dimensions import DimensionView
 from .html import category_tbody, css_token, fmt_signed, highlight, is_missing, meta_value, to_float
 

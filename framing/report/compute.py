@@ -15,28 +15,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ..compare import (
-    BoilerplateLines,
-    GroupDifference,
-    KeyTerm,
-    Quote,
-    Schema,
-    digest_evidence,
-    compare_groups,
-    distance_percentiles,
-    group_labels,
-    group_metrics,
-    infer_schema,
-    keyness_arrays,
-    keyness_terms,
-    nearest_and_farthest,
-    on_topic,
-    pairwise_distances,
-    parse_group_spec,
-    profile_columns,
-    profile_matrix,
-    template_terms,
-)
+from ..compare.groups import compare_groups, group_labels, group_metrics, parse_group_spec
+from ..compare.keyness import BoilerplateLines, KeyTerm, keyness_arrays, keyness_terms, template_terms
+from ..compare.narratives import Quote, digest_evidence
+from ..compare.profiles import distance_percentiles, nearest_and_farthest, on_topic, pairwise_distances, profile_columns, profile_matrix
+from ..compare.schema import Schema, infer_schema
 from ..errors import ConfigError
 from .dimensions import NO_LABEL, DimensionView, dimension_views, read_definitions
 from .html import display_name, opening, page_name

@@ -17,7 +17,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .._version import __version__
-from ..compare import OFF_TOPIC, REST, Claim, GroupDifference, Schema, group_means, humanize, pair_narrative, profile_map
+from ..compare.groups import REST, GroupDifference, group_means
+from ..compare.narratives import Claim, humanize, pair_narrative
+from ..compare.profiles import OFF_TOPIC, profile_map
+from ..compare.schema import Schema
 from .compute import ReportData, ReportLimits
 from .dimensions import NO_LABEL, DimensionView, ordered_labels
 from .html import actor_name, css_token, summary_columns, summary_row
@@ -486,7 +489,7 @@ def _similarity(data: ReportData) -> tuple[Similarity, list[str]]:
                 extra["caption"] += f" {len(linked.points)} of the {n_compared} articles are drawn as points."
     if n_compared >= 2:
         if n_compared <= limits.distance_table:
-            from ..compare import pairwise_distances
+            from ..compare.profiles import pairwise_distances
 
             d = pairwise_distances(prof.z)
             extra["matrix"] = tuple({"name": data.names[i], "page": data.pages[i],

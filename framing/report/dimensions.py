@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..compare import Dimension, Schema
+from ..compare.schema import Dimension, Schema
 
 __all__ = ["DimensionView", "NO_LABEL", "MIXED_LABEL", "dimension_views", "read_definitions", "ordered_labels"]
 

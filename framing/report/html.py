@@ -16,7 +16,8 @@ from typing import Any, Mapping, Sequence
 
 from markupsafe import Markup
 
-from ..compare import Dimension, Quote, Schema, humanize
+from ..compare.narratives import Quote, humanize
+from ..compare.schema import Dimension, Schema
 
 __all__ = ["actor_name", "pill_html", "quote_html", "page_name", "PAGE_RE", "css_token", "is_missing", "to_float", "fmt_num",
            "fmt_signed", "display_name", "opening", "highlight", "meta_value", "category_tbody", "column_anchor", "summary_columns",

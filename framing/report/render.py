@@ -23,7 +23,7 @@ from typing import Any, Sequence
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from ..compare import humanize
+from ..compare.narratives import humanize
 from ..io.runs import iter_saved_articles, read_outputs
 from ..io.writers import ensure_output_dir
 from .article import article_context

@@ -353,7 +353,7 @@ def test_suggest_accept_creates_the_default_file(fixture_lexicons, tmp_path, mon
 )
 def test_add_entries_keeps_the_file_valid_in_every_layout(body):
     from framing.io.lexicon_files import parse_lexicon_text
-    from framing.lexicon.suggest import add_entries_to_yaml
+    from framing.lexicon.accept import add_entries_to_yaml
 
     new, added, _ = add_entries_to_yaml(body, dimension="alliance", category="threat", entries=[("joint drills", "why"), ("no", "a YAML bool")], path="f.yaml")
     assert added == ["joint drills", "no"]

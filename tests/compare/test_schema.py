@@ -1,0 +1,44 @@
+"""framing.compare.schema: the dimensions of a score table, read from its header."""
+from framing.compare.profiles import profile_columns
+from framing.compare.schema import infer_schema
+
+
+HEADER = [
+    "id", "title", "outlet", "date", "n_tokens", "n_sentences",
+    "alliance.position", "alliance.ci_low", "alliance.ci_high", "alliance.label", "alliance.intensity",
+    "alliance.threat", "alliance.hollow", "alliance.legitimate",
+    "prescription.sanctions", "prescription.diplomacy", "prescriptions.advocated", "prescriptions.rejected",
+    "ideology.realist", "ideology.hawk", "ideology.neutral", "ideology.label",
+    "actors.china", "actors.russia",
+    "tone.compound", "tone.china", "tone.russia",
+    "lean.left", "lean.center", "lean.right", "lean.label",
+    "alliance.position_classifier",
+]
+
+
+def test_infer_schema_reads_every_kind_from_the_header():
+    schema = infer_schema(HEADER, ["alliance", "prescriptions", "ideology", "actors"])
+    kinds = {d.name: (d.kind, d.categories) for d in schema.dimensions}
+    assert kinds == {
+        "alliance": ("poles", ("threat", "hollow", "legitimate")),
+        "prescriptions": ("prescriptions", ("sanctions", "diplomacy")),
+        "ideology": ("stances", ("realist", "hawk", "neutral")),
+        "actors": ("actors", ("china", "russia")),
+        "lean": ("lean", ("left", "center", "right")),
+    }
+    assert schema.get("prescriptions").column("sanctions") == "prescription.sanctions"
+    assert schema.metadata == ("outlet", "date")
+    assert schema.actors_with_tone == ("china", "russia")
+    assert schema.has_tone
+    assert schema.other_columns == ("alliance.position_classifier",)
+    assert "alliance.position_classifier" not in profile_columns(schema)
+    assert "actors.china" not in profile_columns(schema)
+
+
+def test_infer_schema_without_manifest_or_optional_columns():
+    header = ["id", "title", "n_tokens", "alliance.position", "alliance.ci_low", "alliance.ci_high", "alliance.label",
+              "alliance.intensity", "alliance.threat", "alliance.hollow"]
+    schema = infer_schema(header)
+    assert [d.name for d in schema.dimensions] == ["alliance"]
+    assert not schema.has_tone and schema.actors_with_tone == () and schema.metadata == ()
+    assert infer_schema(["id", "title"]).dimensions == ()
