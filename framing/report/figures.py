@@ -11,7 +11,8 @@ import base64
 import io
 import warnings
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from contextlib import contextmanager
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -392,6 +393,17 @@ def clustermap(z: "Sequence[Sequence[float]]", rows: Sequence[str], columns: Seq
     return _render(fig, f"clustered heatmap of {n} {what}; rows: " + "; ".join(data.index))
 
 
+@contextmanager
+def _seeded_global_rng(seed: int) -> Iterator[None]:
+    """numpy's global generator seeded for the block, and put back as it was after it."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
 def group_distributions(values: Sequence[float], groups: Sequence[str], order: Sequence[str], *, ylabel: str, reference: float | None = 0.0, title: str = "") -> Image:
     """Per group: a box plot of the values with every article drawn as a dot."""
     import pandas as pd
@@ -407,7 +419,8 @@ def group_distributions(values: Sequence[float], groups: Sequence[str], order: S
         ax.axvline(reference, color="#999999", lw=1)
     sns.boxplot(data=data, x="value", y="group", order=names, color="#dde6f3", fliersize=0, width=0.6, ax=ax)
     sample = data if len(data) <= 3000 else data.sample(3000, random_state=0)
-    sns.stripplot(data=sample, x="value", y="group", order=names, color="#1f2a44", size=4, alpha=0.6, jitter=0.22, ax=ax, zorder=3)
+    with _seeded_global_rng(0):  # seaborn jitters with numpy's global generator: same report every run
+        sns.stripplot(data=sample, x="value", y="group", order=names, color="#1f2a44", size=4, alpha=0.6, jitter=0.22, ax=ax, zorder=3)
     ax.set_xlabel(ylabel)
     ax.set_ylabel("")
     for side in ("top", "right"):
