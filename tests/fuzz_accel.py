@@ -24,9 +24,11 @@ from framing.lexicon import matcher as matcher_module  # noqa: E402
 from framing.lexicon.matcher import PhraseMatcher  # noqa: E402
 
 TOKENS, MATCHER = text._TOKENS, matcher_module._MATCHER
-if TOKENS is None or MATCHER is None:
+if TOKENS is None or MATCHER is None or text._PUNKT is None:
     sys.exit("the compiled accelerator is not active: nothing to fuzz")
 NORMALIZE = text._NORMS.__getitem__
+REFERENCE_SPLITTER = text._PunktSpans(text._sentence_tokenizer())
+COMPILED_SPLITTER = text._CompiledPunktSpans(text._sentence_tokenizer())
 SHIPPED = []
 
 
@@ -47,6 +49,8 @@ def one_input(data: bytes) -> None:
     for a, b in ((0, len(s)), (start, end)):
         assert TOKENS.spans(s, a, b) == text._pure_spans(s, a, b), (s, a, b)
         assert TOKENS.norms(s, a, b, NORMALIZE) == text._pure_norms(s, a, b), (s, a, b)
+    for line in s.split("\n"):
+        assert COMPILED_SPLITTER(line) == REFERENCE_SPLITTER(line), line
     norms = list(text._pure_norms(s, 0, len(s)))
     # a trie made of the input's own tokens (exact and as wildcard prefixes), then the shipped ones
     patterns = [((("prefix" if k % 3 == 0 else "exact", tok[: 1 + k % 4] if k % 3 == 0 else tok),), k) for k, tok in enumerate(norms[:8])]

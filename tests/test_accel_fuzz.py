@@ -18,7 +18,7 @@ from framing.lexicon.matcher import PhraseMatcher
 from accel_helpers import PIECES
 
 HERE = Path(__file__).resolve().parent
-compiled = pytest.mark.skipif(text._TOKENS is None or matcher_module._MATCHER is None, reason="the compiled accelerator is not active")
+compiled = pytest.mark.skipif(None in (text._TOKENS, text._PUNKT, matcher_module._MATCHER), reason="the compiled accelerator is not active")
 
 
 @compiled
@@ -43,16 +43,25 @@ def _exercise(rounds: int) -> None:
     m = PhraseMatcher([((("prefix", "ab"), ("exact", "n't")), 1), ((("exact", "u.s."),), 2), ((("prefix", ""),), 3)])
     exact = PhraseMatcher([((("exact", "u.s."), ("exact", "navy")), 4)])
     norms = list(tokens.norms(s, 0, len(s), str.lower))
+    splitter = text._CompiledPunktSpans(text._sentence_tokenizer())
+    lines = s.replace("\n", " ").split("\r")
+
+    def fail(context):
+        raise ZeroDivisionError(context)
+
     for _ in range(rounds):
+        for line in lines:
+            splitter(line)
         tokens.spans(s, 0, len(s))
         tokens.norms(s, 5, len(s) - 5, str.lower)
         find(m._memo, m._exact_start, norms)
         find(exact._memo, exact._exact_start, norms)
         for bad in (lambda: tokens.norms(s, 0, len(s), lambda raw: 1 / 0), lambda: tokens.norms(s, 0, len(s), lambda raw: 1),
-                    lambda: find(m._memo, False, [*norms, 3]), lambda: tokens.spans(s, 0)):
+                    lambda: find(m._memo, False, [*norms, 3]), lambda: tokens.spans(s, 0), lambda: splitter("a\nb"),
+                    lambda: text._PUNKT.spans("He met Ök. Smith. Then", splitter.abbrev_types, fail)):
             try:
                 bad()
-            except (ZeroDivisionError, TypeError):
+            except (ZeroDivisionError, TypeError, ValueError):
                 pass
 
 
