@@ -33,6 +33,11 @@ typedef struct {
 
 static PyObject *s_nt; /* "n't" */
 
+/* Case classes, ASCII answered here (no ASCII character is title case). */
+static inline int is_lower(Py_UCS4 c) { return c < 128 ? c >= 'a' && c <= 'z' : Py_UNICODE_ISLOWER(c) != 0; }
+static inline int is_upper_char(Py_UCS4 c) { return c < 128 ? c >= 'A' && c <= 'Z' : Py_UNICODE_ISUPPER(c) != 0; }
+static inline int is_title(Py_UCS4 c) { return c < 128 ? 0 : Py_UNICODE_ISTITLE(c) != 0; }
+
 /* str.isupper of text[a:b], as CPython computes it. */
 static int is_upper(PyObject *text, Py_ssize_t a, Py_ssize_t b)
 {
@@ -40,12 +45,12 @@ static int is_upper(PyObject *text, Py_ssize_t a, Py_ssize_t b)
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t i;
     if (b - a == 1)
-        return Py_UNICODE_ISUPPER(PyUnicode_READ(kind, data, a)) != 0;
+        return is_upper_char(PyUnicode_READ(kind, data, a));
     for (i = a; i < b; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (Py_UNICODE_ISLOWER(ch) || Py_UNICODE_ISTITLE(ch))
+        if (is_lower(ch) || is_title(ch))
             return 0;
-        if (!cased && Py_UNICODE_ISUPPER(ch))
+        if (!cased && is_upper_char(ch))
             cased = 1;
     }
     return cased;
