@@ -59,10 +59,10 @@ def _exercise(rounds: int) -> None:
         vader(state, "Not a VERY good deal, but kind of great \U0001F600!!")
         tokens.spans(s, 0, len(s))
         tokens.norms(s, 5, len(s) - 5, str.lower)
-        find(m._memo, m._exact_start, norms)
-        find(exact._memo, exact._exact_start, norms)
+        find(m._memo, norms, m._root, 50_000)
+        find(exact._memo, norms)
         for bad in (lambda: tokens.norms(s, 0, len(s), lambda raw: 1 / 0), lambda: tokens.norms(s, 0, len(s), lambda raw: 1),
-                    lambda: find(m._memo, False, [*norms, 3]), lambda: tokens.spans(s, 0), lambda: splitter("a\nb"),
+                    lambda: find(m._memo, [*norms, 3], m._root, 50_000), lambda: tokens.spans(s, 0), lambda: splitter("a\nb"),
                     lambda: text._PUNKT.spans("He met Ök. Smith. Then", splitter.abbrev_types, fail), lambda: vader(broken, "good")):
             try:
                 bad()

@@ -11,7 +11,8 @@ here each sentence is split and lower-cased once (with a per-word memo, as news 
 repeats), only words in VADER's lexicon are examined, and the emoji scan is one set
 intersection, skipped for ASCII sentences. The arithmetic is done in the stock order, so the compound scores are identical,
 down to the sign of zero (tests/test_sentiment_equivalence.py checks this on thousands of
-sentences).
+sentences). With the compiled accelerator, `_Vader.compound` runs in C (framing/_accel/vader.c,
+given `_Vader.state`; tests/test_accel_sentiment.py compares the two float for float).
 """
 from __future__ import annotations
 
