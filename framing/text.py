@@ -5,6 +5,10 @@ NLTK without downloaded data: Punkt sentence splitting with abbreviation paramet
 stemming on request. Words are split by one compiled regular expression that follows the Penn
 Treebank conventions NLTK's tokenizers use (`don't` -> `do n't`, `Russia's` -> `russia 's`), which is
 about fifteen times faster than `TreebankWordTokenizer` on news text and keeps offsets for free.
+
+With the compiled accelerator (`framing.accel`), framing/_accel/tokens.c runs that expression and
+framing/_accel/punkt.c the sentence splitter, with the Python code here as their reference
+(tests/test_accel_text.py, tests/test_accel_punkt.py).
 """
 from __future__ import annotations
 
@@ -80,6 +84,9 @@ _NORMS = _Norms()
 # The compiled tokenizer (framing/_accel/tokens.c), or None on the pure-Python path; read at each
 # call, so a test can set it to None and compare both paths in one process.
 _TOKENS = accel.compiled("tokens")
+# The compiled sentence splitter (framing/_accel/punkt.c), used by `_make_splitter` when NLTK's
+# patterns are the ones it was written from.
+_PUNKT = accel.compiled("punkt")
 
 
 def _pure_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -285,11 +292,49 @@ _SPLITTER_CHECK = (
 )
 
 
-def _make_splitter():
+# NLTK's patterns and constants as framing/_accel/punkt.c writes them out (a digest of the
+# patterns, their flags, the sentence-end characters and the punctuation): another NLTK release
+# may change them, and then the compiled splitter is not used.
+_PUNKT_PATTERNS_DIGEST = "81a1b6d4fb448834e7667c29d813c5e62f8e4a888f424fa5d7be0d85529026e3"
+
+
+def _punkt_patterns_digest(fast: _PunktSpans) -> str:
+    import hashlib
+
+    patterns = (fast.period_context, fast.words, fast.realignment, fast.ellipsis, fast.numeric, fast.initial)
+    # NLTK writes "?" and "!" into one character class from a set, in an order that varies between
+    # processes: one order is digested.
+    parts = [repr((p.pattern.replace("!\\?", "\\?!"), p.flags)) for p in patterns] + [repr(fast.sent_end_chars), repr(fast.punctuation)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _regex_whitespace_is_as_compiled() -> bool:
+    """The `regex` module's \\s (NLTK's patterns use it) is str.isspace without U+001C..U+001F, as
+    punkt.c assumes, on every character either could count as whitespace."""
+    import regex
+
+    candidates = "".join(map(chr, (*range(0x21), *range(0x7F, 0xA1), 0x1680, 0x180E, *range(0x2000, 0x2030), 0x205F, 0x2060, 0x3000, 0xFEFF)))
+    expected = [c for c in candidates if c.isspace() and not "\x1c" <= c <= "\x1f"]
+    return regex.findall(r"\s", candidates) == expected
+
+
+class _CompiledPunktSpans(_PunktSpans):
+    """`_PunktSpans` run by framing/_accel/punkt.c, which hands the contexts it does not decide
+    (non-ASCII abbreviation candidates) back to `_PunktSpans._is_break`; lines only."""
+
+    def __call__(self, line: str) -> list[tuple[int, int]]:
+        return _PUNKT.spans(line, self.abbrev_types, self._is_break)
+
+
+def _make_splitter(compiled: bool):
     punkt = _sentence_tokenizer()
     if _PunktSpans.applicable(punkt):
         fast = _PunktSpans(punkt)
         try:
+            if compiled and _PUNKT is not None and _punkt_patterns_digest(fast) == _PUNKT_PATTERNS_DIGEST and _regex_whitespace_is_as_compiled():
+                in_c = _CompiledPunktSpans(punkt)
+                if all(in_c(t) == list(punkt.span_tokenize(t)) for t in _SPLITTER_CHECK):
+                    return in_c
             if all(fast(t) == list(punkt.span_tokenize(t)) for t in _SPLITTER_CHECK):
                 return fast
         except Exception:  # an NLTK release with different internals: use NLTK itself
@@ -297,9 +342,14 @@ def _make_splitter():
     return lambda chunk: list(punkt.span_tokenize(chunk))
 
 
-@lru_cache(maxsize=1)
-def _sentence_splitter():
-    return _make_splitter()
+def _sentence_splitter(compiled: bool | None = None):
+    """The line splitter: compiled when the accelerator is active (or `compiled` says so)."""
+    return _cached_splitter(_PUNKT is not None if compiled is None else compiled)
+
+
+@lru_cache(maxsize=2)
+def _cached_splitter(compiled: bool):
+    return _make_splitter(compiled)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

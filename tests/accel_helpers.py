@@ -84,3 +84,12 @@ def pure_python(module, name: str) -> Iterator[None]:
         yield
     finally:
         setattr(module, name, saved)
+
+
+@contextlib.contextmanager
+def pure_text() -> Iterator[None]:
+    """Within the block, framing.text runs its pure-Python tokenizer and sentence splitter."""
+    from framing import text
+
+    with pure_python(text, "_TOKENS"), pure_python(text, "_PUNKT"):
+        yield

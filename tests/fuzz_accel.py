@@ -22,12 +22,17 @@ with atheris.instrument_imports():
 from framing import text  # noqa: E402
 from framing.lexicon import matcher as matcher_module  # noqa: E402
 from framing.lexicon.matcher import PhraseMatcher  # noqa: E402
+from framing.scoring import sentiment  # noqa: E402
 
 TOKENS, MATCHER = text._TOKENS, matcher_module._MATCHER
-if TOKENS is None or MATCHER is None:
+if None in (TOKENS, MATCHER, text._PUNKT, sentiment._VADER):
     sys.exit("the compiled accelerator is not active: nothing to fuzz")
 NORMALIZE = text._NORMS.__getitem__
+REFERENCE_SPLITTER = text._PunktSpans(text._sentence_tokenizer())
+COMPILED_SPLITTER = text._CompiledPunktSpans(text._sentence_tokenizer())
 SHIPPED = []
+VADER_WORDS = ("no", "not", "but", "very", "kind", "of", "least", "never", "so", "without", "doubt", "good", "bad", "GREAT", "the shit",
+               "\U0001F600", "!", "??", "isn't", "at", "or", "nor")
 
 
 def _shipped_matchers():
@@ -47,6 +52,11 @@ def one_input(data: bytes) -> None:
     for a, b in ((0, len(s)), (start, end)):
         assert TOKENS.spans(s, a, b) == text._pure_spans(s, a, b), (s, a, b)
         assert TOKENS.norms(s, a, b, NORMALIZE) == text._pure_norms(s, a, b), (s, a, b)
+    for line in s.split("\n"):
+        assert COMPILED_SPLITTER(line) == REFERENCE_SPLITTER(line), line
+    vader = sentiment._vader()
+    for sentence in (s, s.upper(), " ".join(VADER_WORDS[b % len(VADER_WORDS)] for b in data[:40])):
+        assert repr(sentiment._VADER.compound(vader.state, sentence)) == repr(vader.compound(sentence)), sentence
     norms = list(text._pure_norms(s, 0, len(s)))
     # a trie made of the input's own tokens (exact and as wildcard prefixes), then the shipped ones
     patterns = [((("prefix" if k % 3 == 0 else "exact", tok[: 1 + k % 4] if k % 3 == 0 else tok),), k) for k, tok in enumerate(norms[:8])]

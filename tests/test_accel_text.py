@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from framing import text
 from framing.models import Article
 
-from accel_helpers import PIECES, abp_articles, hostile_text, pure_python
+from accel_helpers import PIECES, abp_articles, hostile_text, pure_python, pure_text
 
 tokens = text._TOKENS
 pytestmark = pytest.mark.skipif(tokens is None, reason="the compiled accelerator is not active")
@@ -40,7 +40,7 @@ def test_seed_documents_are_the_same_on_both_paths(seeds_dir):
     for path in sorted(seeds_dir.glob("*.txt")):
         article = Article(path.name, path.read_text(encoding="utf-8"))
         compiled = text.preprocess(article)
-        with pure_python(text, "_TOKENS"):
+        with pure_text():
             pure = text.preprocess(article)
             pure_tokens = [text.sentence_tokens(s) for s in pure.sentences]
         assert compiled == pure and len(compiled.sentences) > 10

@@ -3,8 +3,8 @@
  *
  * The reference is `PhraseMatcher.find` with `_longest` and `_Node.step`: for each token
  * position from left to right (skipping positions inside the last match), the root's children
- * for that token come from the matcher's memo (a dict; on a miss, `memo[token]` is evaluated,
- * which runs `_FirstSteps.__missing__` when the memo computes first steps); from each of them
+ * for that token come from the matcher's memo (a dict; on a miss, computed from the root and
+ * remembered as `_FirstSteps.__missing__` does, when the memo computes first steps); from each
  * the trie is walked depth first with an explicit stack in the order Python uses (children of
  * a node: the exact child, then the wildcard children by increasing prefix length; the last
  * pushed is walked first), and the longest payload wins, an all-exact pattern beating a
@@ -13,8 +13,8 @@
  * `_longest` gives, so they are not repeated.
  *
  * Nodes are read through their attributes (exact, prefix, prefix_lengths, payload,
- * payload_is_exact); the tokens are copied into a tuple first, so Python code run by the memo
- * cannot change them under the walk.
+ * payload_is_exact); the tokens are copied into a tuple first, so no Python code run meanwhile
+ * (a dict look-up can run a key's __eq__) can change them under the walk.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -225,28 +225,51 @@ fail:
     return -1;
 }
 
-/* memo[token] as a tuple of nodes, a new reference; NULL with no error when the memo has no
- * entry and `lookup_only` (the fixed table of an all-exact start: memo.get(token)). */
-static PyObject *first_steps(PyObject *memo, PyObject *token, int lookup_only)
+/* root.step(token) as a tuple, in step's order; a new reference. */
+static PyObject *root_steps(PyObject *root, PyObject *token)
 {
-    PyObject *found = NULL;
-    if (PyDict_Check(memo)) {
-        found = PyDict_GetItemWithError(memo, token); /* borrowed */
-        if (found)
-            Py_INCREF(found);
-        else if (PyErr_Occurred())
-            return NULL;
-    }
-    else if (lookup_only) {
-        PyErr_SetString(PyExc_TypeError, "a lookup-only memo must be a dict");
+    Stack stack;
+    PyObject *out;
+    Py_ssize_t k;
+    stack_init(&stack);
+    if (push_steps(&stack, root, token, 0) < 0) {
+        stack_clear(&stack);
         return NULL;
     }
-    if (!found) {
-        if (lookup_only)
+    out = PyTuple_New(stack.n);
+    if (!out) {
+        stack_clear(&stack);
+        return NULL;
+    }
+    for (k = 0; k < stack.n; k++)
+        PyTuple_SET_ITEM(out, k, stack.items[k].node); /* the stack's references move to the tuple */
+    stack.n = 0;
+    stack_clear(&stack);
+    return out;
+}
+
+/* memo[token] as a tuple of nodes, a new reference. With `root` (a memo that computes first
+ * steps), a miss is computed here as _FirstSteps.__missing__ does: root.step(token), stored
+ * after clearing the memo if it holds `limit` tokens. Without, a miss starts nothing (NULL, no
+ * error: the fixed table of an all-exact start, memo.get(token)). */
+static PyObject *first_steps(PyObject *memo, PyObject *token, PyObject *root, Py_ssize_t limit)
+{
+    PyObject *found = PyDict_GetItemWithError(memo, token); /* borrowed */
+    if (found) {
+        Py_INCREF(found);
+    }
+    else {
+        if (PyErr_Occurred() || root == NULL)
             return NULL;
-        found = PyObject_GetItem(memo, token); /* runs _FirstSteps.__missing__ */
+        found = root_steps(root, token);
         if (!found)
             return NULL;
+        if (PyDict_GET_SIZE(memo) >= limit)
+            PyDict_Clear(memo);
+        if (PyDict_SetItem(memo, token, found) < 0) {
+            Py_DECREF(found);
+            return NULL;
+        }
     }
     if (!PyTuple_Check(found)) {
         Py_DECREF(found);
@@ -257,24 +280,31 @@ static PyObject *first_steps(PyObject *memo, PyObject *token, int lookup_only)
 }
 
 PyDoc_STRVAR(find_doc,
-"find(memo, lookup_only, tokens) -> list of (start, end, payload)\n\n"
-"PhraseMatcher.find over `tokens`, given the matcher's memo of first steps (token -> tuple of\n"
-"root children); with lookup_only, a token missing from the memo starts nothing.");
+"find(memo, tokens[, root, limit]) -> list of (start, end, payload)\n\n"
+"PhraseMatcher.find over `tokens`, given the matcher's memo of first steps (a dict: token ->\n"
+"tuple of root children). With `root` and `limit`, a token missing from the memo is looked up\n"
+"from the root and remembered (a memo bounded at `limit` tokens); without, it starts nothing.");
 
 static PyObject *matcher_find(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *memo, *tokens = NULL, *out = NULL;
-    Py_ssize_t n, i, resume = 0;
-    int lookup_only;
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "find() takes memo, lookup_only, tokens");
+    PyObject *memo, *root = NULL, *tokens = NULL, *out = NULL;
+    Py_ssize_t n, i, resume = 0, limit = 0;
+    if (nargs != 2 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "find() takes memo, tokens[, root, limit]");
         return NULL;
     }
     memo = args[0];
-    lookup_only = PyObject_IsTrue(args[1]);
-    if (lookup_only < 0)
+    if (!PyDict_Check(memo)) {
+        PyErr_SetString(PyExc_TypeError, "find(): the memo must be a dict");
         return NULL;
-    tokens = PySequence_Tuple(args[2]);
+    }
+    if (nargs == 4) {
+        root = args[2];
+        limit = PyNumber_AsSsize_t(args[3], PyExc_OverflowError);
+        if (limit == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    tokens = PySequence_Tuple(args[1]);
     if (!tokens)
         return NULL;
     out = PyList_New(0);
@@ -286,7 +316,7 @@ static PyObject *matcher_find(PyObject *module, PyObject *const *args, Py_ssize_
         Py_ssize_t end = 0;
         if (i < resume)
             continue;
-        starts = first_steps(memo, PyTuple_GET_ITEM(tokens, i), lookup_only);
+        starts = first_steps(memo, PyTuple_GET_ITEM(tokens, i), root, limit);
         if (!starts) {
             if (PyErr_Occurred())
                 goto fail;

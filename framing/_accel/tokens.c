@@ -37,7 +37,15 @@ typedef struct {
 
 static inline Py_UCS4 at(const Text *t, Py_ssize_t i) { return PyUnicode_READ(t->kind, t->data, i); }
 
-static inline int is_word(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
+/* \w and \d; ASCII answered here (the character database calls cost more than the scan) */
+static inline int is_word(Py_UCS4 c)
+{
+    if (c < 128)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
+
+static inline int is_decimal(Py_UCS4 c) { return c < 128 ? c >= '0' && c <= '9' : Py_UNICODE_ISDECIMAL(c); }
 
 /* \b after position i - 1 (a word character in every use here): is i the end or a non-word? */
 static inline int boundary_after_word(const Text *t, Py_ssize_t i) { return i >= t->end || !is_word(at(t, i)); }
@@ -51,7 +59,7 @@ static Py_ssize_t word_run(const Text *t, Py_ssize_t i)
 
 static Py_ssize_t digit_run(const Text *t, Py_ssize_t i)
 {
-    while (i < t->end && Py_UNICODE_ISDECIMAL(at(t, i)))
+    while (i < t->end && is_decimal(at(t, i)))
         i++;
     return i;
 }
@@ -82,7 +90,7 @@ static Py_ssize_t match_at(const Text *t, Py_ssize_t p)
         if (c == 'n' && p + 2 < end && APOSTROPHE(at(t, p + 1)) && at(t, p + 2) == 't' && boundary_after_word(t, p + 3))
             return p + 3;
         /* A5: \d+(?:[.,]\d+)+ with at least one group; each \d+ greedy */
-        if (Py_UNICODE_ISDECIMAL(c)) {
+        if (is_decimal(c)) {
             Py_ssize_t d = digit_run(t, p), groups = 0;
             while (d + 1 < end) {
                 Py_UCS4 sep = at(t, d);
@@ -265,12 +273,24 @@ static PyObject *tokens_spans(PyObject *module, PyObject *const *args, Py_ssize_
     if (!out)
         goto done;
     for (k = 0; k < found.n / 2; k++) {
-        PyObject *pair = Py_BuildValue("(nn)", found.bounds[2 * k], found.bounds[2 * k + 1]);
+        PyObject *pair = PyTuple_New(2), *a, *b;
         if (!pair) {
             Py_CLEAR(out);
             goto done;
         }
         PyList_SET_ITEM(out, k, pair);
+        a = PyLong_FromSsize_t(found.bounds[2 * k]);
+        if (!a) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyTuple_SET_ITEM(pair, 0, a);
+        b = PyLong_FromSsize_t(found.bounds[2 * k + 1]);
+        if (!b) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyTuple_SET_ITEM(pair, 1, b);
     }
 done:
     spans_free(&found);

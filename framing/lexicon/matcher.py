@@ -6,6 +6,8 @@ expressions, so time is linear in the text and no entry list can cause backtrack
 step from the root is a table look-up for a whole sentence at once, so only positions where a
 pattern can start are visited in Python: a fixed table when no pattern starts with a wildcard,
 otherwise a memo of the tokens seen (bounded: it is cleared when it grows past `_MEMO_LIMIT`).
+With the compiled accelerator, `find` walks the same trie in C (framing/_accel/matcher.c; its
+reference is `_pure_find`, tests/test_accel_matcher.py).
 """
 from __future__ import annotations
 
@@ -152,7 +154,9 @@ class PhraseMatcher(Generic[T]):
     def find(self, tokens: Sequence[str]) -> list[tuple[int, int, T]]:
         """All non-overlapping matches as (start, end, payload), scanning left to right."""
         if _MATCHER is not None:
-            return _MATCHER.find(self._memo, self._exact_start, tokens)
+            if self._exact_start:
+                return _MATCHER.find(self._memo, tokens)
+            return _MATCHER.find(self._memo, tokens, self._root, _MEMO_LIMIT)  # misses as _FirstSteps computes them
         return self._pure_find(tokens)
 
     def _pure_find(self, tokens: Sequence[str]) -> list[tuple[int, int, T]]:

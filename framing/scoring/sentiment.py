@@ -11,7 +11,8 @@ here each sentence is split and lower-cased once (with a per-word memo, as news 
 repeats), only words in VADER's lexicon are examined, and the emoji scan is one set
 intersection, skipped for ASCII sentences. The arithmetic is done in the stock order, so the compound scores are identical,
 down to the sign of zero (tests/scoring/test_sentiment_equivalence.py checks this on thousands of
-sentences).
+sentences). With the compiled accelerator, `_Vader.compound` runs in C (framing/_accel/vader.c,
+given `_Vader.state`; tests/scoring/test_accel_sentiment.py compares the two float for float).
 """
 from __future__ import annotations
 
@@ -20,9 +21,15 @@ from functools import lru_cache
 from itertools import compress
 from typing import Any, Iterable
 
+from .. import accel
+
 __all__ = ["sentence_compounds", "analyzer", "compound"]
 
 _MEMO_LIMIT = 100_000  # distinct words remembered before the memo is cleared (about 10 MB)
+
+# The compiled compound score (framing/_accel/vader.c, given `_Vader.state`), or None on the
+# pure-Python path; read at each call, so a test can set it to None and compare both paths.
+_VADER = accel.compiled("vader")
 
 
 @lru_cache(maxsize=1)
@@ -87,6 +94,15 @@ class _Vader:
         # raw whitespace-separated token -> the lower-cased word VADER looks up. (Whether a word
         # is ALL CAPS is read from the raw token: stripping punctuation removes no cased letter.)
         self.lowered = _Memo(lambda token: _strip_punc_if_word(token).lower())
+        # What framing/_accel/vader.c reads, in the order of its STATE_* constants.
+        import builtins
+
+        emoji_bitmap = bytearray(max(map(ord, self.emoji_chars), default=0) // 8 + 1)
+        for ch in self.emoji_chars:
+            emoji_bitmap[ord(ch) >> 3] |= 1 << (ord(ch) & 7)
+        self.state = (self.lexicon, self.boosters, self.negate, self.scored, self.special_seqs, self.booster_seqs, self.idiom_words,
+                      self.lowered, self._replace_emojis, bytes(emoji_bitmap), self.n_scalar, self.c_incr, self.normalize,
+                      builtins.sum, builtins.round)
 
     def _replace_emojis(self, text: str) -> str:
         # polarity_scores' emoji loop, verbatim in effect (only run when an emoji is present).
@@ -292,10 +308,15 @@ def _vader() -> _Vader:
 
 def compound(sentence: str) -> float:
     """VADER's compound score, in [-1, 1], of one sentence."""
-    return _vader().compound(sentence)
+    vader = _vader()
+    return vader.compound(sentence) if _VADER is None else _VADER.compound(vader.state, sentence)
 
 
 def sentence_compounds(sentences: Iterable[str]) -> list[float]:
     """VADER's compound score, in [-1, 1], for each sentence."""
-    score = _vader().compound
-    return [score(s) for s in sentences]
+    vader = _vader()
+    if _VADER is None:
+        score = vader.compound
+        return [score(s) for s in sentences]
+    compiled, state = _VADER.compound, vader.state
+    return [compiled(state, s) for s in sentences]

@@ -12,7 +12,7 @@ from framing.lexicon import matcher as matcher_module
 from framing.lexicon.matcher import PhraseMatcher
 from framing.models import Article
 
-from accel_helpers import abp_articles, hostile_text, pure_python
+from accel_helpers import abp_articles, hostile_text, pure_python, pure_text
 
 pytestmark = pytest.mark.skipif(matcher_module._MATCHER is None, reason="the compiled accelerator is not active")
 
@@ -91,7 +91,7 @@ def test_seed_matches_are_the_same_on_both_paths(seeds_dir):
     for path in sorted(seeds_dir.glob("*.txt")):
         article = Article(path.name, path.read_text(encoding="utf-8"))
         compiled = _lexicon_matches(scorer, text.preprocess(article))
-        with pure_python(text, "_TOKENS"), pure_python(matcher_module, "_MATCHER"):
+        with pure_text(), pure_python(matcher_module, "_MATCHER"):
             pure = _lexicon_matches(scorer, text.preprocess(article))
         assert compiled == pure and sum(map(len, compiled)) > 20
 
@@ -102,7 +102,7 @@ def test_hostile_articles_match_the_same_on_both_paths(s):
     scorer = _shipped_once()
     article = Article("x", f"Russia and China: a marriage of convenience, not an alliance. {s} The axis of upheaval? {s}")
     compiled = _lexicon_matches(scorer, text.preprocess(article))
-    with pure_python(text, "_TOKENS"), pure_python(matcher_module, "_MATCHER"):
+    with pure_text(), pure_python(matcher_module, "_MATCHER"):
         assert _lexicon_matches(scorer, text.preprocess(article)) == compiled
 
 
