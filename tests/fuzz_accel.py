@@ -9,6 +9,7 @@ The C code is not instrumented (it is built with gcc, not with libFuzzer), so co
 comes from the Python side; build with FRAMING_ACCEL_CFLAGS=-fsanitize=address and preload libasan
 to check memory errors while fuzzing (docs/development.md).
 """
+import re
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ with atheris.instrument_imports():
 from framing import text  # noqa: E402
 from framing.lexicon import matcher as matcher_module  # noqa: E402
 from framing.lexicon.matcher import PhraseMatcher  # noqa: E402
-from framing.scoring import ngram_counts  # noqa: E402
+from framing.scoring import ngram_counts, ngram_model  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -31,6 +32,7 @@ if TOKENS is None or MATCHER is None or NGRAMS is None:
     sys.exit("the compiled accelerator is not active: nothing to fuzz")
 NORMALIZE = text._NORMS.__getitem__
 SHIPPED = []
+LETTER_RUNS = re.compile(ngram_model.LETTER_RUNS).findall
 
 
 def _shipped_matchers():
@@ -80,6 +82,8 @@ def _ngrams(norms: list, a: int, b: int) -> None:
     found = np.frombuffer(NGRAMS.char_ngram_ids(norms, words, chars, lo, hi, lengths), dtype=np.int32)
     pure_lengths, pure_found = table_c._pure_ngram_ids(norms, words)
     assert lengths.tolist() == pure_lengths.tolist() and found.tolist() == pure_found, norms
+    raw = "".join(norms)
+    assert NGRAMS.letter_runs(raw) == LETTER_RUNS(raw), raw
     numbers = {t: k for k, t in enumerate(norms[::2])}
     out = np.empty(len(norms), dtype=np.int64)
     NGRAMS.lookup(norms, numbers, out)

@@ -1,13 +1,16 @@
 """The compiled n-gram counting (framing/_accel/ngrams.c) against its references in
-framing/scoring/ngram_counts.py (`_pure_word_ngram_columns`, `_CharNgramIds._pure_ngram_ids`
-and `_pure_ids`, the dict lookup of `_token_types`), in one process: random vocabularies and
+framing/scoring/ngram_counts.py (`_pure_word_ngram_columns`, `_CharNgramIds._pure_ngram_ids`,
+the numpy gather of `_CharNgramIds.ids`, the dict lookup of `_token_types`) and the lean
+model's regular expression (`TokenPattern`), in one process: random vocabularies and
 hostile tokens, the shipped classifiers and lean model on the seeds and on real ABP sentences
 (counts and logits bit for bit), a whole `framing score` run on both paths, bad arguments, and
 no leak."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import re
 import subprocess
 import sys
 import tracemalloc
@@ -20,7 +23,7 @@ from hypothesis import strategies as st
 
 from framing import text
 from framing.models import Article
-from framing.scoring import ngram_counts
+from framing.scoring import ngram_counts, ngram_model
 from framing.scoring.features import char_ngrams, word_ngrams
 from framing.scoring.ngram_counts import NgramCounter, WordNgramTable, _CharNgramIds, _pure_word_ngram_columns, word_ngram_columns
 
@@ -123,10 +126,51 @@ def test_char_ngram_ids_of_every_special_piece_and_a_huge_token():
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(word, max_size=50), st.lists(word, max_size=20))
 def test_token_type_lookup(norms, known):
+    """`NgramCounter._token_types`' dict lookup."""
     numbers = {t: i for i, t in enumerate(dict.fromkeys(known))}
     out = np.empty(len(norms), dtype=np.int64)
     NGRAMS.lookup(norms, numbers, out)
     assert out.tolist() == [numbers.get(t, -1) for t in norms]
+
+
+LETTER_RUNS = re.compile(ngram_model.LETTER_RUNS)
+
+
+def assert_same_letter_runs(s: str) -> None:
+    assert NGRAMS.letter_runs(s) == LETTER_RUNS.findall(s), s
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_letter_runs_of_every_special_piece(piece):
+    for s in (piece, f"ab {piece} cd", f"ab{piece}cd", piece * 3, f"x{piece}", f"{piece}yz", f"1{piece}2", f"_{piece}_"):
+        assert_same_letter_runs(s)
+        assert_same_letter_runs(s.lower())
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_text)
+def test_letter_runs_of_hostile_text(s):
+    assert_same_letter_runs(s)
+    assert_same_letter_runs(s.lower())
+
+
+def test_letter_runs_of_digits_underscores_and_marks_of_every_script():
+    # every character re calls a word character but not a letter of [^\W\d_], and the marks
+    # that are neither, between letters
+    odd = "".join(chr(c) for c in range(0x110000) if (chr(c).isalnum() and chr(c).isdecimal()) or (c % 97 == 0 and not chr(c).isalnum()))
+    assert_same_letter_runs("ab".join(odd))
+    assert_same_letter_runs(" ".join(f"a{c}b" for c in odd))
+
+
+def test_the_lean_model_reads_letter_runs():
+    from framing.scoring.lean import load_lean_model
+
+    tokens = load_lean_model().tokens
+    assert tokens.pattern == ngram_model.LETTER_RUNS  # else the compiled tokenizer is never used
+    s = "The U.S. Senate's 2nd vote_count: Ünïcode naïve façade e\u0301te ab12 ΣΑΣ"
+    with pure_counting():
+        expected = tokens.all_tokens(s)
+    assert tokens.all_tokens(s) == expected and "senate" in expected
 
 
 # --- the shipped models -------------------------------------------------------------------
@@ -174,10 +218,17 @@ def assert_same_arrays(got: tuple, expected: tuple) -> None:
         assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
+@contextlib.contextmanager
+def pure_counting():
+    """Both modules' handles on the compiled n-gram loops set to None."""
+    with pure_python(ngram_counts, "_NGRAMS"), pure_python(ngram_model, "_NGRAMS"):
+        yield
+
+
 def assert_both_paths_agree(sentence_norms: list[list[str]], texts: list[str]) -> None:
     counter, lean = _shipped()
     compiled = _frame_counts(counter, sentence_norms), _lean_logits(lean, texts)
-    with pure_python(ngram_counts, "_NGRAMS"):
+    with pure_counting():
         pure = _frame_counts(counter, sentence_norms), _lean_logits(lean, texts)
     assert_same_arrays(compiled[0], pure[0])
     assert compiled[1].tobytes() == pure[1].tobytes()
@@ -204,6 +255,8 @@ def test_hostile_texts_count_and_score_the_same_on_both_paths(texts):
 
 def test_at_least_ten_thousand_real_sentences():
     texts = abp_articles(300)
+    for t in texts:
+        assert_same_letter_runs(t.lower())
     sentences = _sentences(texts)
     assert len(sentences) >= 10_000, len(sentences)
     counter, _ = _shipped()
@@ -269,16 +322,17 @@ def _bad_calls() -> list:
          np.ones(2, dtype=np.int64), np.zeros(4, dtype=np.int32), np.empty(4, dtype=np.int32), np.empty(4, dtype=np.int32)),
         (IndexError, NGRAMS.char_gather, np.array([1], dtype=np.int64), np.zeros(1, dtype=np.int32), np.array([0, 3], dtype=np.int64),
          np.array([1, 2], dtype=np.int64), np.zeros(4, dtype=np.int32), np.empty(4, dtype=np.int32), np.empty(4, dtype=np.int32)),
+        (TypeError, NGRAMS.letter_runs, b"bytes"),
         (ValueError, NGRAMS.char_gather, np.array([1, 1], dtype=np.int64), np.zeros(2, dtype=np.int32), np.array([0, 1], dtype=np.int64),
          np.array([1, 3], dtype=np.int64), np.zeros(4, dtype=np.int32), np.empty(4, dtype=np.int32), np.empty(4, dtype=np.int32)),
     ]
     return calls
 
 
-@pytest.mark.parametrize("case", range(21))
+@pytest.mark.parametrize("case", range(22))
 def test_bad_arguments_raise_instead_of_crashing(case):
     calls = _bad_calls()
-    assert len(calls) == 21
+    assert len(calls) == 22
     error, fn, *args = calls[case]
     if len(args) == 1 and isinstance(args[0], list):
         args = args[0]
@@ -307,6 +361,7 @@ def _exercise(rounds: int) -> None:
         NGRAMS.lookup(norms, numbers, types)
         NGRAMS.char_ngram_ids(norms, words, vocab, 3, 5, lengths)
         NGRAMS.char_gather(*gather_args)
+        NGRAMS.letter_runs(" ".join(norms))
         for error, fn, *args in calls:
             if len(args) == 1 and isinstance(args[0], list):
                 args = args[0]

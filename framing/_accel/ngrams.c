@@ -7,7 +7,9 @@
  *   (`_CharNgramIds._pure_add_types`, sklearn's char_wb: the token padded with one space either side);
  * - char_gather: the ids of a run of token types, laid end to end (`_CharNgramIds._pure_ids`);
  * - word_ngrams: every word n-gram of a vocabulary in a run of tokens (`_pure_word_ngram_columns`),
- *   the same prefix walk over the same sorted key tables, in text order.
+ *   the same prefix walk over the same sorted key tables, in text order;
+ * - letter_runs: the lean model's tokens, `re.findall(r"(?u)\b[^\W\d_][^\W\d_]+\b", text)`
+ *   (framing/scoring/ngram_model.py, `TokenPattern`).
  *
  * Only whole numbers are computed here: the products stay in numpy, so the summation order that
  * fixes the last bits of the logits is untouched. Grouping the counts (`group_counts`) stays in
@@ -590,7 +592,73 @@ done:
     return PyLong_FromSsize_t(m);
 }
 
+/* --- letter_runs ---------------------------------------------------------------------------- */
+
+/* As re's str patterns classify characters (Modules/_sre: SRE_UNI_IS_WORD, SRE_UNI_IS_DIGIT):
+ * \w is Py_UNICODE_ISALNUM or '_', \d is Py_UNICODE_ISDECIMAL. */
+static inline int is_word_char(Py_UCS4 c)
+{
+    return Py_UNICODE_ISALNUM(c) || c == '_';
+}
+
+static inline int is_letter(Py_UCS4 c) /* [^\W\d_] */
+{
+    return Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
+}
+
+PyDoc_STRVAR(letter_runs_doc, "letter_runs(text) -> list[str]\n\n"
+             "re.findall(r\"(?u)\\b[^\\W\\d_][^\\W\\d_]+\\b\", text): each run of word characters (\\w) that is\n"
+             "all letters (no digit, no underscore) and at least two characters long.");
+
+static PyObject *ngrams_letter_runs(PyObject *self, PyObject *arg)
+{
+    PyObject *out;
+    Py_ssize_t n, i = 0;
+    int kind;
+    const void *data;
+    if (!PyUnicode_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "letter_runs: text must be str, not %.100s", Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    out = PyList_New(0);
+    if (!out)
+        return NULL;
+    n = PyUnicode_GET_LENGTH(arg);
+    kind = PyUnicode_KIND(arg);
+    data = PyUnicode_DATA(arg);
+    while (i < n) {
+        Py_ssize_t start, letters = 1;
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (!is_word_char(c)) {
+            i++;
+            continue;
+        }
+        /* a run of word characters: a token when it is all letters (the regex's \b on both
+         * sides rules out any token that starts or ends inside a run) */
+        start = i;
+        letters = is_letter(c);
+        for (i++; i < n; i++) {
+            c = PyUnicode_READ(kind, data, i);
+            if (!is_word_char(c))
+                break;
+            if (letters && !is_letter(c))
+                letters = 0;
+        }
+        if (letters && i - start >= 2) {
+            PyObject *token = PyUnicode_Substring(arg, start, i);
+            if (!token || PyList_Append(out, token) < 0) {
+                Py_XDECREF(token);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(token);
+        }
+    }
+    return out;
+}
+
 static PyMethodDef ngrams_methods[] = {
+    {"letter_runs", (PyCFunction)ngrams_letter_runs, METH_O, letter_runs_doc},
     {"lookup", (PyCFunction)(void (*)(void))ngrams_lookup, METH_FASTCALL, lookup_doc},
     {"char_ngram_ids", (PyCFunction)(void (*)(void))ngrams_char_ngram_ids, METH_FASTCALL, char_ngram_ids_doc},
     {"char_gather", (PyCFunction)(void (*)(void))ngrams_char_gather, METH_FASTCALL, char_gather_doc},
