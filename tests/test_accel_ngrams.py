@@ -323,16 +323,18 @@ def _bad_calls() -> list:
         (IndexError, NGRAMS.char_gather, np.array([1], dtype=np.int64), np.zeros(1, dtype=np.int32), np.array([0, 3], dtype=np.int64),
          np.array([1, 2], dtype=np.int64), np.zeros(4, dtype=np.int32), np.empty(4, dtype=np.int32), np.empty(4, dtype=np.int32)),
         (TypeError, NGRAMS.letter_runs, b"bytes"),
+        (TypeError, NGRAMS.char_gather, np.array([0], dtype=np.int64), np.zeros(1, dtype=np.int32), np.zeros(1, dtype=np.int64),
+         np.ones(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.empty(1, dtype=np.int32), np.empty(1, dtype=np.int32)),
         (ValueError, NGRAMS.char_gather, np.array([1, 1], dtype=np.int64), np.zeros(2, dtype=np.int32), np.array([0, 1], dtype=np.int64),
          np.array([1, 3], dtype=np.int64), np.zeros(4, dtype=np.int32), np.empty(4, dtype=np.int32), np.empty(4, dtype=np.int32)),
     ]
     return calls
 
 
-@pytest.mark.parametrize("case", range(22))
+@pytest.mark.parametrize("case", range(23))
 def test_bad_arguments_raise_instead_of_crashing(case):
     calls = _bad_calls()
-    assert len(calls) == 22
+    assert len(calls) == 23
     error, fn, *args = calls[case]
     if len(args) == 1 and isinstance(args[0], list):
         args = args[0]

@@ -351,6 +351,10 @@ static PyObject *ngrams_char_gather(PyObject *self, PyObject *const *args, Py_ss
         PyErr_SetString(PyExc_ValueError, "char_gather: types and sents, start and length must have the same length");
         goto done;
     }
+    if (a[6].itemsize < a[4].itemsize) {
+        PyErr_SetString(PyExc_TypeError, "char_gather: out_ids must be as wide as buffer");
+        goto done;
+    }
     for (i = 0; i < a[0].n; i++) {
         int64_t t = get_i(&a[0], i), s = get_i(&a[1], i), first, size, j;
         if (t < 0 || t >= a[2].n) {
