@@ -9,6 +9,7 @@ The C code is not instrumented (it is built with gcc, not with libFuzzer), so co
 comes from the Python side; build with FRAMING_ACCEL_CFLAGS=-fsanitize=address and preload libasan
 to check memory errors while fuzzing (docs/development.md).
 """
+import re
 import sys
 from pathlib import Path
 
@@ -22,10 +23,12 @@ with atheris.instrument_imports():
 from framing import text  # noqa: E402
 from framing.lexicon import matcher as matcher_module  # noqa: E402
 from framing.lexicon.matcher import PhraseMatcher  # noqa: E402
-from framing.scoring import sentiment  # noqa: E402
+from framing.scoring import ngram_counts, ngram_model, sentiment  # noqa: E402
 
-TOKENS, MATCHER = text._TOKENS, matcher_module._MATCHER
-if None in (TOKENS, MATCHER, text._PUNKT, sentiment._VADER):
+import numpy as np  # noqa: E402
+
+TOKENS, MATCHER, NGRAMS = text._TOKENS, matcher_module._MATCHER, ngram_counts._NGRAMS
+if None in (TOKENS, MATCHER, NGRAMS, text._PUNKT, sentiment._VADER):
     sys.exit("the compiled accelerator is not active: nothing to fuzz")
 NORMALIZE = text._NORMS.__getitem__
 REFERENCE_SPLITTER = text._PunktSpans(text._sentence_tokenizer())
@@ -33,6 +36,7 @@ COMPILED_SPLITTER = text._CompiledPunktSpans(text._sentence_tokenizer())
 SHIPPED = []
 VADER_WORDS = ("no", "not", "but", "very", "kind", "of", "least", "never", "so", "without", "doubt", "good", "bad", "GREAT", "the shit",
                "\U0001F600", "!", "??", "isn't", "at", "or", "nor")
+LETTER_RUNS = re.compile(ngram_model.LETTER_RUNS).findall
 
 
 def _shipped_matchers():
@@ -63,6 +67,36 @@ def one_input(data: bytes) -> None:
     patterns += [(tuple(("exact", t) for t in norms[k : k + 3]), -k) for k in range(0, min(len(norms), 12), 3)]
     for m in [PhraseMatcher(patterns), *_shipped_matchers()]:
         assert m.find(norms) == m._pure_find(norms), norms
+    _ngrams(norms, start, end)
+
+
+def _ngrams(norms: list, a: int, b: int) -> None:
+    """The compiled n-gram counting against its references, on vocabularies made of the input's
+    own tokens (every other n-gram of them, so that there are hits and misses)."""
+    from framing.scoring.features import char_ngrams, word_ngrams
+
+    norms = [t.replace(" ", "_") for t in norms]  # n-gram terms are tokens joined by spaces
+    lo, hi = 1 + abs(a) % 3, 1 + abs(a) % 3 + abs(b) % 3
+    vocab = {g: j for j, g in enumerate(dict.fromkeys(word_ngrams(norms, (1, 4))[::2]))}
+    table = ngram_counts.WordNgramTable.build(vocab, (lo, hi))
+    ids = np.fromiter((table.token_ids.get(t, table.unknown) for t in norms), dtype=np.int64, count=len(norms))
+    segments = (np.arange(len(norms)) // (1 + abs(b) % 7)).astype(np.int32)
+    got = ngram_counts.word_ngram_columns(ids, segments, table)
+    expected = ngram_counts._pure_word_ngram_columns(ids, segments, table)
+    assert sorted(zip(*(x.tolist() for x in got))) == sorted(zip(*(x.tolist() for x in expected))), norms
+    chars = {g: j for j, g in enumerate(dict.fromkeys(char_ngrams(norms, (lo, hi))[1::2]))}
+    words = np.fromiter((len(t) > 1 or t.isalnum() for t in norms), dtype=bool, count=len(norms))
+    table_c = ngram_counts._CharNgramIds(chars, (lo, hi))
+    lengths = np.empty(len(norms), dtype=np.int64)
+    found = np.frombuffer(NGRAMS.char_ngram_ids(norms, words, chars, lo, hi, lengths), dtype=np.int32)
+    pure_lengths, pure_found = table_c._pure_ngram_ids(norms, words)
+    assert lengths.tolist() == pure_lengths.tolist() and found.tolist() == pure_found, norms
+    raw = "".join(norms)
+    assert NGRAMS.letter_runs(raw) == LETTER_RUNS(raw), raw
+    numbers = {t: k for k, t in enumerate(norms[::2])}
+    out = np.empty(len(norms), dtype=np.int64)
+    NGRAMS.lookup(norms, numbers, out)
+    assert out.tolist() == [numbers.get(t, -1) for t in norms], norms
 
 
 def main() -> None:

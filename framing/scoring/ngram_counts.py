@@ -9,6 +9,12 @@ logits: sublinear TF x IDF, L2-normalised per block, times the weights, with one
 per analyzer (`csr_dot`, scipy's compiled kernel, checked against the public product at first
 use). The products are float32 with IDF folded into the weights (the frame classifiers), or
 float64 in scikit-learn's order (the lean model), as each model was trained and checked.
+
+The integer work (token types, character n-gram ids, the word n-gram walk, grouping the counts)
+runs in the compiled accelerator when it is active (`framing/_accel/ngrams.c`, chosen by
+`framing.accel`); the functions here named `_pure_*` are its reference, with the same results
+(tests/test_accel_ngrams.py). The products always run in numpy, so the order in which each
+logit's terms are added, and with it every bit, is the same on both paths.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .. import accel
 from .features import _token_char_ngrams, finish_lexicon_features, is_word
 
 # A framing.scoring.ngram_model.NgramModel (not imported: the model module uses this one)
@@ -31,6 +38,10 @@ __all__ = ["NgramCounter", "UnitCounts", "group_counts", "csr_dot", "AnalyzerKey
 _VECTOR_KIND = "vectors"  # analyzer kind of the word-vector vocabulary in the counter
 
 AnalyzerKey = tuple[str, tuple[int, int]]
+
+# The compiled integer loops (framing/_accel/ngrams.c), or None on the pure-Python path; read at
+# each call, so a test can set it to None and compare both paths in one process.
+_NGRAMS = accel.compiled("ngrams")
 
 
 @dataclass
@@ -46,7 +57,8 @@ class UnitCounts:
 def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts:
     """The distinct (unit, id) pairs of n-gram occurrences, sorted by unit then id, with their
     counts. The order matters: it is the order in which a unit's terms are added up in its
-    product with the weights, so it fixes the last bits of the logits."""
+    product with the weights, so it fixes the last bits of the logits. (Not compiled: numpy's
+    sort is faster than the counting sorts tried in C.)"""
     n_units = int(units.max()) + 1 if units.size else 0
     key_type = np.int32 if n_units * size < 2**31 else np.int64  # int32 sorts twice as fast
     keys = units.astype(key_type)
@@ -101,6 +113,9 @@ class WordNgramTable:
     # at_position[j][id]: the token is the (j + 1)-th of some term of more than one token (a
     # cheap test that leaves most token pairs out of the search)
     at_position: tuple[np.ndarray, ...] = ()
+    # state_starts[k - 2][s]: where the keys of state s start in levels[k - 2]'s keys (they run to
+    # state_starts[k - 2][s + 1]), so the compiled walk searches only a state's few keys
+    state_starts: tuple[np.ndarray, ...] = ()
 
     @property
     def n_ids(self) -> int:
@@ -136,6 +151,8 @@ class WordNgramTable:
         # k tokens or more, sorted; a k-token prefix's state is its key's rank (a 1-token
         # prefix's state is its token id)
         levels = []
+        state_starts = []
+        n_states = n_ids
         state = ids[:, 0].copy()
         for k in range(2, max_n + 1):
             longer = np.flatnonzero(lengths >= k)
@@ -145,7 +162,9 @@ class WordNgramTable:
             level_columns[rank[ends]] = columns[longer[ends]]
             state[longer] = rank
             levels.append((np.append(keys, _NO_KEY), np.arange(keys.size + 1, dtype=np.int64), np.append(level_columns, -1)))
-        return cls(token_ids, unknown, unigram_column, tuple(levels), (min_n, max_n), tuple(at_position))
+            state_starts.append(np.searchsorted(keys, np.arange(n_states + 1, dtype=np.int64) * n_ids).astype(np.int64))
+            n_states = keys.size + 1
+        return cls(token_ids, unknown, unigram_column, tuple(levels), (min_n, max_n), tuple(at_position), tuple(state_starts))
 
 
 def word_ngram_columns(ids: np.ndarray, segments: np.ndarray, table: WordNgramTable) -> tuple[np.ndarray, np.ndarray]:
@@ -153,9 +172,21 @@ def word_ngram_columns(ids: np.ndarray, segments: np.ndarray, table: WordNgramTa
     particular order. `ids` are the tokens' ids in `table`, in text order; `segments` (one per
     token, non-decreasing: its sentence, or its text) keeps n-grams from spanning two segments.
 
-    The one loop from tokens to n-gram columns: a pure function of integer arrays, so that a
-    compiled version can replace exactly this (tests/scoring/test_classifier_fastpath.py and
-    tests/scoring/test_lean_fastpath.py check it against joined n-gram strings)."""
+    The one loop from tokens to n-gram columns: a pure function of integer arrays, compiled in
+    `framing/_accel/ngrams.c` (tests/scoring/test_classifier_fastpath.py and tests/scoring/test_lean_fastpath.py
+    check it against joined n-gram strings, tests/scoring/test_accel_ngrams.py both paths)."""
+    compiled = _NGRAMS
+    if compiled is None:
+        return _pure_word_ngram_columns(ids, segments, table)
+    min_n, max_n = table.ngram_range
+    room = ids.size * (max_n - min_n + 1)  # at most one n-gram of each length starts at a token
+    out_segments, out_columns = np.empty(room, dtype=segments.dtype), np.empty(room, dtype=np.int64)
+    m = compiled.word_ngrams(ids, segments, table.unigram_column, table.at_position, table.levels, table.state_starts, table.n_ids, min_n, max_n, out_segments, out_columns)
+    return out_segments[:m], out_columns[:m]
+
+
+def _pure_word_ngram_columns(ids: np.ndarray, segments: np.ndarray, table: WordNgramTable) -> tuple[np.ndarray, np.ndarray]:
+    """`word_ngram_columns` in numpy, one n-gram length at a time (the compiled path's reference)."""
     min_n, max_n = table.ngram_range
     n_ids = table.n_ids
     found_seg: list[np.ndarray] = []
@@ -246,23 +277,39 @@ class _CharNgramIds:
 
     def add_types(self, first: int, norms: Sequence[str], words: np.ndarray) -> None:
         end = first + len(norms)
-        get, lo, hi = self.vocab.get, self.lo, self.hi
-        found = [[j for j in map(get, _token_char_ngrams(t, lo, hi), repeat(-1)) if j >= 0] if w else [] for t, w in zip(norms, words.tolist())]
-        lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        compiled = _NGRAMS
+        if compiled is None:
+            lengths, found = self._pure_ngram_ids(norms, words)
+        else:
+            lengths = np.empty(len(norms), dtype=np.int64)
+            found = np.frombuffer(compiled.char_ngram_ids(list(norms), np.ascontiguousarray(words, dtype=bool), self.vocab, self.lo, self.hi, lengths), dtype=np.int32)
         self.start = _grown(self.start, end, 0)
         self.length = _grown(self.length, end, 0)
         self.start[first:end] = self.filled + np.cumsum(lengths) - lengths
         self.length[first:end] = lengths
         total = int(lengths.sum())
         self.buffer = _grown(self.buffer, self.filled + total, 0)
-        self.buffer[self.filled : self.filled + total] = [j for ids in found for j in ids]
+        self.buffer[self.filled : self.filled + total] = found
         self.filled += total
+
+    def _pure_ngram_ids(self, norms: Sequence[str], words: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """Each norm's number of known character n-grams (none for a non-word) and their ids end
+        to end (the compiled `char_ngram_ids`' reference)."""
+        get, lo, hi = self.vocab.get, self.lo, self.hi
+        found = [[j for j in map(get, _token_char_ngrams(t, lo, hi), repeat(-1)) if j >= 0] if w else [] for t, w in zip(norms, words.tolist())]
+        lengths = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        return lengths, [j for ids in found for j in ids]
 
     def ids(self, types: np.ndarray, sents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sizes = self.length[types]
         total = int(sizes.sum())
         if total == 0:
             return np.empty(0, dtype=sents.dtype), np.empty(0, dtype=np.int32)
+        compiled = _NGRAMS
+        if compiled is not None:
+            out_sents, out_ids = np.empty(total, dtype=sents.dtype), np.empty(total, dtype=np.int32)
+            compiled.char_gather(types, sents, self.start, self.length, self.buffer, out_sents, out_ids)
+            return out_sents, out_ids
         # each token's ids: start[type] .. start[type] + size, laid end to end
         offsets = np.cumsum(sizes) - sizes
         gather = np.arange(total) + np.repeat(self.start[types] - offsets, sizes)
@@ -465,8 +512,12 @@ class NgramCounter:
         """The type number of each token, numbering (and analysing) the norms not seen before."""
         if len(self._type_of) > self._CACHE_LIMIT:  # bounded memory on huge corpora
             self._reset_types()
-        get = self._type_of.get
-        types = np.fromiter(map(get, norms, repeat(-1)), dtype=np.int64, count=len(norms))
+        compiled = _NGRAMS
+        if compiled is None:
+            types = np.fromiter(map(self._type_of.get, norms, repeat(-1)), dtype=np.int64, count=len(norms))
+        else:
+            types = np.empty(len(norms), dtype=np.int64)
+            compiled.lookup(norms, self._type_of, types)
         if types.size and types.min() < 0:
             missing = np.flatnonzero(types < 0).tolist()
             new = list(dict.fromkeys(norms[i] for i in missing))

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from .. import accel
 from ..io import model_files
 from ..models import Lexicon
 from .features import TokenNgrams, lexicon_feature_matrix
@@ -28,6 +29,15 @@ __all__ = [
     "NgramModel", "NgramBlock", "VectorBlock", "TokenPattern", "save_ngram_model", "load_ngram_model", "load_ngram_model_bytes",
     "load_model_dir", "shipped_model_dir",
 ]
+
+
+# The compiled loops (framing/_accel/ngrams.c: `letter_runs`, the lean model's token pattern), or
+# None on the pure-Python path; read at each call, so a test can compare both paths in one process.
+_NGRAMS = accel.compiled("ngrams")
+
+# A token pattern the accelerator runs without the regular expression: runs of two letters or
+# more (scikit-learn's default pattern without digits and underscores; the lean model's).
+LETTER_RUNS = r"(?u)\b[^\W\d_][^\W\d_]+\b"
 
 
 def shipped_model_dir() -> Path:
@@ -59,7 +69,11 @@ class TokenPattern:
 
     def all_tokens(self, text: str) -> list[str]:
         """The tokens, stop words included (an `NgramCounter` drops those once per token type)."""
-        return _findall(self.pattern)(text.lower() if self.lowercase else text)
+        text = text.lower() if self.lowercase else text
+        compiled = _NGRAMS
+        if compiled is not None and self.pattern == LETTER_RUNS and isinstance(text, str):
+            return compiled.letter_runs(text)  # the same list as the regex (tests/test_accel_ngrams.py)
+        return _findall(self.pattern)(text)
 
     def as_config(self) -> dict[str, Any]:
         return {"pattern": self.pattern, "lowercase": self.lowercase, "stop_words": list(self.stop_words)}
