@@ -7,7 +7,7 @@ step from the root is a table look-up for a whole sentence at once, so only posi
 pattern can start are visited in Python: a fixed table when no pattern starts with a wildcard,
 otherwise a memo of the tokens seen (bounded: it is cleared when it grows past `_MEMO_LIMIT`).
 With the compiled accelerator, `find` walks the same trie in C (framing/_accel/matcher.c; its
-reference is `_pure_find`, tests/test_accel_matcher.py).
+reference is `_pure_find`, tests/lexicon/test_accel_matcher.py).
 """
 from __future__ import annotations
 

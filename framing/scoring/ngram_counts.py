@@ -13,7 +13,7 @@ float64 in scikit-learn's order (the lean model), as each model was trained and 
 The integer work (token types, character n-gram ids, the word n-gram walk, grouping the counts)
 runs in the compiled accelerator when it is active (`framing/_accel/ngrams.c`, chosen by
 `framing.accel`); the functions here named `_pure_*` are its reference, with the same results
-(tests/test_accel_ngrams.py). The products always run in numpy, so the order in which each
+(tests/scoring/test_accel_ngrams.py). The products always run in numpy, so the order in which each
 logit's terms are added, and with it every bit, is the same on both paths.
 """
 from __future__ import annotations

@@ -72,7 +72,7 @@ class TokenPattern:
         text = text.lower() if self.lowercase else text
         compiled = _NGRAMS
         if compiled is not None and self.pattern == LETTER_RUNS and isinstance(text, str):
-            return compiled.letter_runs(text)  # the same list as the regex (tests/test_accel_ngrams.py)
+            return compiled.letter_runs(text)  # the same list as the regex (tests/scoring/test_accel_ngrams.py)
         return _findall(self.pattern)(text)
 
     def as_config(self) -> dict[str, Any]:
