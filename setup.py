@@ -32,10 +32,13 @@ class optional_build_ext(build_ext):
         print(f"warning: could not build {name} ({exc}); framing will run its pure-Python code")
 
 
+HEADERS = ["framing/_accel/span_buffer.h"]  # shared by several sources (MANIFEST.in puts it in the sdist)
+
+
 def _extension(name):
     extra = os.environ.get("FRAMING_ACCEL_CFLAGS", "").split()  # e.g. -fsanitize=address for a test build
     return Extension(
-        f"framing._accel.{name}", [f"framing/_accel/{name}.c"],
+        f"framing._accel.{name}", [f"framing/_accel/{name}.c"], depends=HEADERS,
         extra_compile_args=["-O2", *extra], extra_link_args=extra, optional=True,
     )
 

@@ -22,6 +22,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "span_buffer.h"
+
 typedef struct {
     int kind;
     const void *data;
@@ -116,66 +118,15 @@ static int word_end(const Chars *t, Py_ssize_t q, Py_ssize_t n)
     return 0;
 }
 
-#define MAX_TOKENS_LOCAL 64
-
-typedef struct {
-    Py_ssize_t *bounds;
-    Py_ssize_t n, cap;
-    Py_ssize_t local[2 * MAX_TOKENS_LOCAL];
-} Bounds;
-
-static void bounds_init(Bounds *b)
-{
-    b->bounds = b->local;
-    b->n = 0;
-    b->cap = 2 * MAX_TOKENS_LOCAL;
-}
-
-static void bounds_free(Bounds *b)
-{
-    if (b->bounds != b->local)
-        PyMem_Free(b->bounds);
-    b->bounds = b->local;
-    b->n = 0;
-    b->cap = 2 * MAX_TOKENS_LOCAL;
-}
-
-static int bounds_push(Bounds *b, Py_ssize_t x, Py_ssize_t y)
-{
-    if (b->n + 2 > b->cap) {
-        Py_ssize_t cap = b->cap * 2;
-        Py_ssize_t *grown;
-        if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Py_ssize_t)) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        if (b->bounds == b->local) {
-            grown = PyMem_Malloc(cap * sizeof(Py_ssize_t));
-            if (grown)
-                memcpy(grown, b->local, b->n * sizeof(Py_ssize_t));
-        }
-        else
-            grown = PyMem_Realloc(b->bounds, cap * sizeof(Py_ssize_t));
-        if (!grown) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        b->bounds = grown;
-        b->cap = cap;
-    }
-    b->bounds[b->n++] = x;
-    b->bounds[b->n++] = y;
-    return 0;
-}
 
 /* The word tokens of text[a:n] (findall of the word tokenizer on that slice). */
-static int word_tokens(const Chars *t, Py_ssize_t p, Py_ssize_t n, Bounds *out)
+static int word_tokens(const Chars *t, Py_ssize_t p, Py_ssize_t n, SpanBuffer *out)
 {
     while (p < n) {
         Py_UCS4 c = at(t, p);
         Py_ssize_t len = multichar(t, p, n), q;
         if (len) {
-            if (bounds_push(out, p, p + len) < 0)
+            if (span_buffer_push(out, p, p + len) < 0)
                 return -1;
             p += len;
             continue;
@@ -188,7 +139,7 @@ static int word_tokens(const Chars *t, Py_ssize_t p, Py_ssize_t n, Bounds *out)
         if (word_start(c)) /* \S+? up to the first end of word */
             while (!word_end(t, q, n))
                 q++;
-        if (bounds_push(out, p, q) < 0)
+        if (span_buffer_push(out, p, q) < 0)
             return -1;
         p = q;
     }
@@ -280,12 +231,12 @@ static inline int is_one_of(const Chars *t, Py_ssize_t a, Py_ssize_t b, const ch
 /* _PunktSpans._is_break on text[a:n]: 1, 0, or -1 on error. */
 static int is_break(PyObject *text, const Chars *t, Py_ssize_t a, Py_ssize_t n, PyObject *abbrev, PyObject *fallback)
 {
-    Bounds toks;
+    SpanBuffer toks;
     Py_ssize_t k, count;
     int result = 0;
-    bounds_init(&toks);
+    span_buffer_init(&toks);
     if (word_tokens(t, a, n, &toks) < 0) {
-        bounds_free(&toks);
+        span_buffer_free(&toks);
         return -1;
     }
     count = toks.n / 2;
@@ -300,7 +251,7 @@ static int is_break(PyObject *text, const Chars *t, Py_ssize_t a, Py_ssize_t n, 
             if (!all_ascii(t, ta, tb)) {
                 /* lower-casing, \w and \d outside ASCII: the Python reference decides */
                 PyObject *context = PyUnicode_Substring(text, a, n), *answer;
-                bounds_free(&toks);
+                span_buffer_free(&toks);
                 if (!context)
                     return -1;
                 answer = PyObject_CallOneArg(fallback, context);
@@ -335,7 +286,7 @@ static int is_break(PyObject *text, const Chars *t, Py_ssize_t a, Py_ssize_t n, 
             break;
         }
     }
-    bounds_free(&toks);
+    span_buffer_free(&toks);
     return result;
 }
 
@@ -370,7 +321,7 @@ static PyObject *punkt_spans(PyObject *module, PyObject *const *args, Py_ssize_t
     Chars t;
     Py_ssize_t n, i, prev_start = 0, prev_stop = 0, last_break = 0, stripped, k, last;
     Py_ssize_t prev_end = -1, prev_after = 0, prev_next = -1; /* the pending candidate */
-    Bounds breaks;
+    SpanBuffer breaks;
 
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "spans() takes line, abbrev, is_break");
@@ -390,7 +341,7 @@ static PyObject *punkt_spans(PyObject *module, PyObject *const *args, Py_ssize_t
         PyErr_SetString(PyExc_ValueError, "spans() splits one line: the text holds a line break");
         return NULL;
     }
-    bounds_init(&breaks);
+    span_buffer_init(&breaks);
 
     /* _slices_from_text over _match_potential_end_contexts: candidates are found one ahead,
      * as NLTK yields the previous one only when the next one starts a new word. */
@@ -432,7 +383,7 @@ static PyObject *punkt_spans(PyObject *module, PyObject *const *args, Py_ssize_t
             if (brk < 0)
                 goto fail;
             if (brk) {
-                if (bounds_push(&breaks, last_break, prev_end) < 0)
+                if (span_buffer_push(&breaks, last_break, prev_end) < 0)
                     goto fail;
                 last_break = prev_next >= 0 ? prev_next : prev_end;
             }
@@ -447,7 +398,7 @@ static PyObject *punkt_spans(PyObject *module, PyObject *const *args, Py_ssize_t
     }
     for (stripped = n; stripped > 0 && py_space(at(&t, stripped - 1)); stripped--)
         ;
-    if (bounds_push(&breaks, last_break, stripped) < 0)
+    if (span_buffer_push(&breaks, last_break, stripped) < 0)
         goto fail;
 
     /* _realign_boundaries */
@@ -490,10 +441,10 @@ static PyObject *punkt_spans(PyObject *module, PyObject *const *args, Py_ssize_t
             Py_DECREF(span);
         }
     }
-    bounds_free(&breaks);
+    span_buffer_free(&breaks);
     return out;
 fail:
-    bounds_free(&breaks);
+    span_buffer_free(&breaks);
     Py_XDECREF(out);
     return NULL;
 }

@@ -25,6 +25,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "span_buffer.h"
+
 #define APOSTROPHE(c) ((c) == 0x27 || (c) == 0x2019)
 #define HYPHEN(c) ((c) == 0x2D || (c) == 0x2010 || (c) == 0x2011)
 #define ASCII_LETTER(c) (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z'))
@@ -127,53 +129,6 @@ static Py_ssize_t match_at(const Text *t, Py_ssize_t p)
     return p + 1;
 }
 
-/* Growable array of token bounds. */
-typedef struct {
-    Py_ssize_t *bounds; /* start, end, start, end, ... */
-    Py_ssize_t n, cap;
-    Py_ssize_t local[256];
-} Spans;
-
-static void spans_init(Spans *s)
-{
-    s->bounds = s->local;
-    s->n = 0;
-    s->cap = 256;
-}
-
-static void spans_free(Spans *s)
-{
-    if (s->bounds != s->local)
-        PyMem_Free(s->bounds);
-}
-
-static int spans_push(Spans *s, Py_ssize_t a, Py_ssize_t b)
-{
-    if (s->n + 2 > s->cap) {
-        Py_ssize_t cap = s->cap * 2;
-        Py_ssize_t *grown;
-        if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Py_ssize_t)) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        if (s->bounds == s->local) {
-            grown = PyMem_Malloc(cap * sizeof(Py_ssize_t));
-            if (grown)
-                memcpy(grown, s->local, s->n * sizeof(Py_ssize_t));
-        }
-        else
-            grown = PyMem_Realloc(s->bounds, cap * sizeof(Py_ssize_t));
-        if (!grown) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        s->bounds = grown;
-        s->cap = cap;
-    }
-    s->bounds[s->n++] = a;
-    s->bounds[s->n++] = b;
-    return 0;
-}
 
 /* Parse (text, start, end) with re's clamping of pos/endpos; -1 on error. */
 static int parse_range(PyObject *const *args, Py_ssize_t nargs, const char *name, Text *t, Py_ssize_t *start)
@@ -205,7 +160,7 @@ static int parse_range(PyObject *const *args, Py_ssize_t nargs, const char *name
     return 0;
 }
 
-static int scan(const Text *t, Py_ssize_t p, Spans *out)
+static int scan(const Text *t, Py_ssize_t p, SpanBuffer *out)
 {
     while (p < t->end) {
         Py_ssize_t q;
@@ -214,7 +169,7 @@ static int scan(const Text *t, Py_ssize_t p, Spans *out)
             continue;
         }
         q = match_at(t, p);
-        if (spans_push(out, p, q) < 0)
+        if (span_buffer_push(out, p, q) < 0)
             return -1;
         p = q;
     }
@@ -262,11 +217,11 @@ static PyObject *tokens_spans(PyObject *module, PyObject *const *args, Py_ssize_
 {
     Text t;
     Py_ssize_t start, k;
-    Spans found;
+    SpanBuffer found;
     PyObject *out = NULL;
     if (parse_range(args, nargs, "spans", &t, &start) < 0)
         return NULL;
-    spans_init(&found);
+    span_buffer_init(&found);
     if (scan(&t, start, &found) < 0)
         goto done;
     out = PyList_New(found.n / 2);
@@ -293,7 +248,7 @@ static PyObject *tokens_spans(PyObject *module, PyObject *const *args, Py_ssize_
         PyTuple_SET_ITEM(pair, 1, b);
     }
 done:
-    spans_free(&found);
+    span_buffer_free(&found);
     return out;
 }
 
@@ -306,7 +261,7 @@ static PyObject *tokens_norms(PyObject *module, PyObject *const *args, Py_ssize_
 {
     Text t;
     Py_ssize_t start, k, i;
-    Spans found;
+    SpanBuffer found;
     PyObject *out = NULL, *text, *normalize;
     int all_ascii;
     if (nargs != 4) {
@@ -318,7 +273,7 @@ static PyObject *tokens_norms(PyObject *module, PyObject *const *args, Py_ssize_
     text = args[0];
     normalize = args[3];
     all_ascii = PyUnicode_IS_ASCII(text);
-    spans_init(&found);
+    span_buffer_init(&found);
     if (scan(&t, start, &found) < 0)
         goto done;
     out = PyTuple_New(found.n / 2);
@@ -358,7 +313,7 @@ static PyObject *tokens_norms(PyObject *module, PyObject *const *args, Py_ssize_
         PyTuple_SET_ITEM(out, k, norm);
     }
 done:
-    spans_free(&found);
+    span_buffer_free(&found);
     return out;
 }
 
