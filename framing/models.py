@@ -72,10 +72,12 @@ class Document:
 
     article: Article
     sentences: tuple[Sentence, ...]
+    # counted once at construction: the lexicons, the classifiers' batching, blend and article
+    # heads read it a dozen times per article, and summing the sentences each time was 3% of scoring
+    n_tokens: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def n_tokens(self) -> int:
-        return sum(len(s.norms) for s in self.sentences)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n_tokens", sum(len(s.norms) for s in self.sentences))
 
     @property
     def n_words(self) -> int:

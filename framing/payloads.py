@@ -66,6 +66,12 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+# json.dumps(rec, ensure_ascii=False) builds a new JSONEncoder at every call (any non-default
+# option does); one encoder, made once, writes the same text and saves that for each of the ~80
+# evidence records of an article.
+_encode_evidence = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json_default(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
@@ -114,7 +120,7 @@ def score_payloads(articles: Sequence[Article], scorer: Any) -> list[bytes | str
             evidence = []
             for rec in evidence_records(result, article.id):
                 del rec["article_id"]
-                evidence.append(json.dumps(rec, ensure_ascii=False))
+                evidence.append(_encode_evidence(rec))
             header = {
                 "scores": result.scores,
                 "sentences": result.sentences,

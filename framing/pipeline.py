@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
@@ -122,7 +123,7 @@ def _mean(values: Sequence[float]) -> float | None:
 def _lexicons_and_tone(doc: Document, scorer: Scorer) -> tuple[dict[str, Any], list[Match], tuple[float, ...]]:
     """One article's lexicon columns, every match and each sentence's tone (what the extras see)."""
     scores: dict[str, Any] = {"n_tokens": doc.n_tokens, "n_sentences": len(doc.sentences)}
-    scores["language"] = detect_language(doc.article.text, [t for s in doc.sentences[:40] for t in s.norms])
+    scores["language"] = detect_language(doc.article.text, chain.from_iterable(s.norms for s in doc.sentences[:40]))
     cache = DocumentCache()
     all_matches: list[Match] = []
     actor_sentences: dict[str, set[int]] = {}

@@ -49,6 +49,7 @@ __all__ = [
 PASSAGE_SENTENCES = 4  # ideology is scored on consecutive passages of this many sentences
 MIN_EVIDENCE_PROBABILITY = 0.01  # probabilities below this are left out of evidence.jsonl
 MAX_BATCH_TOKENS = 40_000  # tokens whose n-grams the classifiers count together (see score_many)
+_QUIET = frozenset({"none", "neutral"})  # unit labels that find nothing (left out of the evidence)
 
 
 # --- the pipeline hook ------------------------------------------------------------------------
@@ -216,13 +217,19 @@ class FramingClassifiers:
                     ]
                     lex_raw[id(model)] = np.concatenate(parts) if parts else np.zeros((0, len(model.lexicon_features)))
             decided = self.counter.decisions(group, counts, lex_raw, total_units)
+            bounds = first.tolist()
             for model in group:
                 dim = model.dimension
                 lx = lexmap.get(dim)
                 all_logits, all_active = decided[id(model)]
                 all_proba = model.proba_from_logits(all_logits)
+                # each unit's most probable class, from its own row: found for the whole batch at once
+                all_top = np.argmax(all_proba, axis=1)
+                # the same for every article: whether a class is quiet, whether a head reads this dimension
+                quiet_class = np.asarray([c in _QUIET for c in model.classes], dtype=bool)
+                decide = lx is not None and (self.keep_features or any(k.startswith(f"{dim}.") for k in self.heads))
                 for i, doc in enumerate(docs):
-                    a, b = int(first[i]), int(first[i + 1])
+                    a, b = bounds[i], bounds[i + 1]
                     # copies: each article's arrays are laid out as if it had been scored alone
                     proba, active = all_proba[a:b].copy(), all_active[a:b].copy()
                     doc_tokens, doc_sents = tokens[a:b].copy(), n_sents[a:b].copy()
@@ -231,9 +238,9 @@ class FramingClassifiers:
                     lex_labels = self._lexicon_labels(lx, by_dim[i].get(dim, []), b - a, doc_unit_of, doc_tokens, doc_sents)
                     # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
                     # only the model's intercept: the classifier abstains there instead of voting.
-                    top = np.argmax(proba, axis=1)
+                    top = all_top[a:b]
                     cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=doc.n_tokens))
-                    if lx is not None and (self.keep_features or any(k.startswith(f"{dim}.") for k in self.heads)):
+                    if decide:
                         head_cols, decisions = self._article_decision(doc, dim, model, lx, proba, active, doc_unit_of, lexicon_scores[i], registers[i])
                         cols.update(head_cols)
                         evidence.extend(decisions)
@@ -241,7 +248,7 @@ class FramingClassifiers:
                         idx = np.flatnonzero(active).tolist()
                         classes = model.classes
                         cols[f"{dim}.agreement"] = _agreement([lex_labels[u] for u in idx], [classes[k] for k in top[idx].tolist()], empty=None if kind == "passage" else "none")
-                    evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, doc_unit_of, active))
+                    evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, doc_unit_of, active, quiet_class))
         return out
 
     def _article_decision(self, doc: Document, dim: str, model: NgramModel, lx: Lexicon, proba: np.ndarray, active: np.ndarray,
@@ -326,14 +333,18 @@ class FramingClassifiers:
             return []
         return lexicon_unit_labels(lx, own, n_units=units, unit_tokens=tokens, unit_sentences=n_sents, unit_of_sentence=unit_of)
 
-    def _evidence(self, doc: Document, dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], unit_of: Sequence[int] | None, active: np.ndarray) -> list[SentenceProbabilities]:
+    def _evidence(self, doc: Document, dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], unit_of: Sequence[int] | None, active: np.ndarray,
+                  quiet_class: np.ndarray | None = None) -> list[SentenceProbabilities]:
         """Sentence records: sentences where the classifier or the lexicon finds something; for
         passages, each sentence of a passage whose most probable stance is not `neutral`, with
-        the passage's probabilities. `top` is each unit's most probable class (its index)."""
-        quiet = {"none", "neutral"}
-        keep = active & ~np.asarray([c in quiet for c in model.classes], dtype=bool)[top]
+        the passage's probabilities. `top` is each unit's most probable class (its index),
+        `quiet_class` whether each of the model's classes is one of `_QUIET` (the caller's, made
+        once per model; computed here when not given)."""
+        if quiet_class is None:
+            quiet_class = np.asarray([c in _QUIET for c in model.classes], dtype=bool)
+        keep = active & ~quiet_class[top]
         if unit_of is None and lex_labels:
-            keep |= active & np.fromiter((label not in quiet for label in lex_labels), dtype=bool, count=len(lex_labels))
+            keep |= active & np.fromiter((label not in _QUIET for label in lex_labels), dtype=bool, count=len(lex_labels))
         kept = np.flatnonzero(keep)
         if not kept.size:
             return []
