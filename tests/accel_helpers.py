@@ -3,10 +3,12 @@ builds it from bytes), real ABP sentences when ../shared is present, and a pure-
 from __future__ import annotations
 
 import contextlib
+import gc
 import gzip
+import tracemalloc
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from hypothesis import strategies as st
@@ -93,3 +95,21 @@ def pure_text() -> Iterator[None]:
 
     with pure_python(text, "_TOKENS"), pure_python(text, "_PUNKT"):
         yield
+
+
+def traced_growth(exercise: Callable[[int], None], rounds: int, *, warmup: int = 50) -> int:
+    """Bytes still allocated (through Python's allocators, which tracemalloc sees: PyMem_*,
+    objects) after `exercise(rounds)`, measured after a warm-up that fills memos, interned
+    strings and free lists. A reference leaked per call keeps 16 bytes or more per round."""
+    exercise(warmup)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        exercise(warmup)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        exercise(rounds)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()

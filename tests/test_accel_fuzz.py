@@ -2,11 +2,9 @@
 slow) and a check that calling the compiled functions, errors included, does not leak."""
 from __future__ import annotations
 
-import gc
 import os
 import subprocess
 import sys
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from framing.lexicon import matcher as matcher_module
 from framing.lexicon.matcher import PhraseMatcher
 from framing.scoring import sentiment
 
-from accel_helpers import PIECES
+from accel_helpers import PIECES, traced_growth
 
 HERE = Path(__file__).resolve().parent
 compiled = pytest.mark.skipif(None in (text._TOKENS, text._PUNKT, matcher_module._MATCHER, sentiment._VADER), reason="the compiled accelerator is not active")
@@ -75,16 +73,5 @@ def test_repeated_calls_and_errors_do_not_leak():
     """tracemalloc sees every allocation through Python's allocators (PyMem_*, objects): after a
     warm-up, 300 more rounds must leave allocated memory where it was. A leaked reference
     per call keeps an object (16 bytes or more) alive per round: 4,800 bytes or more in all."""
-    _exercise(50)  # warm-up: memos, interned strings, free lists
-    gc.collect()
-    tracemalloc.start()
-    try:
-        _exercise(50)
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        _exercise(300)
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = traced_growth(_exercise, 300)
     assert grown < 1500, f"{grown} bytes more after 300 rounds"

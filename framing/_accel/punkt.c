@@ -22,6 +22,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "ascii_lower.h"
 #include "span_buffer.h"
 
 typedef struct {
@@ -154,20 +155,7 @@ static int all_ascii(const Chars *t, Py_ssize_t a, Py_ssize_t b)
     return 1;
 }
 
-static PyObject *ascii_lower(const Chars *t, Py_ssize_t a, Py_ssize_t b)
-{
-    PyObject *s = PyUnicode_New(b - a, 127);
-    Py_UCS1 *dst;
-    Py_ssize_t i;
-    if (!s)
-        return NULL;
-    dst = PyUnicode_1BYTE_DATA(s);
-    for (i = a; i < b; i++) {
-        Py_UCS4 c = at(t, i);
-        dst[i - a] = (Py_UCS1)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-    }
-    return s;
-}
+static inline PyObject *ascii_lower(const Chars *t, Py_ssize_t a, Py_ssize_t b) { return ascii_lower_of(t->kind, t->data, a, b); }
 
 /* low in abbrev or low.split("-")[-1] in abbrev, for the ASCII text[a:b]; -1 on error. */
 static int is_abbreviation(const Chars *t, Py_ssize_t a, Py_ssize_t b, PyObject *abbrev)

@@ -25,6 +25,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "ascii_lower.h"
 #include "span_buffer.h"
 
 #define APOSTROPHE(c) ((c) == 0x27 || (c) == 0x2019)
@@ -176,20 +177,7 @@ static int scan(const Text *t, Py_ssize_t p, SpanBuffer *out)
     return 0;
 }
 
-static PyObject *ascii_lower(const Text *t, Py_ssize_t a, Py_ssize_t b)
-{
-    PyObject *s = PyUnicode_New(b - a, 127);
-    Py_UCS1 *dst;
-    Py_ssize_t i;
-    if (!s)
-        return NULL;
-    dst = PyUnicode_1BYTE_DATA(s);
-    for (i = a; i < b; i++) {
-        Py_UCS4 c = at(t, i);
-        dst[i - a] = (Py_UCS1)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-    }
-    return s;
-}
+static inline PyObject *ascii_lower(const Text *t, Py_ssize_t a, Py_ssize_t b) { return ascii_lower_of(t->kind, t->data, a, b); }
 
 /* One object per distinct ASCII norm (news vocabulary repeats): a document holds each word once,
  * as the Python path's memo makes it, and its hash is computed once. Bounded like that memo. */

@@ -8,12 +8,10 @@ no leak."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import re
 import subprocess
 import sys
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +25,7 @@ from framing.scoring import ngram_counts, ngram_model
 from framing.scoring.features import char_ngrams, word_ngrams
 from framing.scoring.ngram_counts import NgramCounter, WordNgramTable, _CharNgramIds, _pure_word_ngram_columns, word_ngram_columns
 
-from accel_helpers import PIECES, abp_articles, hostile_text, pure_python
+from accel_helpers import PIECES, abp_articles, hostile_text, pure_python, traced_growth
 
 NGRAMS = ngram_counts._NGRAMS
 pytestmark = pytest.mark.skipif(NGRAMS is None, reason="the compiled accelerator is not active")
@@ -376,18 +374,7 @@ def _exercise(rounds: int) -> None:
 def test_repeated_calls_and_errors_do_not_leak():
     """As tests/test_accel_fuzz.py checks the tokenizer and the matcher: after a warm-up, 500 more
     rounds (error paths included) leave allocated memory where it was."""
-    _exercise(50)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        _exercise(50)
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        _exercise(500)
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = traced_growth(_exercise, 500)
     assert grown < 2000, f"{grown} bytes more after 500 rounds"
 
 
