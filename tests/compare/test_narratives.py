@@ -1,19 +1,7 @@
 """framing.compare.narratives: evidence digests and pairwise narratives."""
 from framing.compare.narratives import Quote, digest_evidence, pair_narrative
 from framing.compare.schema import infer_schema
-
-
-HEADER = [
-    "id", "title", "outlet", "date", "n_tokens", "n_sentences",
-    "alliance.position", "alliance.ci_low", "alliance.ci_high", "alliance.label", "alliance.intensity",
-    "alliance.threat", "alliance.hollow", "alliance.legitimate",
-    "prescription.sanctions", "prescription.diplomacy", "prescriptions.advocated", "prescriptions.rejected",
-    "ideology.realist", "ideology.hawk", "ideology.neutral", "ideology.label",
-    "actors.china", "actors.russia",
-    "tone.compound", "tone.china", "tone.russia",
-    "lean.left", "lean.center", "lean.right", "lean.label",
-    "alliance.position_classifier",
-]
+from score_header import SCORE_HEADER
 
 
 def _match(dim, cat, i, sentence, *, counts_for=None, role="", weight=1.0, eff=None):
@@ -53,7 +41,7 @@ def _row(label, position, lo, hi, advocated="", rejected="", tone_russia=None, i
 
 
 def test_pair_narrative_states_the_differences_with_their_evidence():
-    schema = infer_schema(HEADER)
+    schema = infer_schema(SCORE_HEADER)
     a = _row("hollow", -0.6, -0.8, -0.4, advocated="diplomacy", rejected="sanctions", tone_russia=-0.4, ideology="realist")
     b = _row("threat", 0.5, 0.3, 0.7, advocated="sanctions", tone_russia=0.3, ideology="hawk")
     qa = {"alliance:hollow": (Quote("A marriage of convenience.", 3, 2.0),),
@@ -76,7 +64,7 @@ def test_pair_narrative_states_the_differences_with_their_evidence():
 
 
 def test_pair_narrative_of_similar_articles_and_missing_columns():
-    schema = infer_schema(HEADER)
+    schema = infer_schema(SCORE_HEADER)
     a = _row("hollow", -0.5, -0.7, -0.1)
     b = _row("hollow", -0.45, -0.6, 0.0)
     claims = pair_narrative(a, b, schema)

@@ -1,23 +1,11 @@
 """framing.compare.schema: the dimensions of a score table, read from its header."""
 from framing.compare.profiles import profile_columns
 from framing.compare.schema import infer_schema
-
-
-HEADER = [
-    "id", "title", "outlet", "date", "n_tokens", "n_sentences",
-    "alliance.position", "alliance.ci_low", "alliance.ci_high", "alliance.label", "alliance.intensity",
-    "alliance.threat", "alliance.hollow", "alliance.legitimate",
-    "prescription.sanctions", "prescription.diplomacy", "prescriptions.advocated", "prescriptions.rejected",
-    "ideology.realist", "ideology.hawk", "ideology.neutral", "ideology.label",
-    "actors.china", "actors.russia",
-    "tone.compound", "tone.china", "tone.russia",
-    "lean.left", "lean.center", "lean.right", "lean.label",
-    "alliance.position_classifier",
-]
+from score_header import SCORE_HEADER
 
 
 def test_infer_schema_reads_every_kind_from_the_header():
-    schema = infer_schema(HEADER, ["alliance", "prescriptions", "ideology", "actors"])
+    schema = infer_schema(SCORE_HEADER, ["alliance", "prescriptions", "ideology", "actors"])
     kinds = {d.name: (d.kind, d.categories) for d in schema.dimensions}
     assert kinds == {
         "alliance": ("poles", ("threat", "hollow", "legitimate")),
