@@ -21,7 +21,8 @@ class Dimension:
     kind: poles | prescriptions | stances | categories | actors | dictionary | lean. `columns`
     holds the per-category columns in category order (for prescriptions:
     `prescription.<category>`). unit: what those numbers are, as manifest.json declares it ("" when
-    read from the header); coverage: a dictionary's column of words matched by any entry.
+    read from the header); coverage: a dictionary's column of words matched by any entry;
+    short_unit: the unit in a figure label's few words ("per 1,000 tokens"; "" when not declared).
     """
 
     name: str
@@ -30,6 +31,7 @@ class Dimension:
     columns: tuple[str, ...]
     unit: str = ""
     coverage: str | None = None
+    short_unit: str = ""
 
     def column(self, category: str) -> str:
         return self.columns[self.categories.index(category)]
@@ -62,6 +64,15 @@ def _is_category_name(suffix: str) -> bool:
             and "classifier" not in suffix and "." not in suffix)
 
 
+def kind_short_unit(kind: str) -> str:
+    """The short unit of a kind's category columns, for a schema that does not declare it (a
+    manifest written before it did, or none at all): the lexicon kind's own, and `probability`
+    for the lean model, which is not a lexicon."""
+    from ..scoring.kinds import KINDS
+
+    return KINDS[kind].short_unit if kind in KINDS else ("probability" if kind == "lean" else "")
+
+
 def _declared(name: str, entry: Mapping[str, Any], pos: Mapping[str, int]) -> Dimension | None:
     """A dimension as manifest.json declares it, with the category columns the table has."""
     present = [(cat, col) for cat, col in zip(entry["categories"], entry["category_columns"]) if col in pos]
@@ -69,7 +80,7 @@ def _declared(name: str, entry: Mapping[str, Any], pos: Mapping[str, int]) -> Di
         return None
     coverage = entry.get("coverage_column")
     return Dimension(name, str(entry["kind"]), tuple(c for c, _ in present), tuple(col for _, col in present), str(entry.get("unit") or ""),
-                     coverage if coverage in pos else None)
+                     coverage if coverage in pos else None, str(entry.get("short_unit") or "") or kind_short_unit(str(entry["kind"])))
 
 
 def infer_schema(columns: Sequence[str], dimension_names: Sequence[str] | None = None,
@@ -124,7 +135,7 @@ def infer_schema(columns: Sequence[str], dimension_names: Sequence[str] | None =
                 block.insert(0, cols[i])
                 i -= 1
             cats = tuple(c[len(prefix) + 1:] for c in block) if prefix else ()
-            dims.append(Dimension(name, "prescriptions", cats, tuple(block)))
+            dims.append(Dimension(name, "prescriptions", cats, tuple(block), short_unit=kind_short_unit("prescriptions")))
             consumed.update(block + [adv, f"{name}.rejected"])
     for name in names:
         if any(d.name == name for d in dims):
@@ -147,7 +158,7 @@ def infer_schema(columns: Sequence[str], dimension_names: Sequence[str] | None =
         if not block:
             continue
         consumed.update(block)
-        dims.append(Dimension(name, kind, tuple(c[len(name) + 1:] for c in block), tuple(block)))
+        dims.append(Dimension(name, kind, tuple(c[len(name) + 1:] for c in block), tuple(block), short_unit=kind_short_unit(kind)))
     # order as in the header
     dims.sort(key=lambda d: min((pos[c] for c in d.columns), default=len(cols)))
     if "n_tokens" in pos:

@@ -134,7 +134,7 @@ def _strings(value: Any) -> list[str] | None:
 
 def declared_dimensions(manifest: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Each dimension's schema as manifest.json records it (`framing.scoring.kinds.dimension_schema`:
-    kind, columns, categories, category_columns, labels, unit; a dictionary also per_1000_columns
+    kind, columns, categories, category_columns, labels, unit, short_unit; a dictionary also per_1000_columns
     and coverage_column), in the manifest's order. An entry that is not that shape is left out
     (the report then reads that dimension from the score table's header); an older folder
     without the schema gives {}."""
@@ -150,7 +150,7 @@ def declared_dimensions(manifest: Mapping[str, Any]) -> dict[str, dict[str, Any]
             continue
         clean: dict[str, Any] = {"kind": entry["kind"], "categories": categories, "category_columns": columns,
                                  "columns": _strings(entry.get("columns")) or list(columns), "labels": _strings(entry.get("labels")) or [],
-                                 "unit": str(entry.get("unit") or "")}
+                                 "unit": str(entry.get("unit") or ""), "short_unit": str(entry.get("short_unit") or "")}
         for key in ("per_1000_columns",):
             if _strings(entry.get(key)) is not None:
                 clean[key] = _strings(entry.get(key))

@@ -223,7 +223,8 @@ def provenance(manifest: Mapping[str, Any], scores_dir: Path) -> dict[str, Any]:
 
 
 def metric_label(col: str, schema: Schema) -> str:
-    """A score column in words: `alliance.hollow` -> `alliance: hollow (per 1,000 words)`."""
+    """A score column in words: `alliance.hollow` -> `alliance: hollow (per 1,000 tokens)`, the unit
+    as the dimension's kind declares it."""
     if col == "tone.compound":
         return "tone (all sentences)"
     if col.startswith("tone."):
@@ -231,9 +232,7 @@ def metric_label(col: str, schema: Schema) -> str:
     for dim in schema.dimensions:
         if col in dim.columns:
             cat = humanize(dim.categories[dim.columns.index(col)])
-            unit = {"poles": " (per 1,000 words)", "categories": " (per 1,000 words)", "prescriptions": " (net stance)",
-                    "stances": " (share)", "lean": " (probability)", "dictionary": f" ({dim.unit or 'percent of words'})"}.get(dim.kind, "")
-            return f"{humanize(dim.name)}: {cat}{unit}"
+            return f"{humanize(dim.name)}: {cat}" + (f" ({dim.short_unit})" if dim.short_unit else "")
         if col.startswith(dim.name + "."):
             return f"{humanize(dim.name)} {humanize(col[len(dim.name) + 1:])}"
     return col

@@ -230,9 +230,6 @@ def meta_value(v: Any) -> str:
     return str(v)
 
 
-_UNITS = {"poles": " per 1,000 words", "categories": " per 1,000 words", "dictionary": "% of words"}
-
-
 def category_tbody(dim: Dimension, cat: str, value: Any, matches: Sequence[Mapping[str, Any]]) -> str:
     """One category of a dimension's evidence table: a heading row (the score, the number of
     matches) with the category's anchor, then a row per match. Built here, not in the template:
@@ -250,7 +247,7 @@ def category_tbody(dim: Dimension, cat: str, value: Any, matches: Sequence[Mappi
             note = "no matches"
         note = f' <span class="muted">({note})</span>'
     return (f'<tbody id="ev-{css_token(dim.name)}-{css_token(cat)}"><tr class="cat"><th colspan="{6 if prescriptions else 7}">'
-            f"{_esc(humanize(cat))}: {_esc(shown)}{_UNITS.get(dim.kind, '')}{note}\n"
+            f"{_esc(humanize(cat))}: {_esc(shown)}{_esc(' ' + dim.short_unit if dim.short_unit else '')}{note}\n"
             f"{match_rows_html(matches, prescriptions=prescriptions)}</tbody>\n")
 
 

@@ -86,6 +86,7 @@ class LexiconKind:
 
     name = ""
     unit = ""  # what the numbers in the category columns are
+    short_unit = ""  # the same in the few words a figure's label has room for
     rates_per_word = False  # its rates divide by the words (`Document.n_words`), not all tokens
 
     def columns(self, lx: Lexicon) -> list[str]:
@@ -116,6 +117,7 @@ class LexiconKind:
             "category_columns": self.category_columns(lx),
             "labels": self.labels(lx),
             "unit": self.unit,
+            "short_unit": self.short_unit,
         }
 
     def labels(self, lx: Lexicon) -> list[str]:
@@ -126,6 +128,7 @@ class LexiconKind:
 class Poles(LexiconKind):
     name = "poles"
     unit = "weighted matches per 1,000 tokens"
+    short_unit = "per 1,000 tokens"
 
     def columns(self, lx: Lexicon) -> list[str]:
         dim = lx.dimension
@@ -171,6 +174,7 @@ class Poles(LexiconKind):
 class Prescriptions(LexiconKind):
     name = "prescriptions"
     unit = "net score from -1 (rejected) to +1 (advocated)"
+    short_unit = "net stance"
 
     def category_columns(self, lx: Lexicon) -> list[str]:
         prefix = category_columns_prefix(lx)
@@ -211,6 +215,7 @@ class Prescriptions(LexiconKind):
 class Stances(LexiconKind):
     name = "stances"
     unit = "share of the stance mass (sums to 1)"
+    short_unit = "share"
 
     def columns(self, lx: Lexicon) -> list[str]:
         return self.category_columns(lx) + [f"{lx.dimension}.label"]
@@ -238,6 +243,7 @@ class Stances(LexiconKind):
 class Actors(LexiconKind):
     name = "actors"
     unit = "mentions"
+    short_unit = "mentions"
 
     def columns(self, lx: Lexicon) -> list[str]:
         return self.category_columns(lx)
@@ -254,6 +260,7 @@ class Categories(LexiconKind):
 
     name = "categories"
     unit = "weighted matches per 1,000 tokens"
+    short_unit = "per 1,000 tokens"
 
     def columns(self, lx: Lexicon) -> list[str]:
         return self.category_columns(lx) + [f"{lx.dimension}.label", f"{lx.dimension}.intensity"]
@@ -287,6 +294,7 @@ class Dictionary(LexiconKind):
 
     name = "dictionary"
     unit = "percent of words"
+    short_unit = "percent of words"
     rates_per_word = True
 
     def columns(self, lx: Lexicon) -> list[str]:

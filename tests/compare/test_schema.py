@@ -30,3 +30,20 @@ def test_infer_schema_without_manifest_or_optional_columns():
     assert [d.name for d in schema.dimensions] == ["alliance"]
     assert not schema.has_tone and schema.actors_with_tone == () and schema.metadata == ()
     assert infer_schema(["id", "title"]).dimensions == ()
+
+
+def test_each_dimension_carries_its_kinds_short_unit_declared_or_not():
+    """The report's labels name the unit the kind declares (scoring.kinds), whether the manifest
+    gives it, an older manifest leaves it out, or the schema is read from the header alone."""
+    from framing.report.contexts import metric_label
+
+    declared = {"alliance": {"kind": "poles", "categories": ["threat", "hollow", "legitimate"],
+                             "category_columns": ["alliance.threat", "alliance.hollow", "alliance.legitimate"]}}
+    old_manifest = infer_schema(SCORE_HEADER, ["alliance", "prescriptions", "ideology", "actors"], declared)
+    header_only = infer_schema(SCORE_HEADER, ["alliance", "prescriptions", "ideology", "actors"])
+    new_manifest = infer_schema(SCORE_HEADER, ["alliance"], {"alliance": {**declared["alliance"], "short_unit": "per 1,000 words"}})
+    assert old_manifest.get("alliance").short_unit == header_only.get("alliance").short_unit == "per 1,000 tokens"
+    assert new_manifest.get("alliance").short_unit == "per 1,000 words"
+    units = {d.name: d.short_unit for d in header_only.dimensions}
+    assert units["prescriptions"] == "net stance" and units["ideology"] == "share" and units["lean"] == "probability"
+    assert metric_label("alliance.hollow", header_only) == "alliance: hollow (per 1,000 tokens)"
