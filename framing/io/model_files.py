@@ -216,15 +216,21 @@ def _read_capped(path: Path, cap: int) -> bytes:
     return data
 
 
-def looks_like(path: str | os.PathLike[str], format: str) -> bool:
-    """Cheap check (no arrays read): is ``PATH.json`` a description of this ``format``?"""
+def _description_or_none(path: str | os.PathLike[str]) -> tuple[dict[str, Any] | None, str]:
+    """``PATH.json`` parsed (no arrays read), or None when it is missing or not a description;
+    with the file's name for messages."""
     stem = model_stem(path)
     json_path = stem.parent / f"{stem.name}.json"
     try:
-        desc = _parse_description(_read_capped(json_path, MAX_DESCRIPTION_BYTES), str(json_path))
+        return _parse_description(_read_capped(json_path, MAX_DESCRIPTION_BYTES), str(json_path)), str(json_path)
     except ModelFileError:
-        return False
-    return desc.get("format") == format
+        return None, str(json_path)
+
+
+def looks_like(path: str | os.PathLike[str], format: str) -> bool:
+    """Cheap check (no arrays read): is ``PATH.json`` a description of this ``format``?"""
+    desc, _ = _description_or_none(path)
+    return desc is not None and desc.get("format") == format
 
 
 def load_model(
@@ -474,13 +480,10 @@ def _refuse_old_format(desc_format: Any, where: str) -> None:
 def ngram_model_description(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     """`PATH.json` when it describes an n-gram model (no arrays read), else None; one of an old
     format is refused with what to do (a folder of old models must not quietly score without them)."""
-    stem = model_stem(path)
-    json_path = stem.parent / f"{stem.name}.json"
-    try:
-        desc = _parse_description(_read_capped(json_path, MAX_DESCRIPTION_BYTES), str(json_path))
-    except ModelFileError:
+    desc, json_path = _description_or_none(path)
+    if desc is None:
         return None
-    _refuse_old_format(desc.get("format"), str(json_path))
+    _refuse_old_format(desc.get("format"), json_path)
     return desc if desc.get("format") == NGRAM_MODEL_FORMAT else None
 
 
