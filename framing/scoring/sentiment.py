@@ -95,14 +95,12 @@ class _Vader:
         # is ALL CAPS is read from the raw token: stripping punctuation removes no cased letter.)
         self.lowered = _Memo(lambda token: _strip_punc_if_word(token).lower())
         # What framing/_accel/vader.c reads, in the order of its STATE_* constants.
-        import builtins
-
         emoji_bitmap = bytearray(max(map(ord, self.emoji_chars), default=0) // 8 + 1)
         for ch in self.emoji_chars:
             emoji_bitmap[ord(ch) >> 3] |= 1 << (ord(ch) & 7)
         self.state = (self.lexicon, self.boosters, self.negate, self.scored, self.special_seqs, self.booster_seqs, self.idiom_words,
                       self.lowered, self._replace_emojis, bytes(emoji_bitmap), self.n_scalar, self.c_incr, self.normalize,
-                      builtins.sum, builtins.round)
+                      sum, round)
 
     def _replace_emojis(self, text: str) -> str:
         # polarity_scores' emoji loop, verbatim in effect (only run when an emoji is present).
