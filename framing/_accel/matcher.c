@@ -93,24 +93,29 @@ static int attr_nonempty(PyObject *node, PyObject *name)
     return truth;
 }
 
+/* children[key] pushed with `end` if present (a missing key is no step); -1 with an exception. */
+static int push_child(Stack *stack, PyObject *children, PyObject *key, Py_ssize_t end)
+{
+    PyObject *child = PyObject_GetItem(children, key);
+    if (child)
+        return stack_push(stack, child, end); /* steals the reference */
+    if (!PyErr_ExceptionMatches(PyExc_KeyError))
+        return -1;
+    PyErr_Clear();
+    return 0;
+}
+
 /* Push node.step(token) with `end`, in step's order. */
 static int push_steps(Stack *stack, PyObject *node, PyObject *token, Py_ssize_t end)
 {
-    PyObject *exact = NULL, *prefix = NULL, *lengths = NULL, *child;
+    PyObject *exact = NULL, *prefix = NULL, *lengths = NULL;
     Py_ssize_t k, n_lengths, n_chars;
     int rc = -1;
 
     exact = PyObject_GetAttr(node, s_exact);
     if (!exact)
         goto done;
-    child = PyObject_GetItem(exact, token);
-    if (child) {
-        if (stack_push(stack, child, end) < 0)
-            goto done;
-    }
-    else if (PyErr_ExceptionMatches(PyExc_KeyError))
-        PyErr_Clear();
-    else
+    if (push_child(stack, exact, token, end) < 0)
         goto done;
     lengths = PyObject_GetAttr(node, s_prefix_lengths);
     if (!lengths)
@@ -136,18 +141,13 @@ static int push_steps(Stack *stack, PyObject *node, PyObject *token, Py_ssize_t 
                 goto done;
             if (length > n_chars)
                 break;
+            int pushed;
             cut = PyUnicode_Substring(token, 0, length);
             if (!cut)
                 goto done;
-            child = PyObject_GetItem(prefix, cut);
+            pushed = push_child(stack, prefix, cut, end);
             Py_DECREF(cut);
-            if (child) {
-                if (stack_push(stack, child, end) < 0)
-                    goto done;
-            }
-            else if (PyErr_ExceptionMatches(PyExc_KeyError))
-                PyErr_Clear();
-            else
+            if (pushed < 0)
                 goto done;
         }
     }
