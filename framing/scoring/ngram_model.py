@@ -139,6 +139,7 @@ class NgramModel:
     tokens: TokenPattern | None = None
     preprocess: TextPreprocess | None = None
     products: str = "float32"
+    encoder_block: Any = None  # framing.scoring.encoder_features.EncoderBlock: the last coefficient columns
 
     def __post_init__(self) -> None:
         if self.products not in model_files.PRODUCTS:
@@ -173,6 +174,11 @@ class NgramModel:
 
     @property
     def n_features(self) -> int:
+        return self.encoder_offset + (self.encoder_block.n_dims if self.encoder_block is not None else 0)
+
+    @property
+    def encoder_offset(self) -> int:
+        """The first coefficient column of the sentence-encoder features (after the word vectors)."""
         return self.vector_offset + (self.vector_block.n_dims if self.vector_block is not None else 0)
 
     @property
@@ -188,9 +194,16 @@ class NgramModel:
         blocks: list[NgramBlock] = []
         lexicon_names: list[str] = []
         vector_block: VectorBlock | None = None
+        encoder_block: Any = None
         dimension = str(metadata.get("dimension", ""))
         for name, part in union.transformer_list:
-            if hasattr(part, "word_vectors_"):
+            if encoder_block is not None:
+                raise ValueError(f"cannot export feature block {name!r} after the encoder block (it must be the last)")
+            if hasattr(part, "encoder_name_"):
+                from .encoder_features import EncoderBlock
+
+                encoder_block = EncoderBlock(str(part.encoder_name_), float(part.scale), int(part.n_dims_))
+            elif hasattr(part, "word_vectors_"):
                 from .word_vectors import SHIPPED_NAME
 
                 vector_block = VectorBlock(SHIPPED_NAME, float(part.scale), part.word_vectors_)
@@ -223,7 +236,7 @@ class NgramModel:
         for b in blocks:
             b.idf = b.idf.astype(np.float32).astype(np.float64)
         return cls(dimension, classes, blocks, lexicon_names, full_coef.astype(np.float32).astype(np.float64),
-                   full_int.astype(np.float32).astype(np.float64), float(clf.temperature_), dict(metadata), vector_block)
+                   full_int.astype(np.float32).astype(np.float64), float(clf.temperature_), dict(metadata), vector_block, encoder_block=encoder_block)
 
     # -- prediction ---------------------------------------------------------------------------
 
@@ -266,7 +279,14 @@ class NgramModel:
             if compiled is not None:
                 lex_raw[i] = lexicon_feature_matrix(lexicon, match_document(doc, compiled), 1, names=self.lexicon_features, whole=True)[0]
         counts = self.counter.counts(sentence_norms, unit_of_sentence=unit_of_sentence)
-        return self.counter.logits(self, counts, lex_raw)
+        logits = self.counter.logits(self, counts, lex_raw)
+        eb = self.encoder_block
+        if eb is not None and texts:  # the embedding term (framing.scoring.encoder_features)
+            from .encoder_features import get_encoder
+
+            w = self.coef[:, self.encoder_offset : self.encoder_offset + eb.n_dims]
+            logits = logits + eb.scale * (get_encoder(eb.name).encode(texts).astype(np.float64) @ w.T)
+        return logits
 
     def _pattern_counts(self, texts: list[str]) -> Any:
         """The n-gram counts of each whole text (one unit each), read with `tokens`."""
@@ -282,6 +302,10 @@ class NgramModel:
     # -- storage: the one n-gram model format of framing.io.model_files ------------------------
 
     def to_file(self) -> model_files.NgramModelFile:
+        if self.encoder_block is not None:
+            # the encoder features were tried and not adopted (docs/validity.md): such a model
+            # lives in memory only (benchmarks/encoder_experiment.py), the file format has no place for it
+            raise ValueError(f"{self.dimension}: a model with sentence-encoder features cannot be saved")
         vb = self.vector_block
         return model_files.NgramModelFile(
             dimension=self.dimension, classes=list(self.classes), blocks=[b.analyzer.as_config() for b in self.blocks],

@@ -123,10 +123,10 @@ def _scorer_with(models: Mapping[str, Any]):
     from dataclasses import replace
 
     from ..pipeline import build_scorer
-    from ..scoring.classifiers import FramingClassifiers
+    from ..scoring.encoder_classifiers import classifiers_for
 
     base = build_scorer(classifiers=False, sentiment=False)
-    extra = FramingClassifiers(models, lexicons=base.lexicons, keep_features=True)
+    extra = classifiers_for(models, lexicons=base.lexicons, keep_features=True)
     return replace(base, extras=(extra,)), extra
 
 

@@ -70,9 +70,14 @@ class TrainingConfig:
     word_vectors: bool = False  # add the shipped word vectors (framing.scoring.word_vectors) as features
     vector_scale: float = 2.0  # their weight beside the L2-normalised n-gram blocks
     word_vectors_dir: str | None = None  # a folder with another word-vectors table (tests)
+    encoder: str | None = None  # a sentence encoder's embeddings as features (framing.scoring.encoder_features; the `encoder` extra)
+    encoder_scale: float = 1.0  # their weight beside the L2-normalised n-gram blocks
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        # the encoder settings only when an encoder is used: a model without one records the
+        # configuration exactly as before they existed (its files stay byte for byte the same)
+        skip = () if self.encoder is not None else ("encoder", "encoder_scale")
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items() if k not in skip}
 
 
 # --- the estimator ---------------------------------------------------------------------------
@@ -180,6 +185,10 @@ def build_pipeline(dimension: str, *, config: TrainingConfig = TrainingConfig(),
         from ..scoring.features import WordVectorFeatures
 
         parts.append(("vectors", WordVectorFeatures(model_dir=config.word_vectors_dir, scale=config.vector_scale)))
+    if config.encoder is not None:  # last: its coefficients are the model's last columns
+        from ..scoring.encoder_features import EncoderFeatures
+
+        parts.append(("encoder", EncoderFeatures(encoder=config.encoder, scale=config.encoder_scale)))
     clf = TemperatureCalibratedClassifier(
         LogisticRegression(C=config.C, class_weight=config.class_weight, solver="newton-cg", tol=1e-4, max_iter=1000, random_state=config.seed),
         cv=config.calibration_folds,
