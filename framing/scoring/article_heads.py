@@ -47,6 +47,8 @@ __all__ = [
     "QUIET_UNIT_CLASSES",
     "REGISTER_CUES",
     "register_features",
+    "register_features_many",
+    "context_features",
 ]
 
 HEAD_FORMAT = "framing-article-head"
@@ -57,6 +59,7 @@ HEAD_FORMAT_VERSION = 1
 CLIP = 4.0
 FOUR = ("china", "russia", "north_korea", "iran")
 QUIET_UNIT_CLASSES = ("none",)  # unit classes that are not a reading (no feature of their own)
+_CONTEXT_NAMES = ("ctx.actors_present", "ctx.actor_rate", "ctx.log_tokens")  # context_features's own, beside the lexicon columns
 _LEXICON_PREFIXES = ("alliance.", "ideology.", "prescription.", "actors.")
 # Cues of an article's register, as token norms (lower case, curly quotes folded): opinion
 # argues in the first person, with modals and questions; news attributes and quotes. They
@@ -227,20 +230,43 @@ def _unit_stats(prefix: str, classes: Sequence[str], proba: np.ndarray, n_units:
     return out
 
 
+@lru_cache(maxsize=1)
+def _cue_bits() -> dict[str, int]:
+    """Each cue norm's `REGISTER_CUES` as bits (bit j: the j-th cue)."""
+    bits: dict[str, int] = {}
+    for j, cue in enumerate(REGISTER_CUES.values()):
+        for norm in cue:
+            bits[norm] = bits.get(norm, 0) | 1 << j
+    return bits
+
+
 def register_features(sentence_norms: Sequence[Sequence[str]]) -> dict[str, float]:
     """The share of an article's sentences that carry each of the `REGISTER_CUES`."""
-    counts = dict.fromkeys(REGISTER_CUES, 0)
-    cues = tuple(REGISTER_CUES.items())
-    for norms in sentence_norms:
-        present = set(norms)
-        for name, cue in cues:
-            if not present.isdisjoint(cue):
-                counts[name] += 1
-    n = max(len(sentence_norms), 1)
-    return {f"{REGISTER_PREFIX}{name}": count / n for name, count in counts.items()}
+    return register_features_many([t for norms in sentence_norms for t in norms], [len(norms) for norms in sentence_norms], [len(sentence_norms)])[0]
 
 
-def _context(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, float]:
+def register_features_many(norms: Sequence[str], sentence_tokens: Sequence[int], article_sentences: Sequence[int]) -> list[dict[str, float]]:
+    """`register_features` of several articles at once: `norms` are all their tokens end to end,
+    `sentence_tokens` the tokens of each sentence, `article_sentences` the sentences of each
+    article (whole-number counts: the same shares as one article at a time)."""
+    n_articles, n_sentences = len(article_sentences), len(sentence_tokens)
+    bits = np.fromiter(map(_cue_bits().get, norms, repeat(0)), dtype=np.int64, count=len(norms))
+    cued = np.flatnonzero(bits)
+    cue_sentence = np.repeat(np.arange(n_sentences, dtype=np.int64), sentence_tokens)[cued]
+    article_of_sentence = np.repeat(np.arange(n_articles, dtype=np.int64), article_sentences)
+    columns = []
+    for j in range(len(REGISTER_CUES)):
+        carries = np.zeros(n_sentences, dtype=bool)
+        carries[cue_sentence[(bits[cued] >> j & 1).astype(bool)]] = True
+        columns.append(np.bincount(article_of_sentence[carries], minlength=n_articles).tolist())
+    names = [f"{REGISTER_PREFIX}{name}" for name in REGISTER_CUES]
+    return [
+        {name: count / max(n, 1) for name, count in zip(names, counts)}
+        for n, counts in zip(article_sentences, zip(*columns))
+    ]
+
+
+def context_features(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, float]:
     """Features every head may use: the lexicon's article columns and the actors."""
     out: dict[str, float] = {}
     for key, value in lexicon_scores.items():
@@ -255,11 +281,13 @@ def _context(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, floa
 
 
 def article_features(dimension: str, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int,
-                     positions: np.ndarray | None = None, register: Mapping[str, float] | None = None) -> dict[str, float]:
+                     positions: np.ndarray | None = None, register: Mapping[str, float] | None = None,
+                     context: Mapping[str, float] | None = None) -> dict[str, float]:
     """The features of an article for a `label` or `position` head of `dimension`
-    (`register`: its `register_features`)."""
+    (`register`: its `register_features`; `context`: its `context_features`, computed here when
+    not given)."""
     feats = _unit_stats("unit", unit_classes, proba, n_units, positions)
-    feats.update(_context(lexicon_scores, n_tokens))
+    feats.update(context_features(lexicon_scores, n_tokens) if context is None else context)
     feats.update(register or {})
     return feats
 
@@ -280,7 +308,7 @@ def _class_plan(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> t
 
 
 def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int, categories: Sequence[str],
-                        register: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
+                        register: Mapping[str, float] | None = None, context: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
     """The features of every policy category of an article, for a `sets` head: each category's
     unit statistics and lexicon columns under category-free names (so one model serves every
     category), the article context and `register` (its `register_features`), and a one-hot of
@@ -308,9 +336,8 @@ def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_uni
             feats[f"unit.mean.{role}"] = float(sums_l[k]) / n
             feats[f"unit.top.{role}"] = float(tops_l[k]) / n
             feats[f"unit.max.{role}"] = float(maxs_l[k])
-    counts = [float(lexicon_scores.get(f"actors.{a}", 0) or 0) for a in FOUR]
-    shared = {"ctx.actors_present": float(sum(1 for c in counts if c > 0)), "ctx.actor_rate": 1000.0 * sum(counts) / n_tokens if n_tokens else 0.0,
-              "ctx.log_tokens": math.log1p(n_tokens)}
+    context = context_features(lexicon_scores, n_tokens) if context is None else context
+    shared = {name: context[name] for name in _CONTEXT_NAMES}
     for stance in ("neutral", "sovereigntist"):
         value = lexicon_scores.get(f"ideology.{stance}")
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value

@@ -62,6 +62,14 @@ def _agreement(lex_labels: Sequence[str], cls_labels: Sequence[str], *, empty: s
     return round(sum(1 for a, b in pairs if a == b) / len(pairs), 4)
 
 
+def _first_index(items: Sequence[int], value: int) -> int | None:
+    """Where `value` first occurs in `items` (None: nowhere)."""
+    try:
+        return items.index(value)
+    except ValueError:
+        return None
+
+
 def passages_of(n_sentences: int, size: int = PASSAGE_SENTENCES) -> list[int]:
     """Passage index of each sentence: consecutive runs of `size`; a last run shorter than half
     a passage joins the one before."""
@@ -199,9 +207,10 @@ class FramingClassifiers:
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         registers: list[dict[str, float]] = []
         if self.heads or self.keep_features:
-            from .article_heads import register_features
+            from .article_heads import context_features, register_features_many
 
-            registers = [register_features([s.norms for s in d.sentences]) for d in docs]
+            registers = register_features_many(norms, lengths, n_sent)
+        contexts: list[dict[str, float] | None] = [None] * len(docs)  # each article's context_features, once for all its dimensions
         for kind, group in (("sentence", sentence_models), ("passage", passage_models)):
             if not group:
                 continue
@@ -241,7 +250,9 @@ class FramingClassifiers:
                     top = all_top[a:b]
                     cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=doc.n_tokens))
                     if decide:
-                        head_cols, decisions = self._article_decision(doc, dim, model, lx, proba, active, doc_unit_of, lexicon_scores[i], registers[i])
+                        if contexts[i] is None:
+                            contexts[i] = context_features(lexicon_scores[i], doc.n_tokens)
+                        head_cols, decisions = self._article_decision(doc, dim, model, lx, proba, active, doc_unit_of, lexicon_scores[i], registers[i], contexts[i])
                         cols.update(head_cols)
                         evidence.extend(decisions)
                     if lx is not None:
@@ -252,10 +263,11 @@ class FramingClassifiers:
         return out
 
     def _article_decision(self, doc: Document, dim: str, model: NgramModel, lx: Lexicon, proba: np.ndarray, active: np.ndarray,
-                          unit_of: Sequence[int] | None, lexicon_scores: Mapping[str, Any], register: Mapping[str, float]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
+                          unit_of: Sequence[int] | None, lexicon_scores: Mapping[str, Any], register: Mapping[str, float],
+                          context: Mapping[str, float]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
         """The article heads' reading of one dimension (it replaces the blend's main columns), and
         the sentences that moved the decision most as evidence records (`<dim>.article`);
-        `register`: the article's `register_features`."""
+        `register`, `context`: the article's `register_features` and `context_features`."""
         from .article_heads import article_features, categories_features, unit_contributions
 
         n_units = int(proba.shape[0])
@@ -270,7 +282,7 @@ class FramingClassifiers:
                                                       "register": dict(register)}
         if lx.kind == "prescriptions":
             per_cat = categories_features(model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, categories=lx.category_names,
-                                          register=register)
+                                          register=register, context=context)
             cats = list(per_cat)
             built: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
             margins: dict[str, dict[str, float]] = {}
@@ -291,7 +303,7 @@ class FramingClassifiers:
                     chosen = [c for c, m in mine.items() if m >= 0 and not (theirs.get(c, -1.0) >= 0 and theirs[c] > m)]
                     out[f"{dim}.{fld}"] = ";".join(sorted(chosen, key=lambda c: (-mine[c], c)))
             return out, records
-        feats = article_features(dim, model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, positions=positions, register=register)
+        feats = article_features(dim, model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, positions=positions, register=register, context=context)
         head = self.heads.get(f"{dim}.label")
         if head is not None:
             probs = head.probabilities(feats)
@@ -317,14 +329,15 @@ class FramingClassifiers:
         """The `n` units that pushed the article most towards its label and the `n` that pushed
         it most away, as sentence records of the pseudo-dimension `<dim>.article` (a passage's
         contribution is shown on its first sentence)."""
-        order = np.argsort(contrib, kind="stable")
-        picked = [(int(u), f"for {label}") for u in order[::-1][:n] if contrib[u] > 1e-6]
-        picked += [(int(u), f"against {label}") for u in order[:n] if contrib[u] < -1e-6]
+        order = np.argsort(contrib, kind="stable").tolist()
+        values = contrib.tolist()
+        picked = [(u, f"for {label}") for u in order[::-1][:n] if values[u] > 1e-6]
+        picked += [(u, f"against {label}") for u in order[:n] if values[u] < -1e-6]
         out = []
         for u, what in picked:
-            si = u if unit_of is None else next((k for k, v in enumerate(unit_of) if v == u), None)
+            si = u if unit_of is None else _first_index(unit_of, u)
             if si is not None:
-                out.append(SentenceProbabilities(doc.article.id, f"{dim}.article", si, {what: round(abs(float(contrib[u])), 4)}))
+                out.append(SentenceProbabilities(doc.article.id, f"{dim}.article", si, {what: round(abs(values[u]), 4)}))
         return out
 
     def _lexicon_labels(self, lx: Lexicon | None, own: Sequence[Match], units: int, unit_of: Sequence[int] | None, tokens: np.ndarray, n_sents: np.ndarray) -> list[str]:
