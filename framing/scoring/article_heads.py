@@ -35,6 +35,8 @@ import numpy as np
 
 __all__ = [
     "ArticleHead",
+    "UnitStats",
+    "unit_stats_many",
     "HEAD_FORMAT",
     "article_features",
     "category_features",
@@ -124,7 +126,7 @@ class ArticleHead:
         # map(f.get, names, repeat(0.0)) looks every name up in C, without a Python step per
         # feature (some 600 look-ups per article)
         names = self.features
-        return np.array([list(map(f.get, names, repeat(0.0))) for f in rows], dtype=float)
+        return np.array([list(map(f.get, names, repeat(0.0))) for f in rows], dtype=float).reshape(len(rows), len(names))
 
     def positive_matrix(self, rows: Sequence[Mapping[str, float]] | np.ndarray) -> np.ndarray:
         """P(`classes[1]`) of a binary head for several feature sets at once (the policy
@@ -138,16 +140,38 @@ class ArticleHead:
     def file_stem(self) -> str:
         return f"{self.dimension}-{self.field_ or self.kind}"
 
-    def vector(self, feats: Mapping[str, float]) -> np.ndarray:
-        x = np.array(list(map(feats.get, self.features, repeat(0.0))), dtype=float)
+    def standardised(self, x: np.ndarray) -> np.ndarray:
+        """Raw features (a vector, or one row per article) standardised and clipped."""
         return np.clip((x - self.mean) / self.scale, -CLIP, CLIP)
 
+    def vector(self, feats: Mapping[str, float]) -> np.ndarray:
+        return self.standardised(np.array(list(map(feats.get, self.features, repeat(0.0))), dtype=float))
+
+    def logits_of(self, vector: np.ndarray) -> np.ndarray:
+        """The outputs of one article's standardised features (a vector): one article at a time,
+        so the product's rounding never depends on a batch's size."""
+        return self.intercept + self.coef @ vector
+
     def logits(self, feats: Mapping[str, float]) -> np.ndarray:
-        # one article at a time, so the product's rounding never depends on a batch's size
-        return self.intercept + self.coef @ self.vector(feats)
+        return self.logits_of(self.vector(feats))
+
+    def unit_matrix(self, stats: "UnitStats", unit_classes: tuple[str, ...], others: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """`matrix` of several articles' `article_features`, from their `UnitStats` (rows: the
+        articles) and, for every other feature, each article's mapping (its context and
+        register features)."""
+        X = self.matrix(others)
+        index = self.feature_index
+        for name, stat, k in _unit_stat_names("unit", unit_classes, stats.late is not None):
+            j = index.get(name)
+            if j is not None:
+                X[:, j] = getattr(stats, stat)[:, k]
+        return X
 
     def probabilities(self, feats: Mapping[str, float]) -> dict[str, float]:
-        z = self.logits(feats)
+        return self.probabilities_of(self.logits(feats))
+
+    def probabilities_of(self, z: np.ndarray) -> dict[str, float]:
+        """Class probabilities from the outputs (`logits`)."""
         if self.kind == "label":
             e = np.exp(z - z.max())
             p = e / e.sum()
@@ -200,34 +224,59 @@ def _late(positions: np.ndarray | None, n: int) -> np.ndarray:
     return positions >= 0.5
 
 
+@dataclass(frozen=True)
+class UnitStats:
+    """What the heads read of the unit probabilities of several articles: one row per article,
+    one column per unit class. `mean`: the mean probability over the article's units (active or
+    not); `top`: the share of units where the class is the most probable; `max`: the largest
+    probability; `late`: the mean over the second half (None when the positions are unknown)."""
+
+    mean: np.ndarray
+    top: np.ndarray
+    max: np.ndarray
+    late: np.ndarray | None
+
+
+def unit_stats_many(proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[int], late: np.ndarray | None = None) -> UnitStats:
+    """`UnitStats` of several articles: `proba` holds their active units end to end (article
+    i's in rows `bounds[i]:bounds[i + 1]`), `n_units` counts each article's units, `late` marks
+    the active units in their article's second half (see `_late`).
+
+    Each article's sums are numpy's sum of that article's own row of each class (pairwise, as
+    one article alone is summed: `np.add.reduceat` adds in another order); the counts are
+    whole numbers, the maxima exact, so every number equals one article's alone."""
+    n_articles, n_classes = len(bounds) - 1, proba.shape[1]
+    by_class = np.ascontiguousarray(proba.T)  # one row per class: each row summed as a column would be
+    sums, maxs = np.zeros((n_articles, n_classes)), np.zeros((n_articles, n_classes))
+    lates = np.zeros((n_articles, n_classes)) if late is not None else None
+    late_rows = np.ascontiguousarray(by_class[:, late]) if late is not None else None
+    late_bounds = np.concatenate([[0], np.cumsum(late)])[np.asarray(bounds)].tolist() if late is not None else None
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if b > a:
+            rows = by_class[:, a:b]
+            sums[i], maxs[i] = rows.sum(axis=1), rows.max(axis=1)
+            if late_rows is not None:
+                lates[i] = late_rows[:, late_bounds[i] : late_bounds[i + 1]].sum(axis=1)
+    article_of_unit = np.repeat(np.arange(n_articles), np.diff(np.asarray(bounds)))
+    tops = np.bincount(article_of_unit * n_classes + proba.argmax(axis=1), minlength=n_articles * n_classes).reshape(n_articles, n_classes)
+    units = np.asarray(n_units, dtype=np.int64)[:, None]
+    n, n_late = np.maximum(units, 1), np.maximum(units - units // 2, 1)
+    return UnitStats(sums / n, tops / n, maxs, None if lates is None else lates / n_late)
+
+
+@lru_cache(maxsize=64)
+def _unit_stat_names(prefix: str, classes: tuple[str, ...], with_late: bool) -> tuple[tuple[str, str, int], ...]:
+    """(feature name, `UnitStats` field, class index) of each unit statistic a head may read."""
+    stats = ("mean", "top", "max", "late") if with_late else ("mean", "top", "max")
+    return tuple((f"{prefix}.{stat}.{c}", stat, k) for k, c in enumerate(classes) if c not in QUIET_UNIT_CLASSES for stat in stats)
+
+
 def _unit_stats(prefix: str, classes: Sequence[str], proba: np.ndarray, n_units: int, positions: np.ndarray | None = None) -> dict[str, float]:
-    """Mean probability, share of units where the class is the most probable, and largest
-    probability, of each reading class over an article's units (`proba`: the active units,
-    `positions` their place in the article from 0 to 1), and the mean over the second half."""
-    out: dict[str, float] = {}
-    n = max(n_units, 1)
-    k_all = len(classes)
-    if proba.size:
-        by_class = np.ascontiguousarray(proba.T)  # one row per class: each row summed as a column would be
-        sums = by_class.sum(axis=1).tolist()
-        maxs = by_class.max(axis=1).tolist()
-        tops = np.bincount(proba.argmax(axis=1), minlength=k_all).tolist()
-        late = _late(positions, proba.shape[0])
-        lates = np.ascontiguousarray(by_class[:, late]).sum(axis=1).tolist() if positions is not None else None
-    else:
-        sums = maxs = [0.0] * k_all
-        tops = [0] * k_all
-        lates = [0.0] * k_all if positions is not None else None
-    n_late = max(n_units - n_units // 2, 1)
-    for k, c in enumerate(classes):
-        if c in QUIET_UNIT_CLASSES:
-            continue
-        out[f"{prefix}.mean.{c}"] = float(sums[k]) / n
-        out[f"{prefix}.top.{c}"] = float(tops[k]) / n
-        out[f"{prefix}.max.{c}"] = float(maxs[k])
-        if lates is not None:
-            out[f"{prefix}.late.{c}"] = float(lates[k]) / n_late
-    return out
+    """The `UnitStats` of one article's units as named features (`proba`: the active units,
+    `positions` their place in the article from 0 to 1)."""
+    late = None if positions is None else _late(positions, proba.shape[0])
+    stats = unit_stats_many(proba.reshape(-1, len(classes)), [0, proba.shape[0]], [n_units], late)
+    return {name: float(getattr(stats, stat)[0, k]) for name, stat, k in _unit_stat_names(prefix, tuple(classes), positions is not None)}
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -32,6 +33,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..models import Document, Lexicon, Match, SentenceProbabilities
+from .article_heads import context_features
 from .features import lexicon_feature_matrix, lexicon_unit_labels
 from .ngram_model import NgramModel, load_model_dir, shipped_model_dir
 from .kinds import ClassifierVotes, kind_of
@@ -80,6 +82,29 @@ def passages_of(n_sentences: int, size: int = PASSAGE_SENTENCES) -> list[int]:
     if n_sentences % size and n_sentences % size < (size + 1) // 2 and n_full > 0:
         unit = [min(u, n_full - 1) for u in unit]
     return unit
+
+
+@dataclass(frozen=True)
+class _ActiveUnits:
+    """One model's active units in a batch of articles: their probabilities end to end (article
+    i's in rows `bounds[i]:bounds[i + 1]`), each one's place in its article from 0 to 1, and
+    each article's number of units (active or not)."""
+
+    proba: np.ndarray
+    bounds: list[int]
+    positions: np.ndarray
+    n_units: list[int]
+
+    @classmethod
+    def of(cls, proba: np.ndarray, active: np.ndarray, unit_bounds: Sequence[int]) -> "_ActiveUnits":
+        rows = np.flatnonzero(active)
+        first = np.asarray(unit_bounds, dtype=np.int64)
+        bounds = np.searchsorted(rows, first)
+        n_units = np.diff(first)
+        article = np.repeat(np.arange(n_units.size), np.diff(bounds))
+        # an article's unit index over its last index (as one article alone divides them)
+        positions = (rows - first[article]) / np.maximum(n_units - 1, 1)[article]
+        return cls(proba[rows], bounds.tolist(), positions, n_units.tolist())
 
 
 class FramingClassifiers:
@@ -207,7 +232,7 @@ class FramingClassifiers:
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         registers: list[dict[str, float]] = []
         if self.heads or self.keep_features:
-            from .article_heads import context_features, register_features_many
+            from .article_heads import register_features_many
 
             registers = register_features_many(norms, lengths, n_sent)
         contexts: list[dict[str, float] | None] = [None] * len(docs)  # each article's context_features, once for all its dimensions
@@ -237,6 +262,8 @@ class FramingClassifiers:
                 # the same for every article: whether a class is quiet, whether a head reads this dimension
                 quiet_class = np.asarray([c in _QUIET for c in model.classes], dtype=bool)
                 decide = lx is not None and (self.keep_features or any(k.startswith(f"{dim}.") for k in self.heads))
+                units = _ActiveUnits.of(all_proba, all_active, bounds)
+                decisions = self._article_decisions(docs, dim, model, lx, units, all_active, bounds, unit_of, lexicon_scores, registers, contexts) if decide else None
                 for i, doc in enumerate(docs):
                     a, b = bounds[i], bounds[i + 1]
                     # copies: each article's arrays are laid out as if it had been scored alone
@@ -249,12 +276,10 @@ class FramingClassifiers:
                     # only the model's intercept: the classifier abstains there instead of voting.
                     top = all_top[a:b]
                     cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=doc.n_tokens))
-                    if decide:
-                        if contexts[i] is None:
-                            contexts[i] = context_features(lexicon_scores[i], doc.n_tokens)
-                        head_cols, decisions = self._article_decision(doc, dim, model, lx, proba, active, doc_unit_of, lexicon_scores[i], registers[i], contexts[i])
+                    if decisions is not None:
+                        head_cols, records = decisions[i]
                         cols.update(head_cols)
-                        evidence.extend(decisions)
+                        evidence.extend(records)
                     if lx is not None:
                         idx = np.flatnonzero(active).tolist()
                         classes = model.classes
@@ -262,67 +287,90 @@ class FramingClassifiers:
                     evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, doc_unit_of, active, quiet_class))
         return out
 
-    def _article_decision(self, doc: Document, dim: str, model: NgramModel, lx: Lexicon, proba: np.ndarray, active: np.ndarray,
-                          unit_of: Sequence[int] | None, lexicon_scores: Mapping[str, Any], register: Mapping[str, float],
-                          context: Mapping[str, float]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
-        """The article heads' reading of one dimension (it replaces the blend's main columns), and
-        the sentences that moved the decision most as evidence records (`<dim>.article`);
-        `register`, `context`: the article's `register_features` and `context_features`."""
-        from .article_heads import article_features, categories_features, unit_contributions
+    def _article_decisions(self, docs: Sequence[Document], dim: str, model: NgramModel, lx: Lexicon, units: "_ActiveUnits", active: np.ndarray, bounds: Sequence[int],
+                           unit_of: Sequence[Sequence[int]] | None, lexicon_scores: Sequence[Mapping[str, Any]], registers: Sequence[Mapping[str, float]],
+                           contexts: list[dict[str, float] | None]) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+        """The article heads' reading of one dimension for each article of a batch (it replaces
+        the blend's main columns), and the sentences that moved each decision most as evidence
+        records (`<dim>.article`). `active`, `bounds`: every unit's activity and where each
+        article's units start; `registers`, `contexts`: each article's `register_features` and
+        `context_features` (the latter computed here where still None)."""
+        from .article_heads import categories_features, unit_contributions, unit_stats_many
 
-        n_units = int(proba.shape[0])
-        n_tokens = doc.n_tokens
-        own = proba[active]
-        positions = np.flatnonzero(active) / max(n_units - 1, 1)  # each active unit's place, 0 to 1
-        out: dict[str, Any] = {}
-        records: list[SentenceProbabilities] = []
+        classes = tuple(model.classes)
+        for i, doc in enumerate(docs):
+            if contexts[i] is None:
+                contexts[i] = context_features(lexicon_scores[i], doc.n_tokens)
         if self.keep_features:
-            self.units_seen[(doc.article.id, dim)] = {"classes": tuple(model.classes), "proba": own.copy(), "n_units": n_units, "positions": positions,
-                                                      "lexicon_scores": dict(lexicon_scores), "n_tokens": n_tokens, "categories": tuple(lx.category_names),
-                                                      "register": dict(register)}
+            for i, doc in enumerate(docs):
+                a, b = units.bounds[i], units.bounds[i + 1]
+                self.units_seen[(doc.article.id, dim)] = {"classes": classes, "proba": units.proba[a:b].copy(), "n_units": units.n_units[i],
+                                                          "positions": units.positions[a:b].copy(), "lexicon_scores": dict(lexicon_scores[i]),
+                                                          "n_tokens": doc.n_tokens, "categories": tuple(lx.category_names), "register": dict(registers[i])}
         if lx.kind == "prescriptions":
-            per_cat = categories_features(model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, categories=lx.category_names,
-                                          register=register, context=context)
-            cats = list(per_cat)
-            built: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
-            margins: dict[str, dict[str, float]] = {}
-            for fld in ("advocated", "rejected"):
-                head = self.heads.get(f"{dim}.{fld}")
-                if head is None:
-                    continue
-                if head.features not in built:
-                    built[head.features] = head.matrix([per_cat[c] for c in cats])
-                probs = dict(zip(cats, head.positive_matrix(built[head.features]).tolist()))
-                threshold = float(head.metadata.get("threshold", 0.5))
-                margins[fld] = {c: p - threshold for c, p in probs.items()}
-            # a policy is advocated or rejected, not both (never both in the coded articles):
-            # it goes where its probability clears the threshold by more
-            for fld, other in (("advocated", "rejected"), ("rejected", "advocated")):
-                if fld in margins:
-                    mine, theirs = margins[fld], margins.get(other, {})
-                    chosen = [c for c, m in mine.items() if m >= 0 and not (theirs.get(c, -1.0) >= 0 and theirs[c] > m)]
-                    out[f"{dim}.{fld}"] = ";".join(sorted(chosen, key=lambda c: (-mine[c], c)))
-            return out, records
-        feats = article_features(dim, model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, positions=positions, register=register, context=context)
-        head = self.heads.get(f"{dim}.label")
+            return [
+                self._set_decisions(dim, categories_features(classes, units.proba[a:b], n_units=n, lexicon_scores=scores, n_tokens=doc.n_tokens,
+                                                             categories=lx.category_names, register=register, context=context))
+                for doc, a, b, n, scores, register, context in zip(docs, units.bounds[:-1], units.bounds[1:], units.n_units, lexicon_scores, registers, contexts)
+            ]
+        out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
+        head, pos_head = self.heads.get(f"{dim}.label"), self.heads.get(f"{dim}.position")
+        if pos_head is not None and lx.kind != "poles":
+            pos_head = None
+        if head is None and pos_head is None:
+            return out
+        stats = unit_stats_many(units.proba, units.bounds, units.n_units, units.positions >= 0.5)
+        others = [{**context, **register} for context, register in zip(contexts, registers)]  # every feature but the unit statistics
         if head is not None:
-            probs = head.probabilities(feats)
-            ranked = sorted(head.classes, key=lambda c: (-probs[c], c))
-            label = ranked[0]
-            out[f"{dim}.label"] = label
-            contrib = np.zeros(n_units)
-            contrib[active] = unit_contributions(head, model.classes, own, n_units=n_units, label=label, versus=ranked[1] if len(ranked) > 1 else None, positions=positions)
-            records.extend(self._decision_records(doc, dim, label, contrib, unit_of))
-        pos_head = self.heads.get(f"{dim}.position")
-        if pos_head is not None and lx.kind == "poles":
-            p = pos_head.probabilities(feats)
-            position = round(p[pos_head.classes[1]] - p[pos_head.classes[0]], 4)
-            p_lex = float(lexicon_scores.get(f"{dim}.position") or 0.0)
-            shift = position - p_lex
-            out[f"{dim}.position"] = position
-            out[f"{dim}.ci_low"] = round(max(-1.0, min(float(lexicon_scores.get(f"{dim}.ci_low") or p_lex) + shift, position)), 4)
-            out[f"{dim}.ci_high"] = round(min(1.0, max(float(lexicon_scores.get(f"{dim}.ci_high") or p_lex) + shift, position)), 4)
-        return out, records
+            standard = head.standardised(head.unit_matrix(stats, classes, others))
+            for i, doc in enumerate(docs):
+                probs = head.probabilities_of(head.logits_of(standard[i]))
+                ranked = sorted(head.classes, key=lambda c: (-probs[c], c))
+                label = ranked[0]
+                cols, records = out[i]
+                cols[f"{dim}.label"] = label
+                a, b = units.bounds[i], units.bounds[i + 1]
+                contrib = np.zeros(units.n_units[i])
+                contrib[active[bounds[i] : bounds[i + 1]]] = unit_contributions(head, classes, units.proba[a:b], n_units=units.n_units[i], label=label,
+                                                                                 versus=ranked[1] if len(ranked) > 1 else None, positions=units.positions[a:b])
+                records.extend(self._decision_records(doc, dim, label, contrib, None if unit_of is None else unit_of[i]))
+        if pos_head is not None:
+            standard = pos_head.standardised(pos_head.unit_matrix(stats, classes, others))
+            for i, scores in enumerate(lexicon_scores):
+                p = pos_head.probabilities_of(pos_head.logits_of(standard[i]))
+                position = round(p[pos_head.classes[1]] - p[pos_head.classes[0]], 4)
+                p_lex = float(scores.get(f"{dim}.position") or 0.0)
+                shift = position - p_lex
+                cols = out[i][0]
+                cols[f"{dim}.position"] = position
+                cols[f"{dim}.ci_low"] = round(max(-1.0, min(float(scores.get(f"{dim}.ci_low") or p_lex) + shift, position)), 4)
+                cols[f"{dim}.ci_high"] = round(min(1.0, max(float(scores.get(f"{dim}.ci_high") or p_lex) + shift, position)), 4)
+        return out
+
+    def _set_decisions(self, dim: str, per_cat: Mapping[str, Mapping[str, float]]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
+        """The `sets` heads' policies advocated and rejected by one article, from its
+        `categories_features`."""
+        out: dict[str, Any] = {}
+        cats = list(per_cat)
+        built: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
+        margins: dict[str, dict[str, float]] = {}
+        for fld in ("advocated", "rejected"):
+            head = self.heads.get(f"{dim}.{fld}")
+            if head is None:
+                continue
+            if head.features not in built:
+                built[head.features] = head.matrix([per_cat[c] for c in cats])
+            probs = dict(zip(cats, head.positive_matrix(built[head.features]).tolist()))
+            threshold = float(head.metadata.get("threshold", 0.5))
+            margins[fld] = {c: p - threshold for c, p in probs.items()}
+        # a policy is advocated or rejected, not both (never both in the coded articles):
+        # it goes where its probability clears the threshold by more
+        for fld, other in (("advocated", "rejected"), ("rejected", "advocated")):
+            if fld in margins:
+                mine, theirs = margins[fld], margins.get(other, {})
+                chosen = [c for c, m in mine.items() if m >= 0 and not (theirs.get(c, -1.0) >= 0 and theirs[c] > m)]
+                out[f"{dim}.{fld}"] = ";".join(sorted(chosen, key=lambda c: (-mine[c], c)))
+        return out, []
 
     @staticmethod
     def _decision_records(doc: Document, dim: str, label: str, contrib: np.ndarray, unit_of: Sequence[int] | None, n: int = 3) -> list[SentenceProbabilities]:
