@@ -41,6 +41,7 @@ __all__ = [
     "article_features",
     "category_features",
     "categories_features",
+    "categories_features_many",
     "unit_contributions",
     "save_article_head",
     "load_article_head",
@@ -119,6 +120,30 @@ class ArticleHead:
             index = self.feature_index
             got = tuple(np.array([index.get(f"unit.{stat}.{c}", -1) for c in unit_classes], dtype=int) for stat in ("mean", "top", "late"))
             self._columns_seen[unit_classes] = got
+        return got
+
+    @cached_property
+    def _unit_weights_seen(self) -> dict[tuple[tuple[str, ...], str, str | None], tuple[np.ndarray, ...]]:
+        return {}
+
+    def unit_weights(self, unit_classes: tuple[str, ...], label: str, versus: str | None) -> tuple[np.ndarray, ...]:
+        """The weight of each unit class's mean, top and late feature in the logit of `label`
+        minus that of `versus` (a binary head: in its logit, signed for `label`), per unit of
+        raw feature (0 where the head has no such feature): see `unit_contributions`."""
+        key = (unit_classes, label, versus)
+        got = self._unit_weights_seen.get(key)
+        if got is None:
+            if self.kind == "label":
+                k = self.classes.index(label)
+                weights = self.coef[k] - (self.coef[self.classes.index(versus)] if versus in self.classes else 0.0)
+            else:
+                weights = self.coef[0] * (1.0 if label == self.classes[1] else -1.0)
+            unit_w = weights / self.scale
+            cols = self.class_columns(unit_classes)  # feature index of each class's mean, top, late (-1: none)
+            got = tuple(np.where(c >= 0, unit_w[np.maximum(c, 0)], 0.0) for c in cols)
+            for w in got:
+                w.setflags(write=False)  # shared by every article with this decision
+            self._unit_weights_seen[key] = got
         return got
 
     def matrix(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
@@ -367,73 +392,91 @@ def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_uni
     much a sentence speaks in an advocating (rejecting) voice, whatever the policy, and how much
     it is about this policy, whatever the voice. Their product per sentence is the evidence
     that this policy is advocated (rejected) there."""
-    n = max(n_units, 1)
-    role_idx, cat_idx = _class_plan(tuple(unit_classes), tuple(categories))
-    # the unit statistics of `_unit_stats`, computed once for all classes
-    out: dict[str, dict[str, float]] = {c: {} for c in categories}
-    if proba.size:
-        by_class = np.ascontiguousarray(proba.T)
-        sums_l, maxs_l = by_class.sum(axis=1).tolist(), by_class.max(axis=1).tolist()
-        tops_l = np.bincount(proba.argmax(axis=1), minlength=len(unit_classes)).tolist()
-    else:
-        sums_l = maxs_l = [0.0] * len(unit_classes)
-        tops_l = [0] * len(unit_classes)
+    context = context_features(lexicon_scores, n_tokens) if context is None else context
+    return categories_features_many(unit_classes, proba.reshape(-1, len(unit_classes)), [0, proba.shape[0]], [n_units], [lexicon_scores], categories,
+                                    registers=[register or {}], contexts=[context])[0]
+
+
+@lru_cache(maxsize=64)
+def _category_names(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str, str, str]]], dict[str, dict[str, float]]]:
+    """Per category, (class index, mean, top and max feature name) of each of its unit classes,
+    and its one-hot features."""
+    stats: dict[str, list[tuple[int, str, str, str]]] = {c: [] for c in categories}
     for k, c in enumerate(unit_classes):
         cat, _, role = c.partition(":")
-        if cat in out and c not in QUIET_UNIT_CLASSES:
-            feats = out[cat]
-            feats[f"unit.mean.{role}"] = float(sums_l[k]) / n
-            feats[f"unit.top.{role}"] = float(tops_l[k]) / n
-            feats[f"unit.max.{role}"] = float(maxs_l[k])
-    context = context_features(lexicon_scores, n_tokens) if context is None else context
-    shared = {name: context[name] for name in _CONTEXT_NAMES}
-    for stance in ("neutral", "sovereigntist"):
-        value = lexicon_scores.get(f"ideology.{stance}")
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
-        shared[f"lex.ideology.{stance}"] = float(value) if ok else 0.0
-    shared.update(register or {})
-    listed = {fld: str(lexicon_scores.get(f"prescriptions.{fld}") or "").split(";") for fld in ("advocated", "rejected")}
-    voices: dict[str, np.ndarray] = {}
-    if proba.size:
-        for role, idx in role_idx.items():
-            voices[role] = proba[:, idx].sum(axis=1) if idx else np.zeros(proba.shape[0])
-        salience = {c: 0.0 for c in categories}
-        sums = proba.sum(axis=0)
-        for cat, idx in cat_idx.items():
-            for k in idx:
-                salience[cat] += float(sums[k])  # (axis-0 sums: the order the salience was fitted with)
-        most = max(salience, key=lambda c: (salience[c], c)) if salience else None
-        voice_max = {role: float(v.max()) for role, v in voices.items()}
-        # How much each unit is about each category, one row per category (`out`'s order): the
-        # joint sums and maxima of all categories are then one call each, and each row, being
-        # contiguous, is summed exactly as the category's own vector would be (the same bits).
-        rows = [proba[:, idx].sum(axis=1) if idx else np.zeros(proba.shape[0]) for idx in (cat_idx[c] for c in out)]
-        about = np.stack(rows) if rows else np.zeros((0, proba.shape[0]))
-        about_mean = about.sum(axis=1).tolist()
-        joint_sums: dict[str, list[float]] = {}
-        joint_maxs: dict[str, list[float]] = {}
-        for role in ("advocate", "reject"):
-            joint = about * voices[role]
-            joint_sums[role], joint_maxs[role] = joint.sum(axis=1).tolist(), joint.max(axis=1).tolist()
-    for j, (category, feats) in enumerate(out.items()):
-        net = lexicon_scores.get(f"prescription.{category}")
-        feats["lex.net"] = float(net) if isinstance(net, (int, float)) and net == net else 0.0
-        for fld in ("advocated", "rejected"):
-            feats[f"lex.{fld}"] = 1.0 if category in listed[fld] else 0.0
-        if proba.size:
-            for role in ("advocate", "reject"):
-                feats[f"unit.joint_mean.{role}"] = joint_sums[role][j] / n
-                feats[f"unit.joint_max.{role}"] = joint_maxs[role][j]
-                feats[f"unit.voice_max.{role}"] = voice_max[role]
-            feats["unit.about_mean"] = about_mean[j] / n
-            feats["unit.most_discussed"] = 1.0 if most == category else 0.0
-        else:
-            for role in ("advocate", "reject"):
-                feats[f"unit.joint_mean.{role}"] = feats[f"unit.joint_max.{role}"] = feats[f"unit.voice_max.{role}"] = 0.0
-            feats["unit.about_mean"] = feats["unit.most_discussed"] = 0.0
-        feats.update(shared)
-        for c in categories:
-            feats[f"cat.{c}"] = 1.0 if c == category else 0.0
+        if cat in stats and c not in QUIET_UNIT_CLASSES:
+            stats[cat].append((k, f"unit.mean.{role}", f"unit.top.{role}", f"unit.max.{role}"))
+    one_hot = {category: {f"cat.{c}": 1.0 if c == category else 0.0 for c in categories} for category in categories}
+    return stats, one_hot
+
+
+def categories_features_many(unit_classes: Sequence[str], proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[int], lexicon_scores: Sequence[Mapping[str, Any]],
+                             categories: Sequence[str], *, registers: Sequence[Mapping[str, float]], contexts: Sequence[Mapping[str, float]]) -> list[dict[str, dict[str, float]]]:
+    """`categories_features` of several articles: `proba` holds their active units end to end
+    (article i's in rows `bounds[i]:bounds[i + 1]`), `n_units` counts each article's units,
+    `registers` and `contexts` are their `register_features` and `context_features`.
+
+    What is computed unit by unit (voices, how much each unit is about each category, their
+    products) is computed for all units at once; the sums over an article's units are numpy's
+    sums of that article's own rows (see `unit_stats_many`): the same bits as one article alone."""
+    unit_classes, categories = tuple(unit_classes), tuple(categories)
+    role_idx, cat_idx = _class_plan(unit_classes, categories)
+    stat_names, one_hot = _category_names(unit_classes, categories)
+    stats = unit_stats_many(proba, bounds, n_units)
+    n_rows = proba.shape[0]
+    voices = {role: proba[:, idx].sum(axis=1) if idx else np.zeros(n_rows) for role, idx in role_idx.items()}
+    # How much each unit is about each category, one row per category: the joint sums and maxima
+    # of all categories are then one call per article each, and each row is summed exactly as the
+    # category's own vector would be (the same bits).
+    about = np.stack([proba[:, idx].sum(axis=1) if idx else np.zeros(n_rows) for idx in (cat_idx[c] for c in categories)]) if categories else np.zeros((0, n_rows))
+    joints = {role: about * voices[role] for role in ("advocate", "reject")}
+    out: list[dict[str, dict[str, float]]] = []
+    for i, (scores, register, context) in enumerate(zip(lexicon_scores, registers, contexts)):
+        a, b = bounds[i], bounds[i + 1]
+        n = max(n_units[i], 1)
+        means, tops, maxs = stats.mean[i].tolist(), stats.top[i].tolist(), stats.max[i].tolist()
+        shared = {name: context[name] for name in _CONTEXT_NAMES}
+        for stance in ("neutral", "sovereigntist"):
+            value = scores.get(f"ideology.{stance}")
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+            shared[f"lex.ideology.{stance}"] = float(value) if ok else 0.0
+        shared.update(register)
+        listed = {fld: str(scores.get(f"prescriptions.{fld}") or "").split(";") for fld in ("advocated", "rejected")}
+        if b > a:
+            salience = {c: 0.0 for c in categories}
+            sums = proba[a:b].sum(axis=0)
+            for cat, idx in cat_idx.items():
+                for k in idx:
+                    salience[cat] += float(sums[k])  # (axis-0 sums: the order the salience was fitted with)
+            most = max(salience, key=lambda c: (salience[c], c)) if salience else None
+            voice_max = {role: float(v[a:b].max()) for role, v in voices.items()}
+            about_mean = about[:, a:b].sum(axis=1).tolist()
+            joint_sums = {role: joint[:, a:b].sum(axis=1).tolist() for role, joint in joints.items()}
+            joint_maxs = {role: joint[:, a:b].max(axis=1).tolist() for role, joint in joints.items()}
+        per_cat: dict[str, dict[str, float]] = {}
+        for j, category in enumerate(categories):
+            feats: dict[str, float] = {}
+            for k, mean_name, top_name, max_name in stat_names[category]:
+                feats[mean_name], feats[top_name], feats[max_name] = means[k], tops[k], maxs[k]
+            net = scores.get(f"prescription.{category}")
+            feats["lex.net"] = float(net) if isinstance(net, (int, float)) and net == net else 0.0
+            for fld in ("advocated", "rejected"):
+                feats[f"lex.{fld}"] = 1.0 if category in listed[fld] else 0.0
+            if b > a:
+                for role in ("advocate", "reject"):
+                    feats[f"unit.joint_mean.{role}"] = joint_sums[role][j] / n
+                    feats[f"unit.joint_max.{role}"] = joint_maxs[role][j]
+                    feats[f"unit.voice_max.{role}"] = voice_max[role]
+                feats["unit.about_mean"] = about_mean[j] / n
+                feats["unit.most_discussed"] = 1.0 if most == category else 0.0
+            else:
+                for role in ("advocate", "reject"):
+                    feats[f"unit.joint_mean.{role}"] = feats[f"unit.joint_max.{role}"] = feats[f"unit.voice_max.{role}"] = 0.0
+                feats["unit.about_mean"] = feats["unit.most_discussed"] = 0.0
+            feats.update(shared)
+            feats.update(one_hot[category])
+            per_cat[category] = feats
+        out.append(per_cat)
     return out
 
 
@@ -446,16 +489,9 @@ def unit_contributions(head: ArticleHead, unit_classes: Sequence[str], proba: np
     split."""
     if not proba.size:
         return np.zeros(0)
-    if head.kind == "label":
-        k = head.classes.index(label)
-        weights = head.coef[k] - (head.coef[head.classes.index(versus)] if versus in head.classes else 0.0)
-    else:
-        weights = head.coef[0] * (1.0 if label == head.classes[1] else -1.0)
     n = max(n_units, 1)
     n_late = max(n_units - n_units // 2, 1)
-    unit_w = weights / head.scale
-    cols = head.class_columns(tuple(unit_classes))  # feature index of each class's mean, top, late (-1: none)
-    w_mean, w_top, w_late = (np.where(c >= 0, unit_w[np.maximum(c, 0)], 0.0) for c in cols)
+    w_mean, w_top, w_late = head.unit_weights(tuple(unit_classes), label, versus)
     out = proba @ w_mean / n + w_top[proba.argmax(axis=1)] / n
     if positions is not None:
         out = out + (proba @ w_late) * _late(positions, proba.shape[0]) / n_late

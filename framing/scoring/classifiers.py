@@ -295,7 +295,7 @@ class FramingClassifiers:
         records (`<dim>.article`). `active`, `bounds`: every unit's activity and where each
         article's units start; `registers`, `contexts`: each article's `register_features` and
         `context_features` (the latter computed here where still None)."""
-        from .article_heads import categories_features, unit_contributions, unit_stats_many
+        from .article_heads import categories_features_many, unit_contributions, unit_stats_many
 
         classes = tuple(model.classes)
         for i, doc in enumerate(docs):
@@ -308,11 +308,8 @@ class FramingClassifiers:
                                                           "positions": units.positions[a:b].copy(), "lexicon_scores": dict(lexicon_scores[i]),
                                                           "n_tokens": doc.n_tokens, "categories": tuple(lx.category_names), "register": dict(registers[i])}
         if lx.kind == "prescriptions":
-            return [
-                self._set_decisions(dim, categories_features(classes, units.proba[a:b], n_units=n, lexicon_scores=scores, n_tokens=doc.n_tokens,
-                                                             categories=lx.category_names, register=register, context=context))
-                for doc, a, b, n, scores, register, context in zip(docs, units.bounds[:-1], units.bounds[1:], units.n_units, lexicon_scores, registers, contexts)
-            ]
+            per_article = categories_features_many(classes, units.proba, units.bounds, units.n_units, lexicon_scores, lx.category_names, registers=registers, contexts=contexts)
+            return [self._set_decisions(dim, per_cat) for per_cat in per_article]
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         head, pos_head = self.heads.get(f"{dim}.label"), self.heads.get(f"{dim}.position")
         if pos_head is not None and lx.kind != "poles":
