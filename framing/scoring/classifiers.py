@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -57,11 +57,21 @@ _QUIET = frozenset({"none", "neutral"})  # unit labels that find nothing (left o
 # --- the pipeline hook ------------------------------------------------------------------------
 
 
-def _agreement(lex_labels: Sequence[str], cls_labels: Sequence[str], *, empty: str | None = "none") -> float:
-    pairs = [(a, b) for a, b in zip(lex_labels, cls_labels) if empty is None or a != empty or b != empty]
-    if not pairs:
-        return 1.0
-    return round(sum(1 for a, b in pairs if a == b) / len(pairs), 4)
+def _agreements(classes: Sequence[str], lex_labels: Sequence[str], top: np.ndarray, active: np.ndarray, bounds: Sequence[int], *, empty: str | None = "none") -> list[float]:
+    """Each article's share of active units on which the lexicon's label (`lex_labels`) equals
+    the classifier's most probable class (`top`, its index), among the units where either
+    finds something (not both `empty`; every active unit when `empty` is None); 1.0 when there
+    is none. The arrays cover the units of several articles, article i's in
+    `bounds[i]:bounds[i + 1]`."""
+    index = {c: k for k, c in enumerate(classes)}
+    lexicon_class = np.fromiter(map(index.get, lex_labels, repeat(-1)), dtype=np.int64, count=len(lex_labels))
+    counted = active.copy()
+    if empty is not None:
+        counted &= ~(np.fromiter((label == empty for label in lex_labels), dtype=bool, count=len(lex_labels)) & np.asarray([c == empty for c in classes], dtype=bool)[top])
+    article = np.repeat(np.arange(len(bounds) - 1), np.diff(np.asarray(bounds)))
+    pairs = np.bincount(article[counted], minlength=len(bounds) - 1).tolist()
+    agreed = np.bincount(article[counted & (lexicon_class == top)], minlength=len(bounds) - 1).tolist()
+    return [round(same / n, 4) if n else 1.0 for same, n in zip(agreed, pairs)]
 
 
 def _first_index(items: Sequence[int], value: int) -> int | None:
@@ -212,10 +222,11 @@ class FramingClassifiers:
         found = self.counter.occurrences(norms, np.repeat(np.arange(total_sent, dtype=np.int32), lengths))
         sentence_tokens = np.asarray(lengths, dtype=float)
         # per unit kind: (units of each article, first unit of each article, counts, each
-        # article's unit of every sentence (None: the sentence itself), tokens and sentences per unit)
-        layouts: dict[str, tuple[list[int], np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray]] = {}
+        # article's unit of every sentence (None: the sentence itself), tokens and sentences per
+        # unit, the batch's unit of every sentence of the batch (None: the sentence itself))
+        layouts: dict[str, tuple[list[int], np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray, np.ndarray | None]] = {}
         if sentence_models:
-            layouts["sentence"] = (n_sent, sent_first, self.counter.unit_counts(found), None, sentence_tokens, np.ones(total_sent, dtype=int))
+            layouts["sentence"] = (n_sent, sent_first, self.counter.unit_counts(found), None, sentence_tokens, np.ones(total_sent, dtype=int), None)
         if passage_models:
             passage_of = [passages_of(n) for n in n_sent]
             n_pass = [max(p, default=-1) + 1 for p in passage_of]
@@ -227,7 +238,7 @@ class FramingClassifiers:
             layouts["passage"] = (
                 n_pass, pass_first, self.counter.unit_counts(found, unit_of_sentence=global_passage), passage_of,
                 np.bincount(global_passage, weights=sentence_tokens, minlength=total_pass) if total_sent else np.zeros(0),
-                np.bincount(global_passage, minlength=total_pass) if total_sent else np.zeros(0, dtype=int),
+                np.bincount(global_passage, minlength=total_pass) if total_sent else np.zeros(0, dtype=int), global_passage,
             )
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         registers: list[dict[str, float]] = []
@@ -239,7 +250,7 @@ class FramingClassifiers:
         for kind, group in (("sentence", sentence_models), ("passage", passage_models)):
             if not group:
                 continue
-            units, first, counts, unit_of, tokens, n_sents = layouts[kind]
+            units, first, counts, unit_of, tokens, n_sents, unit_of_all = layouts[kind]
             total_units = int(first[-1])
             lex_raw: dict[int, np.ndarray] = {}
             for model in group:
@@ -264,27 +275,26 @@ class FramingClassifiers:
                 decide = lx is not None and (self.keep_features or any(k.startswith(f"{dim}.") for k in self.heads))
                 units = _ActiveUnits.of(all_proba, all_active, bounds)
                 decisions = self._article_decisions(docs, dim, model, lx, units, all_active, bounds, unit_of, lexicon_scores, registers, contexts) if decide else None
+                lex_labels = [self._lexicon_labels(lx, by_dim[i].get(dim, []), bounds[i + 1] - bounds[i], None if unit_of is None else unit_of[i],
+                                                   tokens[bounds[i] : bounds[i + 1]], n_sents[bounds[i] : bounds[i + 1]]) for i in range(len(docs))]
+                all_labels = list(chain.from_iterable(lex_labels))
+                agreements = _agreements(model.classes, all_labels, all_top, all_active, bounds, empty=None if kind == "passage" else "none") if lx is not None else None
+                evidence_of = self._evidence(docs, dim, model, all_proba, all_top, all_labels if kind == "sentence" else [], all_active, bounds, unit_of_all, sent_first, quiet_class)
                 for i, doc in enumerate(docs):
                     a, b = bounds[i], bounds[i + 1]
-                    # copies: each article's arrays are laid out as if it had been scored alone
-                    proba, active = all_proba[a:b].copy(), all_active[a:b].copy()
-                    doc_tokens, doc_sents = tokens[a:b].copy(), n_sents[a:b].copy()
-                    doc_unit_of = None if unit_of is None else unit_of[i]
+                    active = all_active[a:b]
                     cols, evidence = out[i]
-                    lex_labels = self._lexicon_labels(lx, by_dim[i].get(dim, []), b - a, doc_unit_of, doc_tokens, doc_sents)
                     # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
                     # only the model's intercept: the classifier abstains there instead of voting.
-                    top = all_top[a:b]
-                    cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=doc.n_tokens))
+                    # (Copies: each article's arrays are laid out as if it had been scored alone.)
+                    cols.update(self._blend(dim, model, lx, units.proba[units.bounds[i] : units.bounds[i + 1]].copy(), tokens[a:b][active], lexicon_scores[i], n_tokens=doc.n_tokens))
                     if decisions is not None:
                         head_cols, records = decisions[i]
                         cols.update(head_cols)
                         evidence.extend(records)
-                    if lx is not None:
-                        idx = np.flatnonzero(active).tolist()
-                        classes = model.classes
-                        cols[f"{dim}.agreement"] = _agreement([lex_labels[u] for u in idx], [classes[k] for k in top[idx].tolist()], empty=None if kind == "passage" else "none")
-                    evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, doc_unit_of, active, quiet_class))
+                    if agreements is not None:
+                        cols[f"{dim}.agreement"] = agreements[i]
+                    evidence.extend(evidence_of[i])
         return out
 
     def _article_decisions(self, docs: Sequence[Document], dim: str, model: NgramModel, lx: Lexicon, units: "_ActiveUnits", active: np.ndarray, bounds: Sequence[int],
@@ -391,27 +401,34 @@ class FramingClassifiers:
             return []
         return lexicon_unit_labels(lx, own, n_units=units, unit_tokens=tokens, unit_sentences=n_sents, unit_of_sentence=unit_of)
 
-    def _evidence(self, doc: Document, dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], unit_of: Sequence[int] | None, active: np.ndarray,
-                  quiet_class: np.ndarray | None = None) -> list[SentenceProbabilities]:
-        """Sentence records: sentences where the classifier or the lexicon finds something; for
-        passages, each sentence of a passage whose most probable stance is not `neutral`, with
-        the passage's probabilities. `top` is each unit's most probable class (its index),
-        `quiet_class` whether each of the model's classes is one of `_QUIET` (the caller's, made
-        once per model; computed here when not given)."""
-        if quiet_class is None:
-            quiet_class = np.asarray([c in _QUIET for c in model.classes], dtype=bool)
+    def _evidence(self, docs: Sequence[Document], dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], active: np.ndarray,
+                  bounds: Sequence[int], unit_of: np.ndarray | None, sentence_first: np.ndarray, quiet_class: np.ndarray) -> list[list[SentenceProbabilities]]:
+        """Each article's sentence records: sentences where the classifier or the lexicon (its
+        unit labels, `lex_labels`: none for passages) finds something; for passages, each
+        sentence of a passage whose most probable stance is not `neutral`, with the passage's
+        probabilities. The arrays cover every unit of the batch: `top` each one's most probable
+        class (its index), `bounds` where each article's start; `unit_of` the unit of each
+        sentence of the batch (None: the sentence itself), `sentence_first` each article's first
+        sentence; `quiet_class` whether each of the model's classes is one of `_QUIET`."""
         keep = active & ~quiet_class[top]
-        if unit_of is None and lex_labels:
+        if lex_labels:
             keep |= active & np.fromiter((label not in _QUIET for label in lex_labels), dtype=bool, count=len(lex_labels))
         kept = np.flatnonzero(keep)
+        out: list[list[SentenceProbabilities]] = [[] for _ in docs]
         if not kept.size:
-            return []
-        classes, article_id = model.classes, doc.article.id
+            return out
+        classes = model.classes
         probs = {u: {c: p for c, p in zip(classes, row) if p >= MIN_EVIDENCE_PROBABILITY} for u, row in zip(kept.tolist(), proba[kept].tolist())}
         if unit_of is None:
-            return [SentenceProbabilities(article_id, dim, u, p) for u, p in probs.items()]
-        sentences = np.flatnonzero(keep[np.asarray(unit_of, dtype=np.int64)]).tolist()
-        return [SentenceProbabilities(article_id, dim, si, dict(probs[unit_of[si]])) for si in sentences]
+            first, items = np.asarray(bounds[:-1]), kept
+        else:
+            first, items = sentence_first[:-1], np.flatnonzero(keep[unit_of])
+        article = (np.searchsorted(first, items, side="right") - 1).tolist()
+        local = (items - first[article]).tolist()
+        units = items.tolist() if unit_of is None else unit_of[items].tolist()
+        for i, si, u in zip(article, local, units):
+            out[i].append(SentenceProbabilities(docs[i].article.id, dim, si, probs[u] if unit_of is None else dict(probs[u])))
+        return out
 
     def _blend(self, dim: str, model: NgramModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
         votes = ClassifierVotes(tuple(model.classes), proba, unit_tokens)
