@@ -319,13 +319,15 @@ def register_features(sentence_norms: Sequence[Sequence[str]]) -> dict[str, floa
     return register_features_many([t for norms in sentence_norms for t in norms], [len(norms) for norms in sentence_norms], [len(sentence_norms)])[0]
 
 
-def register_features_many(norms: Sequence[str], sentence_tokens: Sequence[int], article_sentences: Sequence[int]) -> list[dict[str, float]]:
+def register_features_many(norms: list[str], sentence_tokens: Sequence[int], article_sentences: Sequence[int]) -> list[dict[str, float]]:
     """`register_features` of several articles at once: `norms` are all their tokens end to end,
     `sentence_tokens` the tokens of each sentence, `article_sentences` the sentences of each
     article (whole-number counts: the same shares as one article at a time)."""
+    from .ngram_counts import numbers_of
+
     n_articles, n_sentences = len(article_sentences), len(sentence_tokens)
-    bits = np.fromiter(map(_cue_bits().get, norms, repeat(0)), dtype=np.int64, count=len(norms))
-    cued = np.flatnonzero(bits)
+    bits = numbers_of(norms, _cue_bits())  # -1: not a cue
+    cued = np.flatnonzero(bits > 0)
     cue_sentence = np.repeat(np.arange(n_sentences, dtype=np.int64), sentence_tokens)[cued]
     article_of_sentence = np.repeat(np.arange(n_articles, dtype=np.int64), article_sentences)
     columns = []

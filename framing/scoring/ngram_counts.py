@@ -33,7 +33,7 @@ from .features import _token_char_ngrams, finish_lexicon_features, is_word
 # A framing.scoring.ngram_model.NgramModel (not imported: the model module uses this one)
 NgramModel = Any
 
-__all__ = ["NgramCounter", "UnitCounts", "group_counts", "csr_dot", "AnalyzerKey"]
+__all__ = ["NgramCounter", "UnitCounts", "group_counts", "csr_dot", "AnalyzerKey", "numbers_of"]
 
 _VECTOR_KIND = "vectors"  # analyzer kind of the word-vector vocabulary in the counter
 
@@ -78,6 +78,17 @@ def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts
     distinct = keys[starts]
     unit = distinct // size
     return UnitCounts(unit, distinct - unit * size, counts)
+
+
+def numbers_of(norms: list[str], numbers: Mapping[str, int]) -> np.ndarray:
+    """`numbers.get(norm, -1)` of each norm (a dict of whole numbers), as an int64 array (the
+    compiled `lookup` when the accelerator is active)."""
+    compiled = _NGRAMS
+    if compiled is None:
+        return np.fromiter(map(numbers.get, norms, repeat(-1)), dtype=np.int64, count=len(norms))
+    out = np.empty(len(norms), dtype=np.int64)
+    compiled.lookup(norms, numbers, out)
+    return out
 
 
 def _grown(arr: np.ndarray, n: int, fill: Any) -> np.ndarray:
@@ -512,12 +523,7 @@ class NgramCounter:
         """The type number of each token, numbering (and analysing) the norms not seen before."""
         if len(self._type_of) > self._CACHE_LIMIT:  # bounded memory on huge corpora
             self._reset_types()
-        compiled = _NGRAMS
-        if compiled is None:
-            types = np.fromiter(map(self._type_of.get, norms, repeat(-1)), dtype=np.int64, count=len(norms))
-        else:
-            types = np.empty(len(norms), dtype=np.int64)
-            compiled.lookup(norms, self._type_of, types)
+        types = numbers_of(norms, self._type_of)
         if types.size and types.min() < 0:
             missing = np.flatnonzero(types < 0).tolist()
             new = list(dict.fromkeys(norms[i] for i in missing))
