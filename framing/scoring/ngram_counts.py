@@ -57,8 +57,8 @@ class UnitCounts:
 def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts:
     """The distinct (unit, id) pairs of n-gram occurrences, sorted by unit then id, with their
     counts. The order matters: it is the order in which a unit's terms are added up in its
-    product with the weights, so it fixes the last bits of the logits. (Not compiled: numpy's
-    sort is faster than the counting sorts tried in C.)"""
+    product with the weights, so it fixes the last bits of the logits. (The sort is numpy's,
+    faster than the counting sorts tried in C; the compiled `key_runs` reads its runs.)"""
     n_units = int(units.max()) + 1 if units.size else 0
     key_type = np.int32 if n_units * size < 2**31 else np.int64  # int32 sorts twice as fast
     keys = units.astype(key_type)
@@ -67,6 +67,11 @@ def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts
     keys.sort()
     if not keys.size:
         return UnitCounts(np.empty(0, dtype=key_type), np.empty(0, dtype=key_type), np.empty(0, dtype=np.int64))
+    compiled = _NGRAMS
+    if compiled is not None:
+        out_units, out_ids, out_counts = np.empty(keys.size, dtype=key_type), np.empty(keys.size, dtype=key_type), np.empty(keys.size, dtype=np.int64)
+        m = compiled.key_runs(keys, size, out_units, out_ids, out_counts)
+        return UnitCounts(out_units[:m], out_ids[:m], out_counts[:m])
     first = np.empty(keys.size, dtype=bool)
     first[0] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
