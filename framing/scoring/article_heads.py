@@ -157,8 +157,11 @@ class ArticleHead:
         """P(`classes[1]`) of a binary head for several feature sets at once (the policy
         categories of one article: always the same number of rows, so the same rounding);
         `rows` may be `matrix(rows)` already."""
-        X = rows if isinstance(rows, np.ndarray) else self.matrix(rows)
-        z = self.intercept[0] + np.clip((X - self.mean) / self.scale, -CLIP, CLIP) @ self.coef[0]
+        return self.positive_of(self.standardised(rows if isinstance(rows, np.ndarray) else self.matrix(rows)))
+
+    def positive_of(self, standard: np.ndarray) -> np.ndarray:
+        """`positive_matrix` of rows already `standardised`."""
+        z = self.intercept[0] + standard @ self.coef[0]
         return 1.0 / (1.0 + np.exp(-z))
 
     @property
@@ -342,13 +345,20 @@ def register_features_many(norms: list[str], sentence_tokens: Sequence[int], art
     ]
 
 
+@lru_cache(maxsize=16)
+def _lexicon_feature_names(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(column, feature name) of the lexicon columns a head may read, in the columns' order
+    (every article of a run has the same columns)."""
+    return tuple((key, f"lex.{key}") for key in columns if key.startswith(_LEXICON_PREFIXES) and not key.endswith(("ci_low", "ci_high")))
+
+
 def context_features(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, float]:
     """Features every head may use: the lexicon's article columns and the actors."""
     out: dict[str, float] = {}
-    for key, value in lexicon_scores.items():
-        if key.startswith(_LEXICON_PREFIXES) and isinstance(value, (int, float)) and not isinstance(value, bool):
-            if value == value and not key.endswith(("ci_low", "ci_high")):
-                out[f"lex.{key}"] = float(value)
+    for key, name in _lexicon_feature_names(tuple(lexicon_scores)):
+        value = lexicon_scores[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+            out[name] = float(value)
     counts = [float(lexicon_scores.get(f"actors.{a}", 0) or 0) for a in FOUR]
     out["ctx.actors_present"] = float(sum(1 for c in counts if c > 0))
     out["ctx.actor_rate"] = 1000.0 * sum(counts) / n_tokens if n_tokens else 0.0

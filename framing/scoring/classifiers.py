@@ -319,7 +319,7 @@ class FramingClassifiers:
                                                           "n_tokens": doc.n_tokens, "categories": tuple(lx.category_names), "register": dict(registers[i])}
         if lx.kind == "prescriptions":
             per_article = categories_features_many(classes, units.proba, units.bounds, units.n_units, lexicon_scores, lx.category_names, registers=registers, contexts=contexts)
-            return [self._set_decisions(dim, per_cat) for per_cat in per_article]
+            return self._set_decisions(dim, per_article)
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         head, pos_head = self.heads.get(f"{dim}.label"), self.heads.get(f"{dim}.position")
         if pos_head is not None and lx.kind != "poles":
@@ -354,30 +354,37 @@ class FramingClassifiers:
                 cols[f"{dim}.ci_high"] = round(min(1.0, max(float(scores.get(f"{dim}.ci_high") or p_lex) + shift, position)), 4)
         return out
 
-    def _set_decisions(self, dim: str, per_cat: Mapping[str, Mapping[str, float]]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
-        """The `sets` heads' policies advocated and rejected by one article, from its
-        `categories_features`."""
-        out: dict[str, Any] = {}
-        cats = list(per_cat)
-        built: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
-        margins: dict[str, dict[str, float]] = {}
+    def _set_decisions(self, dim: str, per_article: Sequence[Mapping[str, Mapping[str, float]]]) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+        """The `sets` heads' policies advocated and rejected by each article, from its
+        `categories_features` (every article's rows standardised at once; the product one
+        article at a time, as `positive_matrix` computes it)."""
+        raw: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
+        margins: list[dict[str, dict[str, float]]] = [{} for _ in per_article]
         for fld in ("advocated", "rejected"):
             head = self.heads.get(f"{dim}.{fld}")
             if head is None:
                 continue
-            if head.features not in built:
-                built[head.features] = head.matrix([per_cat[c] for c in cats])
-            probs = dict(zip(cats, head.positive_matrix(built[head.features]).tolist()))
+            if head.features not in raw:
+                raw[head.features] = head.matrix([feats for per_cat in per_article for feats in per_cat.values()])
+            standard = head.standardised(raw[head.features])
             threshold = float(head.metadata.get("threshold", 0.5))
-            margins[fld] = {c: p - threshold for c, p in probs.items()}
-        # a policy is advocated or rejected, not both (never both in the coded articles):
-        # it goes where its probability clears the threshold by more
-        for fld, other in (("advocated", "rejected"), ("rejected", "advocated")):
-            if fld in margins:
-                mine, theirs = margins[fld], margins.get(other, {})
-                chosen = [c for c, m in mine.items() if m >= 0 and not (theirs.get(c, -1.0) >= 0 and theirs[c] > m)]
-                out[f"{dim}.{fld}"] = ";".join(sorted(chosen, key=lambda c: (-mine[c], c)))
-        return out, []
+            row = 0
+            for per_cat, found in zip(per_article, margins):
+                probs = head.positive_of(standard[row : row + len(per_cat)]).tolist()
+                row += len(per_cat)
+                found[fld] = {c: p - threshold for c, p in zip(per_cat, probs)}
+        out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = []
+        for found in margins:
+            cols: dict[str, Any] = {}
+            # a policy is advocated or rejected, not both (never both in the coded articles):
+            # it goes where its probability clears the threshold by more
+            for fld, other in (("advocated", "rejected"), ("rejected", "advocated")):
+                if fld in found:
+                    mine, theirs = found[fld], found.get(other, {})
+                    chosen = [c for c, m in mine.items() if m >= 0 and not (theirs.get(c, -1.0) >= 0 and theirs[c] > m)]
+                    cols[f"{dim}.{fld}"] = ";".join(sorted(chosen, key=lambda c: (-mine[c], c)))
+            out.append((cols, []))
+        return out
 
     @staticmethod
     def _decision_records(doc: Document, dim: str, label: str, contrib: np.ndarray, unit_of: Sequence[int] | None, n: int = 3) -> list[SentenceProbabilities]:
@@ -425,9 +432,13 @@ class FramingClassifiers:
             first, items = sentence_first[:-1], np.flatnonzero(keep[unit_of])
         article = (np.searchsorted(first, items, side="right") - 1).tolist()
         local = (items - first[article]).tolist()
-        units = items.tolist() if unit_of is None else unit_of[items].tolist()
-        for i, si, u in zip(article, local, units):
-            out[i].append(SentenceProbabilities(docs[i].article.id, dim, si, probs[u] if unit_of is None else dict(probs[u])))
+        ids = [doc.article.id for doc in docs]
+        if unit_of is None:
+            for i, u, si in zip(article, items.tolist(), local):
+                out[i].append(SentenceProbabilities(ids[i], dim, si, probs[u]))
+        else:
+            for i, u, si in zip(article, unit_of[items].tolist(), local):
+                out[i].append(SentenceProbabilities(ids[i], dim, si, dict(probs[u])))  # each sentence of a passage its own copy
         return out
 
     def _blend(self, dim: str, model: NgramModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
