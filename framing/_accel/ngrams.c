@@ -107,6 +107,15 @@ static int check_len(const Arr *a, Py_ssize_t n, const char *name)
     return 0;
 }
 
+/* The end of a function that fills arrays: release the first `got` of `a`, then the count `m`
+ * when `ok`, else NULL (the error already set). */
+static PyObject *released(Arr *a, int got, int ok, Py_ssize_t m)
+{
+    while (got > 0)
+        arr_release(&a[--got]);
+    return ok ? PyLong_FromSsize_t(m) : NULL;
+}
+
 static PyObject *index_error(const char *name, int64_t v)
 {
     PyErr_Format(PyExc_IndexError, "%s: index %lld out of range", name, (long long)v);
@@ -388,11 +397,7 @@ static PyObject *ngrams_char_gather(PyObject *self, PyObject *const *args, Py_ss
     }
     ok = 1;
 done:
-    while (got > 0)
-        arr_release(&a[--got]);
-    if (!ok)
-        return NULL;
-    return PyLong_FromSsize_t(m);
+    return released(a, got, ok, m);
 }
 
 /* --- key_runs -------------------------------------------------------------------------------- */
@@ -479,11 +484,7 @@ static PyObject *ngrams_key_runs(PyObject *self, PyObject *const *args, Py_ssize
     }
     ok = 1;
 done:
-    while (got > 0)
-        arr_release(&a[--got]);
-    if (!ok)
-        return NULL;
-    return PyLong_FromSsize_t(m);
+    return released(a, got, ok, m);
 }
 
 /* --- word_ngrams ----------------------------------------------------------------------------- */

@@ -61,8 +61,7 @@ def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts
     faster than the counting sorts tried in C; the compiled `key_runs` reads its runs.)"""
     n_units = int(units.max()) + 1 if units.size else 0
     key_type = np.int32 if n_units * size < 2**31 else np.int64  # int32 sorts twice as fast
-    keys = units.astype(key_type)
-    keys *= size
+    keys = np.multiply(units, size, dtype=key_type)  # key_type holds every key (units are whole numbers below n_units)
     keys += ids
     keys.sort()
     if not keys.size:
@@ -558,6 +557,8 @@ class NgramCounter:
     def unit_counts(self, occurrences: Mapping[AnalyzerKey, tuple[np.ndarray, np.ndarray]], *, unit_of_sentence: Any = None) -> dict[AnalyzerKey, UnitCounts]:
         """Counts per unit (sentences, or the units `unit_of_sentence` maps them to) and analyzer."""
         mapping = None if unit_of_sentence is None else np.asarray(unit_of_sentence, dtype=np.int64)
+        if mapping is not None and mapping.size and 0 <= mapping.min() and mapping.max() < 2**31:
+            mapping = mapping.astype(np.int32)  # the units gathered from it half as wide (group_counts picks the keys' type)
         out = {}
         for key, (sents, ids) in occurrences.items():
             units = sents if mapping is None else mapping[sents]
