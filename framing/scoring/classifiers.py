@@ -226,8 +226,11 @@ class FramingClassifiers:
         # unit, the batch's unit of every sentence of the batch (None: the sentence itself))
         layouts: dict[str, tuple[list[int], np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray, np.ndarray | None]] = {}
         if sentence_models:
-            layouts["sentence"] = (n_sent, sent_first, self.counter.unit_counts(found), None, sentence_tokens, np.ones(total_sent, dtype=int), None)
+            sentence_analyzers = self.counter.analyzers(sentence_models)
+            layouts["sentence"] = (n_sent, sent_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in sentence_analyzers}), None, sentence_tokens,
+                                   np.ones(total_sent, dtype=int), None)
         if passage_models:
+            passage_analyzers = self.counter.analyzers(passage_models)  # (the passage models may read fewer)
             passage_of = [passages_of(n) for n in n_sent]
             n_pass = [max(p, default=-1) + 1 for p in passage_of]
             pass_first = np.concatenate([[0], np.cumsum(n_pass)]).astype(np.int64)
@@ -236,7 +239,7 @@ class FramingClassifiers:
             )
             total_pass = int(pass_first[-1])
             layouts["passage"] = (
-                n_pass, pass_first, self.counter.unit_counts(found, unit_of_sentence=global_passage), passage_of,
+                n_pass, pass_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in passage_analyzers}, unit_of_sentence=global_passage), passage_of,
                 np.bincount(global_passage, weights=sentence_tokens, minlength=total_pass) if total_sent else np.zeros(0),
                 np.bincount(global_passage, minlength=total_pass) if total_sent else np.zeros(0, dtype=int), global_passage,
             )

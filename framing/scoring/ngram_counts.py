@@ -554,6 +554,16 @@ class NgramCounter:
             word_sents = np.asarray(sentence_of_token)[words]
             return {key: table.ids(word_types, word_sents) for key, table in self._tables.items()}
 
+    def analyzers(self, models: Iterable[NgramModel]) -> set[AnalyzerKey]:
+        """The analyzers whose counts these models read (their blocks', their word vectors')."""
+        keys: set[AnalyzerKey] = set()
+        for model in models:
+            keys.update(block.key for block in model.blocks)
+            vectors = self.vector_weights.get(self._index(model))
+            if vectors is not None:
+                keys.add(vectors[0])
+        return keys
+
     def unit_counts(self, occurrences: Mapping[AnalyzerKey, tuple[np.ndarray, np.ndarray]], *, unit_of_sentence: Any = None) -> dict[AnalyzerKey, UnitCounts]:
         """Counts per unit (sentences, or the units `unit_of_sentence` maps them to) and analyzer."""
         mapping = None if unit_of_sentence is None else np.asarray(unit_of_sentence, dtype=np.int64)
