@@ -97,6 +97,17 @@ def _ngrams(norms: list, a: int, b: int) -> None:
     out = np.empty(len(norms), dtype=np.int64)
     NGRAMS.lookup(norms, numbers, out)
     assert out.tolist() == [numbers.get(t, -1) for t in norms], norms
+    # group_counts (the compiled key_runs) against numpy's runs, on the n-grams found above
+    size = max(len(vocab), 1)
+    found_segments, found_columns = got
+    for units in (found_segments, found_segments[::-1].copy()):
+        grouped = ngram_counts.group_counts(units, found_columns, size=size)
+        compiled, ngram_counts._NGRAMS = ngram_counts._NGRAMS, None
+        try:
+            reference = ngram_counts.group_counts(units, found_columns, size=size)
+        finally:
+            ngram_counts._NGRAMS = compiled
+        assert all(x.dtype == y.dtype and x.tolist() == y.tolist() for x, y in zip(vars(grouped).values(), vars(reference).values())), norms
 
 
 def main() -> None:

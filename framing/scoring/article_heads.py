@@ -35,10 +35,13 @@ import numpy as np
 
 __all__ = [
     "ArticleHead",
+    "UnitStats",
+    "unit_stats_many",
     "HEAD_FORMAT",
     "article_features",
     "category_features",
     "categories_features",
+    "categories_features_many",
     "unit_contributions",
     "save_article_head",
     "load_article_head",
@@ -47,6 +50,8 @@ __all__ = [
     "QUIET_UNIT_CLASSES",
     "REGISTER_CUES",
     "register_features",
+    "register_features_many",
+    "context_features",
 ]
 
 HEAD_FORMAT = "framing-article-head"
@@ -57,6 +62,7 @@ HEAD_FORMAT_VERSION = 1
 CLIP = 4.0
 FOUR = ("china", "russia", "north_korea", "iran")
 QUIET_UNIT_CLASSES = ("none",)  # unit classes that are not a reading (no feature of their own)
+_CONTEXT_NAMES = ("ctx.actors_present", "ctx.actor_rate", "ctx.log_tokens")  # context_features's own, beside the lexicon columns
 _LEXICON_PREFIXES = ("alliance.", "ideology.", "prescription.", "actors.")
 # Cues of an article's register, as token norms (lower case, curly quotes folded): opinion
 # argues in the first person, with modals and questions; news attributes and quotes. They
@@ -116,35 +122,84 @@ class ArticleHead:
             self._columns_seen[unit_classes] = got
         return got
 
+    @cached_property
+    def _unit_weights_seen(self) -> dict[tuple[tuple[str, ...], str, str | None], tuple[np.ndarray, ...]]:
+        return {}
+
+    def unit_weights(self, unit_classes: tuple[str, ...], label: str, versus: str | None) -> tuple[np.ndarray, ...]:
+        """The weight of each unit class's mean, top and late feature in the logit of `label`
+        minus that of `versus` (a binary head: in its logit, signed for `label`), per unit of
+        raw feature (0 where the head has no such feature): see `unit_contributions`."""
+        key = (unit_classes, label, versus)
+        got = self._unit_weights_seen.get(key)
+        if got is None:
+            if self.kind == "label":
+                k = self.classes.index(label)
+                weights = self.coef[k] - (self.coef[self.classes.index(versus)] if versus in self.classes else 0.0)
+            else:
+                weights = self.coef[0] * (1.0 if label == self.classes[1] else -1.0)
+            unit_w = weights / self.scale
+            cols = self.class_columns(unit_classes)  # feature index of each class's mean, top, late (-1: none)
+            got = tuple(np.where(c >= 0, unit_w[np.maximum(c, 0)], 0.0) for c in cols)
+            for w in got:
+                w.setflags(write=False)  # shared by every article with this decision
+            self._unit_weights_seen[key] = got
+        return got
+
     def matrix(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """The raw feature rows in this head's feature order."""
         # map(f.get, names, repeat(0.0)) looks every name up in C, without a Python step per
         # feature (some 600 look-ups per article)
         names = self.features
-        return np.array([list(map(f.get, names, repeat(0.0))) for f in rows], dtype=float)
+        return np.array([list(map(f.get, names, repeat(0.0))) for f in rows], dtype=float).reshape(len(rows), len(names))
 
     def positive_matrix(self, rows: Sequence[Mapping[str, float]] | np.ndarray) -> np.ndarray:
         """P(`classes[1]`) of a binary head for several feature sets at once (the policy
         categories of one article: always the same number of rows, so the same rounding);
         `rows` may be `matrix(rows)` already."""
-        X = rows if isinstance(rows, np.ndarray) else self.matrix(rows)
-        z = self.intercept[0] + np.clip((X - self.mean) / self.scale, -CLIP, CLIP) @ self.coef[0]
+        return self.positive_of(self.standardised(rows if isinstance(rows, np.ndarray) else self.matrix(rows)))
+
+    def positive_of(self, standard: np.ndarray) -> np.ndarray:
+        """`positive_matrix` of rows already `standardised`."""
+        z = self.intercept[0] + standard @ self.coef[0]
         return 1.0 / (1.0 + np.exp(-z))
 
     @property
     def file_stem(self) -> str:
         return f"{self.dimension}-{self.field_ or self.kind}"
 
-    def vector(self, feats: Mapping[str, float]) -> np.ndarray:
-        x = np.array(list(map(feats.get, self.features, repeat(0.0))), dtype=float)
+    def standardised(self, x: np.ndarray) -> np.ndarray:
+        """Raw features (a vector, or one row per article) standardised and clipped."""
         return np.clip((x - self.mean) / self.scale, -CLIP, CLIP)
 
+    def vector(self, feats: Mapping[str, float]) -> np.ndarray:
+        return self.standardised(np.array(list(map(feats.get, self.features, repeat(0.0))), dtype=float))
+
+    def logits_of(self, vector: np.ndarray) -> np.ndarray:
+        """The outputs of one article's standardised features (a vector): one article at a time,
+        so the product's rounding never depends on a batch's size."""
+        return self.intercept + self.coef @ vector
+
     def logits(self, feats: Mapping[str, float]) -> np.ndarray:
-        # one article at a time, so the product's rounding never depends on a batch's size
-        return self.intercept + self.coef @ self.vector(feats)
+        return self.logits_of(self.vector(feats))
+
+    def unit_matrix(self, stats: "UnitStats", unit_classes: tuple[str, ...], others: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """`matrix` of several articles' `article_features`, from their `UnitStats` (rows: the
+        articles) and, for every other feature, each article's mapping (its context and
+        register features)."""
+        X = self.matrix(others)
+        index = self.feature_index
+        for name, stat, k in _unit_stat_names("unit", unit_classes, stats.late is not None):
+            j = index.get(name)
+            if j is not None:
+                X[:, j] = getattr(stats, stat)[:, k]
+        return X
 
     def probabilities(self, feats: Mapping[str, float]) -> dict[str, float]:
-        z = self.logits(feats)
+        return self.probabilities_of(self.logits(feats))
+
+    def probabilities_of(self, z: np.ndarray) -> dict[str, float]:
+        """Class probabilities from the outputs (`logits`)."""
         if self.kind == "label":
             e = np.exp(z - z.max())
             p = e / e.sum()
@@ -197,56 +252,113 @@ def _late(positions: np.ndarray | None, n: int) -> np.ndarray:
     return positions >= 0.5
 
 
+@dataclass(frozen=True)
+class UnitStats:
+    """What the heads read of the unit probabilities of several articles: one row per article,
+    one column per unit class. `mean`: the mean probability over the article's units (active or
+    not); `top`: the share of units where the class is the most probable; `max`: the largest
+    probability; `late`: the mean over the second half (None when the positions are unknown)."""
+
+    mean: np.ndarray
+    top: np.ndarray
+    max: np.ndarray
+    late: np.ndarray | None
+
+
+def unit_stats_many(proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[int], late: np.ndarray | None = None) -> UnitStats:
+    """`UnitStats` of several articles: `proba` holds their active units end to end (article
+    i's in rows `bounds[i]:bounds[i + 1]`), `n_units` counts each article's units, `late` marks
+    the active units in their article's second half (see `_late`).
+
+    Each article's sums are numpy's sum of that article's own row of each class (pairwise, as
+    one article alone is summed: `np.add.reduceat` adds in another order); the counts are
+    whole numbers, the maxima exact, so every number equals one article's alone."""
+    n_articles, n_classes = len(bounds) - 1, proba.shape[1]
+    by_class = np.ascontiguousarray(proba.T)  # one row per class: each row summed as a column would be
+    sums, maxs = np.zeros((n_articles, n_classes)), np.zeros((n_articles, n_classes))
+    lates = np.zeros((n_articles, n_classes)) if late is not None else None
+    late_rows = np.ascontiguousarray(by_class[:, late]) if late is not None else None
+    late_bounds = np.concatenate([[0], np.cumsum(late)])[np.asarray(bounds)].tolist() if late is not None else None
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if b > a:
+            rows = by_class[:, a:b]
+            sums[i], maxs[i] = rows.sum(axis=1), rows.max(axis=1)
+            if late_rows is not None:
+                lates[i] = late_rows[:, late_bounds[i] : late_bounds[i + 1]].sum(axis=1)
+    article_of_unit = np.repeat(np.arange(n_articles), np.diff(np.asarray(bounds)))
+    tops = np.bincount(article_of_unit * n_classes + proba.argmax(axis=1), minlength=n_articles * n_classes).reshape(n_articles, n_classes)
+    units = np.asarray(n_units, dtype=np.int64)[:, None]
+    n, n_late = np.maximum(units, 1), np.maximum(units - units // 2, 1)
+    return UnitStats(sums / n, tops / n, maxs, None if lates is None else lates / n_late)
+
+
+@lru_cache(maxsize=64)
+def _unit_stat_names(prefix: str, classes: tuple[str, ...], with_late: bool) -> tuple[tuple[str, str, int], ...]:
+    """(feature name, `UnitStats` field, class index) of each unit statistic a head may read."""
+    stats = ("mean", "top", "max", "late") if with_late else ("mean", "top", "max")
+    return tuple((f"{prefix}.{stat}.{c}", stat, k) for k, c in enumerate(classes) if c not in QUIET_UNIT_CLASSES for stat in stats)
+
+
 def _unit_stats(prefix: str, classes: Sequence[str], proba: np.ndarray, n_units: int, positions: np.ndarray | None = None) -> dict[str, float]:
-    """Mean probability, share of units where the class is the most probable, and largest
-    probability, of each reading class over an article's units (`proba`: the active units,
-    `positions` their place in the article from 0 to 1), and the mean over the second half."""
-    out: dict[str, float] = {}
-    n = max(n_units, 1)
-    k_all = len(classes)
-    if proba.size:
-        by_class = np.ascontiguousarray(proba.T)  # one row per class: each row summed as a column would be
-        sums = by_class.sum(axis=1).tolist()
-        maxs = by_class.max(axis=1).tolist()
-        tops = np.bincount(proba.argmax(axis=1), minlength=k_all).tolist()
-        late = _late(positions, proba.shape[0])
-        lates = np.ascontiguousarray(by_class[:, late]).sum(axis=1).tolist() if positions is not None else None
-    else:
-        sums = maxs = [0.0] * k_all
-        tops = [0] * k_all
-        lates = [0.0] * k_all if positions is not None else None
-    n_late = max(n_units - n_units // 2, 1)
-    for k, c in enumerate(classes):
-        if c in QUIET_UNIT_CLASSES:
-            continue
-        out[f"{prefix}.mean.{c}"] = float(sums[k]) / n
-        out[f"{prefix}.top.{c}"] = float(tops[k]) / n
-        out[f"{prefix}.max.{c}"] = float(maxs[k])
-        if lates is not None:
-            out[f"{prefix}.late.{c}"] = float(lates[k]) / n_late
-    return out
+    """The `UnitStats` of one article's units as named features (`proba`: the active units,
+    `positions` their place in the article from 0 to 1)."""
+    late = None if positions is None else _late(positions, proba.shape[0])
+    stats = unit_stats_many(proba.reshape(-1, len(classes)), [0, proba.shape[0]], [n_units], late)
+    return {name: float(getattr(stats, stat)[0, k]) for name, stat, k in _unit_stat_names(prefix, tuple(classes), positions is not None)}
+
+
+@lru_cache(maxsize=1)
+def _cue_bits() -> dict[str, int]:
+    """Each cue norm's `REGISTER_CUES` as bits (bit j: the j-th cue)."""
+    bits: dict[str, int] = {}
+    for j, cue in enumerate(REGISTER_CUES.values()):
+        for norm in cue:
+            bits[norm] = bits.get(norm, 0) | 1 << j
+    return bits
 
 
 def register_features(sentence_norms: Sequence[Sequence[str]]) -> dict[str, float]:
     """The share of an article's sentences that carry each of the `REGISTER_CUES`."""
-    counts = dict.fromkeys(REGISTER_CUES, 0)
-    cues = tuple(REGISTER_CUES.items())
-    for norms in sentence_norms:
-        present = set(norms)
-        for name, cue in cues:
-            if not present.isdisjoint(cue):
-                counts[name] += 1
-    n = max(len(sentence_norms), 1)
-    return {f"{REGISTER_PREFIX}{name}": count / n for name, count in counts.items()}
+    return register_features_many([t for norms in sentence_norms for t in norms], [len(norms) for norms in sentence_norms], [len(sentence_norms)])[0]
 
 
-def _context(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, float]:
+def register_features_many(norms: list[str], sentence_tokens: Sequence[int], article_sentences: Sequence[int]) -> list[dict[str, float]]:
+    """`register_features` of several articles at once: `norms` are all their tokens end to end,
+    `sentence_tokens` the tokens of each sentence, `article_sentences` the sentences of each
+    article (whole-number counts: the same shares as one article at a time)."""
+    from .ngram_counts import numbers_of
+
+    n_articles, n_sentences = len(article_sentences), len(sentence_tokens)
+    bits = numbers_of(norms, _cue_bits())  # -1: not a cue
+    cued = np.flatnonzero(bits > 0)
+    cue_sentence = np.repeat(np.arange(n_sentences, dtype=np.int64), sentence_tokens)[cued]
+    article_of_sentence = np.repeat(np.arange(n_articles, dtype=np.int64), article_sentences)
+    columns = []
+    for j in range(len(REGISTER_CUES)):
+        carries = np.zeros(n_sentences, dtype=bool)
+        carries[cue_sentence[(bits[cued] >> j & 1).astype(bool)]] = True
+        columns.append(np.bincount(article_of_sentence[carries], minlength=n_articles).tolist())
+    names = [f"{REGISTER_PREFIX}{name}" for name in REGISTER_CUES]
+    return [
+        {name: count / max(n, 1) for name, count in zip(names, counts)}
+        for n, counts in zip(article_sentences, zip(*columns))
+    ]
+
+
+@lru_cache(maxsize=16)
+def _lexicon_feature_names(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(column, feature name) of the lexicon columns a head may read, in the columns' order
+    (every article of a run has the same columns)."""
+    return tuple((key, f"lex.{key}") for key in columns if key.startswith(_LEXICON_PREFIXES) and not key.endswith(("ci_low", "ci_high")))
+
+
+def context_features(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, float]:
     """Features every head may use: the lexicon's article columns and the actors."""
     out: dict[str, float] = {}
-    for key, value in lexicon_scores.items():
-        if key.startswith(_LEXICON_PREFIXES) and isinstance(value, (int, float)) and not isinstance(value, bool):
-            if value == value and not key.endswith(("ci_low", "ci_high")):
-                out[f"lex.{key}"] = float(value)
+    for key, name in _lexicon_feature_names(tuple(lexicon_scores)):
+        value = lexicon_scores[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+            out[name] = float(value)
     counts = [float(lexicon_scores.get(f"actors.{a}", 0) or 0) for a in FOUR]
     out["ctx.actors_present"] = float(sum(1 for c in counts if c > 0))
     out["ctx.actor_rate"] = 1000.0 * sum(counts) / n_tokens if n_tokens else 0.0
@@ -255,11 +367,13 @@ def _context(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[str, floa
 
 
 def article_features(dimension: str, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int,
-                     positions: np.ndarray | None = None, register: Mapping[str, float] | None = None) -> dict[str, float]:
+                     positions: np.ndarray | None = None, register: Mapping[str, float] | None = None,
+                     context: Mapping[str, float] | None = None) -> dict[str, float]:
     """The features of an article for a `label` or `position` head of `dimension`
-    (`register`: its `register_features`)."""
+    (`register`: its `register_features`; `context`: its `context_features`, computed here when
+    not given)."""
     feats = _unit_stats("unit", unit_classes, proba, n_units, positions)
-    feats.update(_context(lexicon_scores, n_tokens))
+    feats.update(context_features(lexicon_scores, n_tokens) if context is None else context)
     feats.update(register or {})
     return feats
 
@@ -280,7 +394,7 @@ def _class_plan(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> t
 
 
 def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, lexicon_scores: Mapping[str, Any], n_tokens: int, categories: Sequence[str],
-                        register: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
+                        register: Mapping[str, float] | None = None, context: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
     """The features of every policy category of an article, for a `sets` head: each category's
     unit statistics and lexicon columns under category-free names (so one model serves every
     category), the article context and `register` (its `register_features`), and a one-hot of
@@ -290,74 +404,91 @@ def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_uni
     much a sentence speaks in an advocating (rejecting) voice, whatever the policy, and how much
     it is about this policy, whatever the voice. Their product per sentence is the evidence
     that this policy is advocated (rejected) there."""
-    n = max(n_units, 1)
-    role_idx, cat_idx = _class_plan(tuple(unit_classes), tuple(categories))
-    # the unit statistics of `_unit_stats`, computed once for all classes
-    out: dict[str, dict[str, float]] = {c: {} for c in categories}
-    if proba.size:
-        by_class = np.ascontiguousarray(proba.T)
-        sums_l, maxs_l = by_class.sum(axis=1).tolist(), by_class.max(axis=1).tolist()
-        tops_l = np.bincount(proba.argmax(axis=1), minlength=len(unit_classes)).tolist()
-    else:
-        sums_l = maxs_l = [0.0] * len(unit_classes)
-        tops_l = [0] * len(unit_classes)
+    context = context_features(lexicon_scores, n_tokens) if context is None else context
+    return categories_features_many(unit_classes, proba.reshape(-1, len(unit_classes)), [0, proba.shape[0]], [n_units], [lexicon_scores], categories,
+                                    registers=[register or {}], contexts=[context])[0]
+
+
+@lru_cache(maxsize=64)
+def _category_names(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str, str, str]]], dict[str, dict[str, float]]]:
+    """Per category, (class index, mean, top and max feature name) of each of its unit classes,
+    and its one-hot features."""
+    stats: dict[str, list[tuple[int, str, str, str]]] = {c: [] for c in categories}
     for k, c in enumerate(unit_classes):
         cat, _, role = c.partition(":")
-        if cat in out and c not in QUIET_UNIT_CLASSES:
-            feats = out[cat]
-            feats[f"unit.mean.{role}"] = float(sums_l[k]) / n
-            feats[f"unit.top.{role}"] = float(tops_l[k]) / n
-            feats[f"unit.max.{role}"] = float(maxs_l[k])
-    counts = [float(lexicon_scores.get(f"actors.{a}", 0) or 0) for a in FOUR]
-    shared = {"ctx.actors_present": float(sum(1 for c in counts if c > 0)), "ctx.actor_rate": 1000.0 * sum(counts) / n_tokens if n_tokens else 0.0,
-              "ctx.log_tokens": math.log1p(n_tokens)}
-    for stance in ("neutral", "sovereigntist"):
-        value = lexicon_scores.get(f"ideology.{stance}")
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
-        shared[f"lex.ideology.{stance}"] = float(value) if ok else 0.0
-    shared.update(register or {})
-    listed = {fld: str(lexicon_scores.get(f"prescriptions.{fld}") or "").split(";") for fld in ("advocated", "rejected")}
-    voices: dict[str, np.ndarray] = {}
-    if proba.size:
-        for role, idx in role_idx.items():
-            voices[role] = proba[:, idx].sum(axis=1) if idx else np.zeros(proba.shape[0])
-        salience = {c: 0.0 for c in categories}
-        sums = proba.sum(axis=0)
-        for cat, idx in cat_idx.items():
-            for k in idx:
-                salience[cat] += float(sums[k])  # (axis-0 sums: the order the salience was fitted with)
-        most = max(salience, key=lambda c: (salience[c], c)) if salience else None
-        voice_max = {role: float(v.max()) for role, v in voices.items()}
-        # How much each unit is about each category, one row per category (`out`'s order): the
-        # joint sums and maxima of all categories are then one call each, and each row, being
-        # contiguous, is summed exactly as the category's own vector would be (the same bits).
-        rows = [proba[:, idx].sum(axis=1) if idx else np.zeros(proba.shape[0]) for idx in (cat_idx[c] for c in out)]
-        about = np.stack(rows) if rows else np.zeros((0, proba.shape[0]))
-        about_mean = about.sum(axis=1).tolist()
-        joint_sums: dict[str, list[float]] = {}
-        joint_maxs: dict[str, list[float]] = {}
-        for role in ("advocate", "reject"):
-            joint = about * voices[role]
-            joint_sums[role], joint_maxs[role] = joint.sum(axis=1).tolist(), joint.max(axis=1).tolist()
-    for j, (category, feats) in enumerate(out.items()):
-        net = lexicon_scores.get(f"prescription.{category}")
-        feats["lex.net"] = float(net) if isinstance(net, (int, float)) and net == net else 0.0
-        for fld in ("advocated", "rejected"):
-            feats[f"lex.{fld}"] = 1.0 if category in listed[fld] else 0.0
-        if proba.size:
-            for role in ("advocate", "reject"):
-                feats[f"unit.joint_mean.{role}"] = joint_sums[role][j] / n
-                feats[f"unit.joint_max.{role}"] = joint_maxs[role][j]
-                feats[f"unit.voice_max.{role}"] = voice_max[role]
-            feats["unit.about_mean"] = about_mean[j] / n
-            feats["unit.most_discussed"] = 1.0 if most == category else 0.0
-        else:
-            for role in ("advocate", "reject"):
-                feats[f"unit.joint_mean.{role}"] = feats[f"unit.joint_max.{role}"] = feats[f"unit.voice_max.{role}"] = 0.0
-            feats["unit.about_mean"] = feats["unit.most_discussed"] = 0.0
-        feats.update(shared)
-        for c in categories:
-            feats[f"cat.{c}"] = 1.0 if c == category else 0.0
+        if cat in stats and c not in QUIET_UNIT_CLASSES:
+            stats[cat].append((k, f"unit.mean.{role}", f"unit.top.{role}", f"unit.max.{role}"))
+    one_hot = {category: {f"cat.{c}": 1.0 if c == category else 0.0 for c in categories} for category in categories}
+    return stats, one_hot
+
+
+def categories_features_many(unit_classes: Sequence[str], proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[int], lexicon_scores: Sequence[Mapping[str, Any]],
+                             categories: Sequence[str], *, registers: Sequence[Mapping[str, float]], contexts: Sequence[Mapping[str, float]]) -> list[dict[str, dict[str, float]]]:
+    """`categories_features` of several articles: `proba` holds their active units end to end
+    (article i's in rows `bounds[i]:bounds[i + 1]`), `n_units` counts each article's units,
+    `registers` and `contexts` are their `register_features` and `context_features`.
+
+    What is computed unit by unit (voices, how much each unit is about each category, their
+    products) is computed for all units at once; the sums over an article's units are numpy's
+    sums of that article's own rows (see `unit_stats_many`): the same bits as one article alone."""
+    unit_classes, categories = tuple(unit_classes), tuple(categories)
+    role_idx, cat_idx = _class_plan(unit_classes, categories)
+    stat_names, one_hot = _category_names(unit_classes, categories)
+    stats = unit_stats_many(proba, bounds, n_units)
+    n_rows = proba.shape[0]
+    voices = {role: proba[:, idx].sum(axis=1) if idx else np.zeros(n_rows) for role, idx in role_idx.items()}
+    # How much each unit is about each category, one row per category: the joint sums and maxima
+    # of all categories are then one call per article each, and each row is summed exactly as the
+    # category's own vector would be (the same bits).
+    about = np.stack([proba[:, idx].sum(axis=1) if idx else np.zeros(n_rows) for idx in (cat_idx[c] for c in categories)]) if categories else np.zeros((0, n_rows))
+    joints = {role: about * voices[role] for role in ("advocate", "reject")}
+    out: list[dict[str, dict[str, float]]] = []
+    for i, (scores, register, context) in enumerate(zip(lexicon_scores, registers, contexts)):
+        a, b = bounds[i], bounds[i + 1]
+        n = max(n_units[i], 1)
+        means, tops, maxs = stats.mean[i].tolist(), stats.top[i].tolist(), stats.max[i].tolist()
+        shared = {name: context[name] for name in _CONTEXT_NAMES}
+        for stance in ("neutral", "sovereigntist"):
+            value = scores.get(f"ideology.{stance}")
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+            shared[f"lex.ideology.{stance}"] = float(value) if ok else 0.0
+        shared.update(register)
+        listed = {fld: str(scores.get(f"prescriptions.{fld}") or "").split(";") for fld in ("advocated", "rejected")}
+        if b > a:
+            salience = {c: 0.0 for c in categories}
+            sums = proba[a:b].sum(axis=0)
+            for cat, idx in cat_idx.items():
+                for k in idx:
+                    salience[cat] += float(sums[k])  # (axis-0 sums: the order the salience was fitted with)
+            most = max(salience, key=lambda c: (salience[c], c)) if salience else None
+            voice_max = {role: float(v[a:b].max()) for role, v in voices.items()}
+            about_mean = about[:, a:b].sum(axis=1).tolist()
+            joint_sums = {role: joint[:, a:b].sum(axis=1).tolist() for role, joint in joints.items()}
+            joint_maxs = {role: joint[:, a:b].max(axis=1).tolist() for role, joint in joints.items()}
+        per_cat: dict[str, dict[str, float]] = {}
+        for j, category in enumerate(categories):
+            feats: dict[str, float] = {}
+            for k, mean_name, top_name, max_name in stat_names[category]:
+                feats[mean_name], feats[top_name], feats[max_name] = means[k], tops[k], maxs[k]
+            net = scores.get(f"prescription.{category}")
+            feats["lex.net"] = float(net) if isinstance(net, (int, float)) and net == net else 0.0
+            for fld in ("advocated", "rejected"):
+                feats[f"lex.{fld}"] = 1.0 if category in listed[fld] else 0.0
+            if b > a:
+                for role in ("advocate", "reject"):
+                    feats[f"unit.joint_mean.{role}"] = joint_sums[role][j] / n
+                    feats[f"unit.joint_max.{role}"] = joint_maxs[role][j]
+                    feats[f"unit.voice_max.{role}"] = voice_max[role]
+                feats["unit.about_mean"] = about_mean[j] / n
+                feats["unit.most_discussed"] = 1.0 if most == category else 0.0
+            else:
+                for role in ("advocate", "reject"):
+                    feats[f"unit.joint_mean.{role}"] = feats[f"unit.joint_max.{role}"] = feats[f"unit.voice_max.{role}"] = 0.0
+                feats["unit.about_mean"] = feats["unit.most_discussed"] = 0.0
+            feats.update(shared)
+            feats.update(one_hot[category])
+            per_cat[category] = feats
+        out.append(per_cat)
     return out
 
 
@@ -370,16 +501,9 @@ def unit_contributions(head: ArticleHead, unit_classes: Sequence[str], proba: np
     split."""
     if not proba.size:
         return np.zeros(0)
-    if head.kind == "label":
-        k = head.classes.index(label)
-        weights = head.coef[k] - (head.coef[head.classes.index(versus)] if versus in head.classes else 0.0)
-    else:
-        weights = head.coef[0] * (1.0 if label == head.classes[1] else -1.0)
     n = max(n_units, 1)
     n_late = max(n_units - n_units // 2, 1)
-    unit_w = weights / head.scale
-    cols = head.class_columns(tuple(unit_classes))  # feature index of each class's mean, top, late (-1: none)
-    w_mean, w_top, w_late = (np.where(c >= 0, unit_w[np.maximum(c, 0)], 0.0) for c in cols)
+    w_mean, w_top, w_late = head.unit_weights(tuple(unit_classes), label, versus)
     out = proba @ w_mean / n + w_top[proba.argmax(axis=1)] / n
     if positions is not None:
         out = out + (proba @ w_late) * _late(positions, proba.shape[0]) / n_late

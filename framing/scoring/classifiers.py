@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from itertools import chain
+from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from ..models import Document, Lexicon, Match, SentenceProbabilities
+from .article_heads import context_features
 from .features import lexicon_feature_matrix, lexicon_unit_labels
 from .ngram_model import NgramModel, load_model_dir, shipped_model_dir
 from .kinds import ClassifierVotes, kind_of
@@ -55,11 +57,29 @@ _QUIET = frozenset({"none", "neutral"})  # unit labels that find nothing (left o
 # --- the pipeline hook ------------------------------------------------------------------------
 
 
-def _agreement(lex_labels: Sequence[str], cls_labels: Sequence[str], *, empty: str | None = "none") -> float:
-    pairs = [(a, b) for a, b in zip(lex_labels, cls_labels) if empty is None or a != empty or b != empty]
-    if not pairs:
-        return 1.0
-    return round(sum(1 for a, b in pairs if a == b) / len(pairs), 4)
+def _agreements(classes: Sequence[str], lex_labels: Sequence[str], top: np.ndarray, active: np.ndarray, bounds: Sequence[int], *, empty: str | None = "none") -> list[float]:
+    """Each article's share of active units on which the lexicon's label (`lex_labels`) equals
+    the classifier's most probable class (`top`, its index), among the units where either
+    finds something (not both `empty`; every active unit when `empty` is None); 1.0 when there
+    is none. The arrays cover the units of several articles, article i's in
+    `bounds[i]:bounds[i + 1]`."""
+    index = {c: k for k, c in enumerate(classes)}
+    lexicon_class = np.fromiter(map(index.get, lex_labels, repeat(-1)), dtype=np.int64, count=len(lex_labels))
+    counted = active.copy()
+    if empty is not None:
+        counted &= ~(np.fromiter((label == empty for label in lex_labels), dtype=bool, count=len(lex_labels)) & np.asarray([c == empty for c in classes], dtype=bool)[top])
+    article = np.repeat(np.arange(len(bounds) - 1), np.diff(np.asarray(bounds)))
+    pairs = np.bincount(article[counted], minlength=len(bounds) - 1).tolist()
+    agreed = np.bincount(article[counted & (lexicon_class == top)], minlength=len(bounds) - 1).tolist()
+    return [round(same / n, 4) if n else 1.0 for same, n in zip(agreed, pairs)]
+
+
+def _first_index(items: Sequence[int], value: int) -> int | None:
+    """Where `value` first occurs in `items` (None: nowhere)."""
+    try:
+        return items.index(value)
+    except ValueError:
+        return None
 
 
 def passages_of(n_sentences: int, size: int = PASSAGE_SENTENCES) -> list[int]:
@@ -72,6 +92,29 @@ def passages_of(n_sentences: int, size: int = PASSAGE_SENTENCES) -> list[int]:
     if n_sentences % size and n_sentences % size < (size + 1) // 2 and n_full > 0:
         unit = [min(u, n_full - 1) for u in unit]
     return unit
+
+
+@dataclass(frozen=True)
+class _ActiveUnits:
+    """One model's active units in a batch of articles: their probabilities end to end (article
+    i's in rows `bounds[i]:bounds[i + 1]`), each one's place in its article from 0 to 1, and
+    each article's number of units (active or not)."""
+
+    proba: np.ndarray
+    bounds: list[int]
+    positions: np.ndarray
+    n_units: list[int]
+
+    @classmethod
+    def of(cls, proba: np.ndarray, active: np.ndarray, unit_bounds: Sequence[int]) -> "_ActiveUnits":
+        rows = np.flatnonzero(active)
+        first = np.asarray(unit_bounds, dtype=np.int64)
+        bounds = np.searchsorted(rows, first)
+        n_units = np.diff(first)
+        article = np.repeat(np.arange(n_units.size), np.diff(bounds))
+        # an article's unit index over its last index (as one article alone divides them)
+        positions = (rows - first[article]) / np.maximum(n_units - 1, 1)[article]
+        return cls(proba[rows], bounds.tolist(), positions, n_units.tolist())
 
 
 class FramingClassifiers:
@@ -179,11 +222,15 @@ class FramingClassifiers:
         found = self.counter.occurrences(norms, np.repeat(np.arange(total_sent, dtype=np.int32), lengths))
         sentence_tokens = np.asarray(lengths, dtype=float)
         # per unit kind: (units of each article, first unit of each article, counts, each
-        # article's unit of every sentence (None: the sentence itself), tokens and sentences per unit)
-        layouts: dict[str, tuple[list[int], np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray]] = {}
+        # article's unit of every sentence (None: the sentence itself), tokens and sentences per
+        # unit, the batch's unit of every sentence of the batch (None: the sentence itself))
+        layouts: dict[str, tuple[list[int], np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray, np.ndarray | None]] = {}
         if sentence_models:
-            layouts["sentence"] = (n_sent, sent_first, self.counter.unit_counts(found), None, sentence_tokens, np.ones(total_sent, dtype=int))
+            sentence_analyzers = self.counter.analyzers(sentence_models)
+            layouts["sentence"] = (n_sent, sent_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in sentence_analyzers}), None, sentence_tokens,
+                                   np.ones(total_sent, dtype=int), None)
         if passage_models:
+            passage_analyzers = self.counter.analyzers(passage_models)  # (the passage models may read fewer)
             passage_of = [passages_of(n) for n in n_sent]
             n_pass = [max(p, default=-1) + 1 for p in passage_of]
             pass_first = np.concatenate([[0], np.cumsum(n_pass)]).astype(np.int64)
@@ -192,20 +239,21 @@ class FramingClassifiers:
             )
             total_pass = int(pass_first[-1])
             layouts["passage"] = (
-                n_pass, pass_first, self.counter.unit_counts(found, unit_of_sentence=global_passage), passage_of,
+                n_pass, pass_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in passage_analyzers}, unit_of_sentence=global_passage), passage_of,
                 np.bincount(global_passage, weights=sentence_tokens, minlength=total_pass) if total_sent else np.zeros(0),
-                np.bincount(global_passage, minlength=total_pass) if total_sent else np.zeros(0, dtype=int),
+                np.bincount(global_passage, minlength=total_pass) if total_sent else np.zeros(0, dtype=int), global_passage,
             )
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         registers: list[dict[str, float]] = []
         if self.heads or self.keep_features:
-            from .article_heads import register_features
+            from .article_heads import register_features_many
 
-            registers = [register_features([s.norms for s in d.sentences]) for d in docs]
+            registers = register_features_many(norms, lengths, n_sent)
+        contexts: list[dict[str, float] | None] = [None] * len(docs)  # each article's context_features, once for all its dimensions
         for kind, group in (("sentence", sentence_models), ("passage", passage_models)):
             if not group:
                 continue
-            units, first, counts, unit_of, tokens, n_sents = layouts[kind]
+            units, first, counts, unit_of, tokens, n_sents, unit_of_all = layouts[kind]
             total_units = int(first[-1])
             lex_raw: dict[int, np.ndarray] = {}
             for model in group:
@@ -228,103 +276,133 @@ class FramingClassifiers:
                 # the same for every article: whether a class is quiet, whether a head reads this dimension
                 quiet_class = np.asarray([c in _QUIET for c in model.classes], dtype=bool)
                 decide = lx is not None and (self.keep_features or any(k.startswith(f"{dim}.") for k in self.heads))
+                units = _ActiveUnits.of(all_proba, all_active, bounds)
+                decisions = self._article_decisions(docs, dim, model, lx, units, all_active, bounds, unit_of, lexicon_scores, registers, contexts) if decide else None
+                lex_labels = [self._lexicon_labels(lx, by_dim[i].get(dim, []), bounds[i + 1] - bounds[i], None if unit_of is None else unit_of[i],
+                                                   tokens[bounds[i] : bounds[i + 1]], n_sents[bounds[i] : bounds[i + 1]]) for i in range(len(docs))]
+                all_labels = list(chain.from_iterable(lex_labels))
+                agreements = _agreements(model.classes, all_labels, all_top, all_active, bounds, empty=None if kind == "passage" else "none") if lx is not None else None
+                evidence_of = self._evidence(docs, dim, model, all_proba, all_top, all_labels if kind == "sentence" else [], all_active, bounds, unit_of_all, sent_first, quiet_class)
                 for i, doc in enumerate(docs):
                     a, b = bounds[i], bounds[i + 1]
-                    # copies: each article's arrays are laid out as if it had been scored alone
-                    proba, active = all_proba[a:b].copy(), all_active[a:b].copy()
-                    doc_tokens, doc_sents = tokens[a:b].copy(), n_sents[a:b].copy()
-                    doc_unit_of = None if unit_of is None else unit_of[i]
+                    active = all_active[a:b]
                     cols, evidence = out[i]
-                    lex_labels = self._lexicon_labels(lx, by_dim[i].get(dim, []), b - a, doc_unit_of, doc_tokens, doc_sents)
                     # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
                     # only the model's intercept: the classifier abstains there instead of voting.
-                    top = all_top[a:b]
-                    cols.update(self._blend(dim, model, lx, proba[active], doc_tokens[active], lexicon_scores[i], n_tokens=doc.n_tokens))
-                    if decide:
-                        head_cols, decisions = self._article_decision(doc, dim, model, lx, proba, active, doc_unit_of, lexicon_scores[i], registers[i])
+                    # (Copies: each article's arrays are laid out as if it had been scored alone.)
+                    cols.update(self._blend(dim, model, lx, units.proba[units.bounds[i] : units.bounds[i + 1]].copy(), tokens[a:b][active], lexicon_scores[i], n_tokens=doc.n_tokens))
+                    if decisions is not None:
+                        head_cols, records = decisions[i]
                         cols.update(head_cols)
-                        evidence.extend(decisions)
-                    if lx is not None:
-                        idx = np.flatnonzero(active).tolist()
-                        classes = model.classes
-                        cols[f"{dim}.agreement"] = _agreement([lex_labels[u] for u in idx], [classes[k] for k in top[idx].tolist()], empty=None if kind == "passage" else "none")
-                    evidence.extend(self._evidence(doc, dim, model, proba, top, lex_labels, doc_unit_of, active, quiet_class))
+                        evidence.extend(records)
+                    if agreements is not None:
+                        cols[f"{dim}.agreement"] = agreements[i]
+                    evidence.extend(evidence_of[i])
         return out
 
-    def _article_decision(self, doc: Document, dim: str, model: NgramModel, lx: Lexicon, proba: np.ndarray, active: np.ndarray,
-                          unit_of: Sequence[int] | None, lexicon_scores: Mapping[str, Any], register: Mapping[str, float]) -> tuple[dict[str, Any], list[SentenceProbabilities]]:
-        """The article heads' reading of one dimension (it replaces the blend's main columns), and
-        the sentences that moved the decision most as evidence records (`<dim>.article`);
-        `register`: the article's `register_features`."""
-        from .article_heads import article_features, categories_features, unit_contributions
+    def _article_decisions(self, docs: Sequence[Document], dim: str, model: NgramModel, lx: Lexicon, units: "_ActiveUnits", active: np.ndarray, bounds: Sequence[int],
+                           unit_of: Sequence[Sequence[int]] | None, lexicon_scores: Sequence[Mapping[str, Any]], registers: Sequence[Mapping[str, float]],
+                           contexts: list[dict[str, float] | None]) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+        """The article heads' reading of one dimension for each article of a batch (it replaces
+        the blend's main columns), and the sentences that moved each decision most as evidence
+        records (`<dim>.article`). `active`, `bounds`: every unit's activity and where each
+        article's units start; `registers`, `contexts`: each article's `register_features` and
+        `context_features` (the latter computed here where still None)."""
+        from .article_heads import categories_features_many, unit_contributions, unit_stats_many
 
-        n_units = int(proba.shape[0])
-        n_tokens = doc.n_tokens
-        own = proba[active]
-        positions = np.flatnonzero(active) / max(n_units - 1, 1)  # each active unit's place, 0 to 1
-        out: dict[str, Any] = {}
-        records: list[SentenceProbabilities] = []
+        classes = tuple(model.classes)
+        for i, doc in enumerate(docs):
+            if contexts[i] is None:
+                contexts[i] = context_features(lexicon_scores[i], doc.n_tokens)
         if self.keep_features:
-            self.units_seen[(doc.article.id, dim)] = {"classes": tuple(model.classes), "proba": own.copy(), "n_units": n_units, "positions": positions,
-                                                      "lexicon_scores": dict(lexicon_scores), "n_tokens": n_tokens, "categories": tuple(lx.category_names),
-                                                      "register": dict(register)}
+            for i, doc in enumerate(docs):
+                a, b = units.bounds[i], units.bounds[i + 1]
+                self.units_seen[(doc.article.id, dim)] = {"classes": classes, "proba": units.proba[a:b].copy(), "n_units": units.n_units[i],
+                                                          "positions": units.positions[a:b].copy(), "lexicon_scores": dict(lexicon_scores[i]),
+                                                          "n_tokens": doc.n_tokens, "categories": tuple(lx.category_names), "register": dict(registers[i])}
         if lx.kind == "prescriptions":
-            per_cat = categories_features(model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, categories=lx.category_names,
-                                          register=register)
-            cats = list(per_cat)
-            built: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
-            margins: dict[str, dict[str, float]] = {}
-            for fld in ("advocated", "rejected"):
-                head = self.heads.get(f"{dim}.{fld}")
-                if head is None:
-                    continue
-                if head.features not in built:
-                    built[head.features] = head.matrix([per_cat[c] for c in cats])
-                probs = dict(zip(cats, head.positive_matrix(built[head.features]).tolist()))
-                threshold = float(head.metadata.get("threshold", 0.5))
-                margins[fld] = {c: p - threshold for c, p in probs.items()}
+            per_article = categories_features_many(classes, units.proba, units.bounds, units.n_units, lexicon_scores, lx.category_names, registers=registers, contexts=contexts)
+            return self._set_decisions(dim, per_article)
+        out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
+        head, pos_head = self.heads.get(f"{dim}.label"), self.heads.get(f"{dim}.position")
+        if pos_head is not None and lx.kind != "poles":
+            pos_head = None
+        if head is None and pos_head is None:
+            return out
+        stats = unit_stats_many(units.proba, units.bounds, units.n_units, units.positions >= 0.5)
+        others = [{**context, **register} for context, register in zip(contexts, registers)]  # every feature but the unit statistics
+        if head is not None:
+            standard = head.standardised(head.unit_matrix(stats, classes, others))
+            for i, doc in enumerate(docs):
+                probs = head.probabilities_of(head.logits_of(standard[i]))
+                ranked = sorted(head.classes, key=lambda c: (-probs[c], c))
+                label = ranked[0]
+                cols, records = out[i]
+                cols[f"{dim}.label"] = label
+                a, b = units.bounds[i], units.bounds[i + 1]
+                contrib = np.zeros(units.n_units[i])
+                contrib[active[bounds[i] : bounds[i + 1]]] = unit_contributions(head, classes, units.proba[a:b], n_units=units.n_units[i], label=label,
+                                                                                 versus=ranked[1] if len(ranked) > 1 else None, positions=units.positions[a:b])
+                records.extend(self._decision_records(doc, dim, label, contrib, None if unit_of is None else unit_of[i]))
+        if pos_head is not None:
+            standard = pos_head.standardised(pos_head.unit_matrix(stats, classes, others))
+            for i, scores in enumerate(lexicon_scores):
+                p = pos_head.probabilities_of(pos_head.logits_of(standard[i]))
+                position = round(p[pos_head.classes[1]] - p[pos_head.classes[0]], 4)
+                p_lex = float(scores.get(f"{dim}.position") or 0.0)
+                shift = position - p_lex
+                cols = out[i][0]
+                cols[f"{dim}.position"] = position
+                cols[f"{dim}.ci_low"] = round(max(-1.0, min(float(scores.get(f"{dim}.ci_low") or p_lex) + shift, position)), 4)
+                cols[f"{dim}.ci_high"] = round(min(1.0, max(float(scores.get(f"{dim}.ci_high") or p_lex) + shift, position)), 4)
+        return out
+
+    def _set_decisions(self, dim: str, per_article: Sequence[Mapping[str, Mapping[str, float]]]) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+        """The `sets` heads' policies advocated and rejected by each article, from its
+        `categories_features` (every article's rows standardised at once; the product one
+        article at a time, as `positive_matrix` computes it)."""
+        raw: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
+        margins: list[dict[str, dict[str, float]]] = [{} for _ in per_article]
+        for fld in ("advocated", "rejected"):
+            head = self.heads.get(f"{dim}.{fld}")
+            if head is None:
+                continue
+            if head.features not in raw:
+                raw[head.features] = head.matrix([feats for per_cat in per_article for feats in per_cat.values()])
+            standard = head.standardised(raw[head.features])
+            threshold = float(head.metadata.get("threshold", 0.5))
+            row = 0
+            for per_cat, found in zip(per_article, margins):
+                probs = head.positive_of(standard[row : row + len(per_cat)]).tolist()
+                row += len(per_cat)
+                found[fld] = {c: p - threshold for c, p in zip(per_cat, probs)}
+        out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = []
+        for found in margins:
+            cols: dict[str, Any] = {}
             # a policy is advocated or rejected, not both (never both in the coded articles):
             # it goes where its probability clears the threshold by more
             for fld, other in (("advocated", "rejected"), ("rejected", "advocated")):
-                if fld in margins:
-                    mine, theirs = margins[fld], margins.get(other, {})
+                if fld in found:
+                    mine, theirs = found[fld], found.get(other, {})
                     chosen = [c for c, m in mine.items() if m >= 0 and not (theirs.get(c, -1.0) >= 0 and theirs[c] > m)]
-                    out[f"{dim}.{fld}"] = ";".join(sorted(chosen, key=lambda c: (-mine[c], c)))
-            return out, records
-        feats = article_features(dim, model.classes, own, n_units=n_units, lexicon_scores=lexicon_scores, n_tokens=n_tokens, positions=positions, register=register)
-        head = self.heads.get(f"{dim}.label")
-        if head is not None:
-            probs = head.probabilities(feats)
-            ranked = sorted(head.classes, key=lambda c: (-probs[c], c))
-            label = ranked[0]
-            out[f"{dim}.label"] = label
-            contrib = np.zeros(n_units)
-            contrib[active] = unit_contributions(head, model.classes, own, n_units=n_units, label=label, versus=ranked[1] if len(ranked) > 1 else None, positions=positions)
-            records.extend(self._decision_records(doc, dim, label, contrib, unit_of))
-        pos_head = self.heads.get(f"{dim}.position")
-        if pos_head is not None and lx.kind == "poles":
-            p = pos_head.probabilities(feats)
-            position = round(p[pos_head.classes[1]] - p[pos_head.classes[0]], 4)
-            p_lex = float(lexicon_scores.get(f"{dim}.position") or 0.0)
-            shift = position - p_lex
-            out[f"{dim}.position"] = position
-            out[f"{dim}.ci_low"] = round(max(-1.0, min(float(lexicon_scores.get(f"{dim}.ci_low") or p_lex) + shift, position)), 4)
-            out[f"{dim}.ci_high"] = round(min(1.0, max(float(lexicon_scores.get(f"{dim}.ci_high") or p_lex) + shift, position)), 4)
-        return out, records
+                    cols[f"{dim}.{fld}"] = ";".join(sorted(chosen, key=lambda c: (-mine[c], c)))
+            out.append((cols, []))
+        return out
 
     @staticmethod
     def _decision_records(doc: Document, dim: str, label: str, contrib: np.ndarray, unit_of: Sequence[int] | None, n: int = 3) -> list[SentenceProbabilities]:
         """The `n` units that pushed the article most towards its label and the `n` that pushed
         it most away, as sentence records of the pseudo-dimension `<dim>.article` (a passage's
         contribution is shown on its first sentence)."""
-        order = np.argsort(contrib, kind="stable")
-        picked = [(int(u), f"for {label}") for u in order[::-1][:n] if contrib[u] > 1e-6]
-        picked += [(int(u), f"against {label}") for u in order[:n] if contrib[u] < -1e-6]
+        order = np.argsort(contrib, kind="stable").tolist()
+        values = contrib.tolist()
+        picked = [(u, f"for {label}") for u in order[::-1][:n] if values[u] > 1e-6]
+        picked += [(u, f"against {label}") for u in order[:n] if values[u] < -1e-6]
         out = []
         for u, what in picked:
-            si = u if unit_of is None else next((k for k, v in enumerate(unit_of) if v == u), None)
+            si = u if unit_of is None else _first_index(unit_of, u)
             if si is not None:
-                out.append(SentenceProbabilities(doc.article.id, f"{dim}.article", si, {what: round(abs(float(contrib[u])), 4)}))
+                out.append(SentenceProbabilities(doc.article.id, f"{dim}.article", si, {what: round(abs(values[u]), 4)}))
         return out
 
     def _lexicon_labels(self, lx: Lexicon | None, own: Sequence[Match], units: int, unit_of: Sequence[int] | None, tokens: np.ndarray, n_sents: np.ndarray) -> list[str]:
@@ -333,27 +411,38 @@ class FramingClassifiers:
             return []
         return lexicon_unit_labels(lx, own, n_units=units, unit_tokens=tokens, unit_sentences=n_sents, unit_of_sentence=unit_of)
 
-    def _evidence(self, doc: Document, dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], unit_of: Sequence[int] | None, active: np.ndarray,
-                  quiet_class: np.ndarray | None = None) -> list[SentenceProbabilities]:
-        """Sentence records: sentences where the classifier or the lexicon finds something; for
-        passages, each sentence of a passage whose most probable stance is not `neutral`, with
-        the passage's probabilities. `top` is each unit's most probable class (its index),
-        `quiet_class` whether each of the model's classes is one of `_QUIET` (the caller's, made
-        once per model; computed here when not given)."""
-        if quiet_class is None:
-            quiet_class = np.asarray([c in _QUIET for c in model.classes], dtype=bool)
+    def _evidence(self, docs: Sequence[Document], dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], active: np.ndarray,
+                  bounds: Sequence[int], unit_of: np.ndarray | None, sentence_first: np.ndarray, quiet_class: np.ndarray) -> list[list[SentenceProbabilities]]:
+        """Each article's sentence records: sentences where the classifier or the lexicon (its
+        unit labels, `lex_labels`: none for passages) finds something; for passages, each
+        sentence of a passage whose most probable stance is not `neutral`, with the passage's
+        probabilities. The arrays cover every unit of the batch: `top` each one's most probable
+        class (its index), `bounds` where each article's start; `unit_of` the unit of each
+        sentence of the batch (None: the sentence itself), `sentence_first` each article's first
+        sentence; `quiet_class` whether each of the model's classes is one of `_QUIET`."""
         keep = active & ~quiet_class[top]
-        if unit_of is None and lex_labels:
+        if lex_labels:
             keep |= active & np.fromiter((label not in _QUIET for label in lex_labels), dtype=bool, count=len(lex_labels))
         kept = np.flatnonzero(keep)
+        out: list[list[SentenceProbabilities]] = [[] for _ in docs]
         if not kept.size:
-            return []
-        classes, article_id = model.classes, doc.article.id
+            return out
+        classes = model.classes
         probs = {u: {c: p for c, p in zip(classes, row) if p >= MIN_EVIDENCE_PROBABILITY} for u, row in zip(kept.tolist(), proba[kept].tolist())}
         if unit_of is None:
-            return [SentenceProbabilities(article_id, dim, u, p) for u, p in probs.items()]
-        sentences = np.flatnonzero(keep[np.asarray(unit_of, dtype=np.int64)]).tolist()
-        return [SentenceProbabilities(article_id, dim, si, dict(probs[unit_of[si]])) for si in sentences]
+            first, items = np.asarray(bounds[:-1]), kept
+        else:
+            first, items = sentence_first[:-1], np.flatnonzero(keep[unit_of])
+        article = (np.searchsorted(first, items, side="right") - 1).tolist()
+        local = (items - first[article]).tolist()
+        ids = [doc.article.id for doc in docs]
+        if unit_of is None:
+            for i, u, si in zip(article, items.tolist(), local):
+                out[i].append(SentenceProbabilities(ids[i], dim, si, probs[u]))
+        else:
+            for i, u, si in zip(article, unit_of[items].tolist(), local):
+                out[i].append(SentenceProbabilities(ids[i], dim, si, dict(probs[u])))  # each sentence of a passage its own copy
+        return out
 
     def _blend(self, dim: str, model: NgramModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
         votes = ClassifierVotes(tuple(model.classes), proba, unit_tokens)

@@ -203,6 +203,12 @@ def lexicon_unit_label(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: 
         from .kinds import score_dimension
 
         return str(score_dimension(lexicon, own, n_tokens=max(n_tokens, 1), n_sentences=max(n_sentences, 1))[f"{dim}.label"])
+    return _strongest_label(lexicon, own, lexicon.category_names)
+
+
+def _strongest_label(lexicon: Lexicon, own: Sequence[Match], names: Sequence[str]) -> str:
+    """`lexicon_unit_label` of a unit's matches of a `poles`, `prescriptions` or `categories`
+    dimension (`own`: the matches of that dimension; `names`: its `category_names`)."""
     if lexicon.kind == "prescriptions":
         best: tuple[float, str] | None = None
         for m in own:
@@ -210,12 +216,12 @@ def lexicon_unit_label(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: 
             if key is not None and (best is None or w > best[0]):
                 best = (w, key)
         return best[1] if best else "none"
-    totals = {c: 0.0 for c in lexicon.category_names}
+    totals = dict.fromkeys(names, 0.0)
     for m in own:
         key, w = _match_feature(lexicon, m)
         if key in totals:
             totals[key] += w
-    top = max(lexicon.category_names, key=lambda c: totals[c], default=None)
+    top = max(names, key=totals.__getitem__, default=None)
     return top if top is not None and totals[top] > 0 else "none"
 
 
@@ -235,9 +241,10 @@ def lexicon_unit_labels(
             if 0 <= u < n_units:
                 by_unit.setdefault(u, []).append(m)
     if lexicon.kind != "stances":
-        labels = [lexicon_unit_label(lexicon, [], n_tokens=1, n_sentences=1)] * n_units
+        names = lexicon.category_names
+        labels = [_strongest_label(lexicon, [], names)] * n_units
         for u, own in by_unit.items():
-            labels[u] = lexicon_unit_label(lexicon, own, n_tokens=int(unit_tokens[u]), n_sentences=int(unit_sentences[u]))
+            labels[u] = _strongest_label(lexicon, own, names)
         return labels
     # score_dimension's stance label, from the same stance_mass (as lexicon_unit_label does)
     from .lexicon_scores import stance_mass

@@ -33,7 +33,7 @@ from .features import _token_char_ngrams, finish_lexicon_features, is_word
 # A framing.scoring.ngram_model.NgramModel (not imported: the model module uses this one)
 NgramModel = Any
 
-__all__ = ["NgramCounter", "UnitCounts", "group_counts", "csr_dot", "AnalyzerKey"]
+__all__ = ["NgramCounter", "UnitCounts", "group_counts", "csr_dot", "AnalyzerKey", "numbers_of"]
 
 _VECTOR_KIND = "vectors"  # analyzer kind of the word-vector vocabulary in the counter
 
@@ -57,16 +57,20 @@ class UnitCounts:
 def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts:
     """The distinct (unit, id) pairs of n-gram occurrences, sorted by unit then id, with their
     counts. The order matters: it is the order in which a unit's terms are added up in its
-    product with the weights, so it fixes the last bits of the logits. (Not compiled: numpy's
-    sort is faster than the counting sorts tried in C.)"""
+    product with the weights, so it fixes the last bits of the logits. (The sort is numpy's,
+    faster than the counting sorts tried in C; the compiled `key_runs` reads its runs.)"""
     n_units = int(units.max()) + 1 if units.size else 0
     key_type = np.int32 if n_units * size < 2**31 else np.int64  # int32 sorts twice as fast
-    keys = units.astype(key_type)
-    keys *= size
+    keys = np.multiply(units, size, dtype=key_type)  # key_type holds every key (units are whole numbers below n_units)
     keys += ids
     keys.sort()
     if not keys.size:
         return UnitCounts(np.empty(0, dtype=key_type), np.empty(0, dtype=key_type), np.empty(0, dtype=np.int64))
+    compiled = _NGRAMS
+    if compiled is not None:
+        out_units, out_ids, out_counts = np.empty(keys.size, dtype=key_type), np.empty(keys.size, dtype=key_type), np.empty(keys.size, dtype=np.int64)
+        m = compiled.key_runs(keys, size, out_units, out_ids, out_counts)
+        return UnitCounts(out_units[:m], out_ids[:m], out_counts[:m])
     first = np.empty(keys.size, dtype=bool)
     first[0] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
@@ -78,6 +82,17 @@ def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts
     distinct = keys[starts]
     unit = distinct // size
     return UnitCounts(unit, distinct - unit * size, counts)
+
+
+def numbers_of(norms: list[str], numbers: Mapping[str, int]) -> np.ndarray:
+    """`numbers.get(norm, -1)` of each norm (a dict of whole numbers), as an int64 array (the
+    compiled `lookup` when the accelerator is active)."""
+    compiled = _NGRAMS
+    if compiled is None:
+        return np.fromiter(map(numbers.get, norms, repeat(-1)), dtype=np.int64, count=len(norms))
+    out = np.empty(len(norms), dtype=np.int64)
+    compiled.lookup(norms, numbers, out)
+    return out
 
 
 def _grown(arr: np.ndarray, n: int, fill: Any) -> np.ndarray:
@@ -512,12 +527,7 @@ class NgramCounter:
         """The type number of each token, numbering (and analysing) the norms not seen before."""
         if len(self._type_of) > self._CACHE_LIMIT:  # bounded memory on huge corpora
             self._reset_types()
-        compiled = _NGRAMS
-        if compiled is None:
-            types = np.fromiter(map(self._type_of.get, norms, repeat(-1)), dtype=np.int64, count=len(norms))
-        else:
-            types = np.empty(len(norms), dtype=np.int64)
-            compiled.lookup(norms, self._type_of, types)
+        types = numbers_of(norms, self._type_of)
         if types.size and types.min() < 0:
             missing = np.flatnonzero(types < 0).tolist()
             new = list(dict.fromkeys(norms[i] for i in missing))
@@ -544,9 +554,21 @@ class NgramCounter:
             word_sents = np.asarray(sentence_of_token)[words]
             return {key: table.ids(word_types, word_sents) for key, table in self._tables.items()}
 
+    def analyzers(self, models: Iterable[NgramModel]) -> set[AnalyzerKey]:
+        """The analyzers whose counts these models read (their blocks', their word vectors')."""
+        keys: set[AnalyzerKey] = set()
+        for model in models:
+            keys.update(block.key for block in model.blocks)
+            vectors = self.vector_weights.get(self._index(model))
+            if vectors is not None:
+                keys.add(vectors[0])
+        return keys
+
     def unit_counts(self, occurrences: Mapping[AnalyzerKey, tuple[np.ndarray, np.ndarray]], *, unit_of_sentence: Any = None) -> dict[AnalyzerKey, UnitCounts]:
         """Counts per unit (sentences, or the units `unit_of_sentence` maps them to) and analyzer."""
         mapping = None if unit_of_sentence is None else np.asarray(unit_of_sentence, dtype=np.int64)
+        if mapping is not None and mapping.size and 0 <= mapping.min() and mapping.max() < 2**31:
+            mapping = mapping.astype(np.int32)  # the units gathered from it half as wide (group_counts picks the keys' type)
         out = {}
         for key, (sents, ids) in occurrences.items():
             units = sents if mapping is None else mapping[sents]

@@ -1,6 +1,7 @@
 """The compiled n-gram counting (framing/_accel/ngrams.c) against its references in
 framing/scoring/ngram_counts.py (`_pure_word_ngram_columns`, `_CharNgramIds._pure_ngram_ids`,
-the numpy gather of `_CharNgramIds.ids`, the dict lookup of `_token_types`) and the lean
+the numpy gather of `_CharNgramIds.ids`, the dict lookup of `_token_types`, the numpy runs of
+`group_counts`) and the lean
 model's regular expression (`TokenPattern`), in one process: random vocabularies and
 hostile tokens, the shipped classifiers and lean model on the seeds and on real ABP sentences
 (counts and logits bit for bit), a whole `framing score` run on both paths, bad arguments, and
@@ -129,6 +130,42 @@ def test_token_type_lookup(norms, known):
     out = np.empty(len(norms), dtype=np.int64)
     NGRAMS.lookup(norms, numbers, out)
     assert out.tolist() == [numbers.get(t, -1) for t in norms]
+
+
+def assert_same_groups(units: np.ndarray, ids: np.ndarray, size: int) -> None:
+    """`group_counts` with the compiled `key_runs` equals numpy's, dtypes included."""
+    got = ngram_counts.group_counts(units, ids, size=size)
+    with pure_python(ngram_counts, "_NGRAMS"):
+        expected = ngram_counts.group_counts(units, ids, size=size)
+    for a, b in ((got.units, expected.units), (got.ids, expected.ids), (got.counts, expected.counts)):
+        assert a.dtype == b.dtype and a.tolist() == b.tolist()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 2**14)), max_size=200),
+    st.sampled_from([1, 2, 7, 2**14 + 1, 2**16, 2**26]),
+    st.sampled_from([np.int32, np.int64]),
+    st.booleans(),
+)
+def test_grouped_counts_of_random_occurrences(pairs, size, dtype, in_order):
+    """Units in any order or unit after unit, repeated pairs, one-id vocabularies, and keys
+    past int32 (the keys are then int64)."""
+    pairs = sorted(pairs) if in_order else pairs
+    units = np.array([u for u, _ in pairs], dtype=dtype)
+    ids = np.array([i % size for _, i in pairs], dtype=dtype)
+    assert_same_groups(units, ids, size)
+    assert_same_groups(units * 2**10, ids, size)  # units far apart (more than 2**31 keys at the largest size)
+
+
+def test_key_runs_reads_every_run():
+    keys = np.array([0, 0, 5, 6, 6, 6, 13, 2**31 - 1], dtype=np.int32)
+    out = [np.empty(keys.size, dtype=t) for t in (np.int32, np.int32, np.int64)]
+    m = NGRAMS.key_runs(keys, 7, *out)
+    assert m == 5 and [o[:m].tolist() for o in out] == [[0, 0, 0, 1, (2**31 - 1) // 7], [0, 5, 6, 6, (2**31 - 1) % 7], [2, 1, 3, 1, 1]]
+    wide = [np.empty(keys.size, dtype=np.int64) for _ in range(3)]
+    assert NGRAMS.key_runs(keys.astype(np.int64), 7, *wide) == m and [o[:m].tolist() for o in wide] == [o[:m].tolist() for o in out]
+    assert NGRAMS.key_runs(np.zeros(0, dtype=np.int32), 3, *out) == 0
 
 
 LETTER_RUNS = re.compile(ngram_model.LETTER_RUNS)
@@ -326,13 +363,27 @@ def _bad_calls() -> list:
         (ValueError, NGRAMS.char_gather, np.array([1, 1], dtype=np.int64), np.zeros(2, dtype=np.int32), np.array([0, 1], dtype=np.int64),
          np.array([1, 3], dtype=np.int64), np.zeros(4, dtype=np.int32), np.empty(4, dtype=np.int32), np.empty(4, dtype=np.int32)),
     ]
+    runs_out = (np.empty(3, dtype=np.int32), np.empty(3, dtype=np.int32), np.empty(3, dtype=np.int64))
+    calls += [
+        (ValueError, NGRAMS.key_runs, np.array([3, 1, 2], dtype=np.int32), 2, *runs_out),  # not sorted
+        (ValueError, NGRAMS.key_runs, np.array([3, 1, 2], dtype=np.int64), 2, *runs_out),
+        (ValueError, NGRAMS.key_runs, np.array([-1, 1, 2], dtype=np.int32), 2, *runs_out),  # negative
+        (ValueError, NGRAMS.key_runs, np.array([1, 2], dtype=np.int32), 0, *runs_out),  # no vocabulary
+        (ValueError, NGRAMS.key_runs, np.array([1, 2, 3], dtype=np.int32), 1, *(a[:2] for a in runs_out)),  # outputs too small
+        (OverflowError, NGRAMS.key_runs, np.array([2**40], dtype=np.int64), 1, *runs_out),  # a unit past int32
+        (TypeError, NGRAMS.key_runs, np.array([1.0]), 1, *runs_out),
+        (TypeError, NGRAMS.key_runs, np.array([1], dtype=np.int32), 1, *runs_out[:2]),
+    ]
     return calls
 
 
-@pytest.mark.parametrize("case", range(23))
+N_BAD_CALLS = 31
+
+
+@pytest.mark.parametrize("case", range(N_BAD_CALLS))
 def test_bad_arguments_raise_instead_of_crashing(case):
     calls = _bad_calls()
-    assert len(calls) == 23
+    assert len(calls) == N_BAD_CALLS
     error, fn, *args = calls[case]
     if len(args) == 1 and isinstance(args[0], list):
         args = args[0]
@@ -356,12 +407,15 @@ def _exercise(rounds: int) -> None:
     start, total = np.cumsum(lengths) - lengths, int(lengths.sum())  # numpy's own caches stay out of the rounds
     gather_args = (np.arange(len(norms), dtype=np.int64), np.zeros(len(norms), dtype=np.int32), start, lengths, np.zeros(total, dtype=np.int32),
                    np.empty(total, dtype=np.int32), np.empty(total, dtype=np.int32))
+    keys = np.sort(np.arange(64, dtype=np.int32) % 9)
+    runs_args = (keys, 4, np.empty(64, dtype=np.int32), np.empty(64, dtype=np.int32), np.empty(64, dtype=np.int64))
     for _ in range(rounds):
         NGRAMS.word_ngrams(*word_args)
         NGRAMS.lookup(norms, numbers, types)
         NGRAMS.char_ngram_ids(norms, words, vocab, 3, 5, lengths)
         NGRAMS.char_gather(*gather_args)
         NGRAMS.letter_runs(" ".join(norms))
+        NGRAMS.key_runs(*runs_args)
         for error, fn, *args in calls:
             if len(args) == 1 and isinstance(args[0], list):
                 args = args[0]

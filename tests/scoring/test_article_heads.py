@@ -187,3 +187,65 @@ def test_register_cues_are_shares_of_sentences_and_reach_the_heads(tiny_model, b
     feats = article_features("alliance", seen["classes"], seen["proba"], n_units=seen["n_units"], lexicon_scores=seen["lexicon_scores"],
                              n_tokens=seen["n_tokens"], positions=seen["positions"], register=seen["register"])
     assert {k: feats[k] for k in seen["register"]} == seen["register"]
+
+
+# --- features of several articles at once --------------------------------------------------------
+
+PRESCRIPTION_CLASSES = ("none", "sanctions:advocate", "sanctions:reject", "talks:advocate", "talks:reject", "deterrence:advocate")
+PRESCRIPTION_CATEGORIES = ("sanctions", "talks", "deterrence", "aid")
+
+
+def _articles_of_units(rng, n_classes: int) -> tuple[np.ndarray, list[int], list[int]]:
+    """Random unit probabilities of articles of 0 to 300 active units (past numpy's pairwise
+    blocks), end to end, their bounds, and each article's units (active or not)."""
+    sizes = [0, 1, 7, 8, 9, 129, 300, 3, 0, 64]
+    proba = rng.dirichlet(np.full(n_classes, 0.4), size=sum(sizes))
+    proba[rng.random(proba.shape[0]) < 0.1] = np.eye(n_classes)[1]  # certain rows: ties for the top
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    return proba, bounds, [s + int(rng.integers(0, 5)) for s in sizes]
+
+
+def test_unit_statistics_of_a_batch_equal_each_article_alone_bit_for_bit():
+    from framing.scoring.article_heads import unit_stats_many
+
+    rng = np.random.default_rng(11)
+    proba, bounds, n_units = _articles_of_units(rng, 5)
+    late = rng.random(proba.shape[0]) < 0.5
+    together = unit_stats_many(proba, bounds, n_units, late)
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        alone = unit_stats_many(proba[a:b].copy(), [0, b - a], [n_units[i]], late[a:b].copy())
+        for field in ("mean", "top", "max", "late"):
+            assert getattr(together, field)[i].tobytes() == getattr(alone, field)[0].tobytes(), (field, i)
+        if b > a:  # numpy's own sum of the article's rows, as one article alone was always summed
+            assert together.mean[i].tobytes() == (np.ascontiguousarray(proba[a:b].T).sum(axis=1) / max(n_units[i], 1)).tobytes()
+
+
+def test_category_features_of_a_batch_equal_each_article_alone():
+    from framing.scoring.article_heads import categories_features, categories_features_many, context_features, register_features
+
+    rng = np.random.default_rng(12)
+    proba, bounds, n_units = _articles_of_units(rng, len(PRESCRIPTION_CLASSES))
+    scores = [{"prescription.sanctions": float(i), "prescriptions.advocated": "talks" if i % 2 else "", "ideology.neutral": 0.5, "actors.iran": i}
+              for i in range(len(n_units))]
+    registers = [register_features([["we", "should"], ["said", "?"]][: i % 3]) for i in range(len(n_units))]
+    contexts = [context_features(s, 100 + i) for i, s in enumerate(scores)]
+    together = categories_features_many(PRESCRIPTION_CLASSES, proba, bounds, n_units, scores, PRESCRIPTION_CATEGORIES, registers=registers, contexts=contexts)
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        alone = categories_features(PRESCRIPTION_CLASSES, proba[a:b].copy(), n_units=n_units[i], lexicon_scores=scores[i], n_tokens=100 + i,
+                                    categories=PRESCRIPTION_CATEGORIES, register=registers[i])
+        assert list(together[i]) == list(alone) == list(PRESCRIPTION_CATEGORIES)
+        for category in PRESCRIPTION_CATEGORIES:
+            assert list(together[i][category].items()) == list(alone[category].items())
+            assert all(isinstance(v, float) for v in alone[category].values())
+    assert together[0]["aid"]["unit.about_mean"] == 0.0 and "unit.mean.advocate" not in together[3]["aid"]
+
+
+def test_register_features_of_a_batch_equal_each_article_alone():
+    from framing.scoring.article_heads import register_features_many
+
+    articles = [[["we", "must", "act", "?"], ["he", "said", "''"]], [], [["nothing", "here"]], [["our", "``", "quote", "''"], [], ["need", "?"]]]
+    norms = [t for sentences in articles for s in sentences for t in s]
+    lengths = [len(s) for sentences in articles for s in sentences]
+    together = register_features_many(norms, lengths, [len(sentences) for sentences in articles])
+    assert together == [register_features(sentences) for sentences in articles]
+    assert together[3] == {"reg.first_person": 1 / 3, "reg.attribution": 0.0, "reg.modal": 1 / 3, "reg.quote": 1 / 3, "reg.question": 1 / 3}

@@ -340,20 +340,29 @@ def reference_evidence(doc, dim, model, proba, lex_labels, unit_of, active):
 
 
 def test_evidence_follows_the_rule_sentence_by_sentence(models):
+    """The evidence of a batch of articles (here the same text three times, each with its own
+    probabilities; the middle one has no unit at all) is each article's by the rule."""
     rng = np.random.default_rng(5)
     extra = FramingClassifiers(models, lexicons=())
     doc = preprocess(Article(id="e", text=" ".join(TEXTS * 2)))
+    empty = preprocess(Article(id="empty", text=""))
     n = len(doc.sentences)
     for model in models.values():
+        quiet_class = np.asarray([c in C._QUIET for c in model.classes], dtype=bool)
         for unit_of in (None, C.passages_of(n)):
             n_units = n if unit_of is None else max(unit_of) + 1
+            bounds = [0, n_units, n_units, 2 * n_units]
+            unit_of_all = None if unit_of is None else np.asarray(unit_of + [u + n_units for u in unit_of])
             for trial in range(20):
-                proba = rng.dirichlet(np.full(len(model.classes), 0.3), size=n_units)
-                proba[rng.random(n_units) < 0.2] = np.eye(len(model.classes))[0]  # some certain rows
-                active = rng.random(n_units) < 0.8
-                lex_labels = [] if trial % 4 == 0 else list(rng.choice(model.classes + ["none", "neutral"], size=n_units))
-                got = extra._evidence(doc, model.dimension, model, proba, np.argmax(proba, axis=1), lex_labels, unit_of, active)
-                assert got == reference_evidence(doc, model.dimension, model, proba, lex_labels, unit_of, active)
+                proba = rng.dirichlet(np.full(len(model.classes), 0.3), size=2 * n_units)
+                proba[rng.random(2 * n_units) < 0.2] = np.eye(len(model.classes))[0]  # some certain rows
+                active = rng.random(2 * n_units) < 0.8
+                lex_labels = [] if trial % 4 == 0 or unit_of is not None else list(rng.choice(model.classes + ["none", "neutral"], size=2 * n_units))
+                got = extra._evidence([doc, empty, doc], model.dimension, model, proba, np.argmax(proba, axis=1), lex_labels, active, bounds, unit_of_all,
+                                      np.array([0, n, n, 2 * n]), quiet_class)
+                halves = [slice(0, n_units), slice(n_units, 2 * n_units)]
+                expected = [reference_evidence(doc, model.dimension, model, proba[h], lex_labels[h], unit_of, active[h]) for h in halves]
+                assert got == [expected[0], [], expected[1]]
 
 
 # --- the scorer as a whole -----------------------------------------------------------------------
