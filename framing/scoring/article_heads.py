@@ -34,6 +34,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 __all__ = [
+    "MIN_ARTICLE_SENTENCES",
     "ArticleHead",
     "UnitStats",
     "unit_stats_many",
@@ -60,6 +61,10 @@ HEAD_FORMAT_VERSION = 1
 # scoring: a linear model extrapolates without limit, and a text far outside the training range
 # (a long essay dense with frame words) should read as the edge of that range, not beyond it.
 CLIP = 4.0
+# The fewest sentences of any article the heads learned from (the yardstick's shortest, in dev and
+# test alike, as framing.text splits them). On a shorter text their article features (its length,
+# its shares of sentences, its second half) lie outside anything they saw: the blend decides there.
+MIN_ARTICLE_SENTENCES = 5
 FOUR = ("china", "russia", "north_korea", "iran")
 QUIET_UNIT_CLASSES = ("none",)  # unit classes that are not a reading (no feature of their own)
 _CONTEXT_NAMES = ("ctx.actors_present", "ctx.actor_rate", "ctx.log_tokens")  # context_features's own, beside the lexicon columns

@@ -33,7 +33,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..models import Document, Lexicon, Match, SentenceProbabilities
-from .article_heads import context_features
+from .article_heads import MIN_ARTICLE_SENTENCES, context_features
 from .features import lexicon_feature_matrix, lexicon_unit_labels
 from .ngram_model import NgramModel, load_model_dir, shipped_model_dir
 from .kinds import ClassifierVotes, kind_of
@@ -291,7 +291,7 @@ class FramingClassifiers:
                     # only the model's intercept: the classifier abstains there instead of voting.
                     # (Copies: each article's arrays are laid out as if it had been scored alone.)
                     cols.update(self._blend(dim, model, lx, units.proba[units.bounds[i] : units.bounds[i + 1]].copy(), tokens[a:b][active], lexicon_scores[i], n_tokens=doc.n_tokens))
-                    if decisions is not None:
+                    if decisions is not None and len(doc.sentences) >= MIN_ARTICLE_SENTENCES:
                         head_cols, records = decisions[i]
                         cols.update(head_cols)
                         evidence.extend(records)

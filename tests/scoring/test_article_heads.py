@@ -11,7 +11,9 @@ import pytest
 from framing.io.annotations import read_annotations
 from framing.models import Article
 from framing.pipeline import build_scorer, evidence_records, score_article
+from framing.text import preprocess
 from framing.scoring.article_heads import (
+    MIN_ARTICLE_SENTENCES,
     ArticleHead,
     article_features,
     category_features,
@@ -249,3 +251,28 @@ def test_register_features_of_a_batch_equal_each_article_alone():
     together = register_features_many(norms, lengths, [len(sentences) for sentences in articles])
     assert together == [register_features(sentences) for sentences in articles]
     assert together[3] == {"reg.first_person": 1 / 3, "reg.attribution": 0.0, "reg.modal": 1 / 3, "reg.quote": 1 / 3, "reg.question": 1 / 3}
+
+
+def test_a_text_shorter_than_any_training_article_is_read_by_the_blend_not_the_heads(tiny_model, base):
+    head = _label_head(tiny_model, base)
+    with_heads = replace(base, extras=(FramingClassifiers({"alliance": tiny_model}, lexicons=base.lexicons, heads={head.key: head}),))
+    blend_only = replace(base, extras=(FramingClassifiers({"alliance": tiny_model}, lexicons=base.lexicons),))
+    short = Article(id="s", text="The axis of upheaval is closely coordinated. It is a threat.")
+    assert len(preprocess(short).sentences) < MIN_ARTICLE_SENTENCES
+    got, blend = score_article(short, with_heads), score_article(short, blend_only)
+    assert got.scores == blend.scores
+    assert not [p for p in got.sentence_probabilities if p.dimension == "alliance.article"]
+    # from MIN_ARTICLE_SENTENCES sentences on, the head decides (ARTICLE has exactly five)
+    full = score_article(ARTICLE, with_heads)
+    assert [p for p in full.sentence_probabilities if p.dimension == "alliance.article"]
+
+
+REAL_CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+
+
+@pytest.mark.skipif(not (REAL_CORPORA / "debate").exists() or not (REAL_CORPORA / "abp").exists(), reason="needs ../shared/corpora")
+def test_min_article_sentences_is_the_shortest_yardstick_article():
+    from framing.io.real_corpus import load_real
+
+    lengths = [len(preprocess(Article(id=a["id"], text=a["text"])).sentences) for a in load_real()["articles"]]
+    assert min(lengths) == MIN_ARTICLE_SENTENCES
