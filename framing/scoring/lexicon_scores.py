@@ -30,21 +30,39 @@ _BOOTSTRAP_SEED = 20240901  # fixed: the same article always gets the same inter
 class _Cues:
     matcher: PhraseMatcher | None
     rule: ScopeRule
+    sentinel_safe: bool = True
 
     @classmethod
     def of(cls, rule: ScopeRule) -> "_Cues":
         items = tuple((e.pattern, ("cue", e)) for e in rule.cues) + tuple((e.pattern, ("exception", e)) for e in rule.exceptions)
-        return cls(_shared_matcher(items) if items else None, rule)
+        matcher = _shared_matcher(items) if items else None
+        return cls(matcher, rule, matcher is None or matcher.never_matches(_SENTINEL))
 
-    def spans(self, tokens: Sequence[str], cache: "DocumentCache | None" = None, key: tuple = ()) -> list[tuple[int, int, int]]:
-        """Cue matches as (start, end, reach): reach is the cue's own window or the rule's.
-        With a document cache and a key naming the token list (sentence, stemmed or not), a
-        sentence's cue matches are found once for all lexicons that share the cue list."""
-        if self.matcher is None:
-            return []
-        found = self.matcher.find(tokens) if cache is None else cache.cue_matches(self.matcher, key, tokens)
+    def spans(self, tokens: Sequence[str]) -> list[tuple[int, int, int]]:
+        """Cue matches in one sentence as (start, end, reach): reach is the cue's own window or
+        the rule's."""
+        return [] if self.matcher is None else self._reaches(self.matcher.find(tokens), 0)
+
+    def _reaches(self, found: Iterable[tuple[int, int, Any]], base: int) -> list[tuple[int, int, int]]:
         default = self.rule.window
-        return [(s, e, default if entry.window is None else entry.window) for s, e, (kind, entry) in found if kind == "cue"]
+        return [(s - base, e - base, default if entry.window is None else entry.window) for s, e, (kind, entry) in found if kind == "cue"]
+
+    def by_sentence(self, doc: Document, stemmed: bool, cache: "DocumentCache") -> dict[int, list[tuple[int, int, int]]]:
+        """`spans` of every sentence with a cue, by its position in the document: one match over
+        the document's token list (the sentinel between sentences stops every cue as it stops
+        every term), so sentences without a cue, most of them, cost nothing."""
+        if self.matcher is None:
+            return {}
+        flat, starts = cache.document_norms(doc, stemmed)
+        if not self.sentinel_safe:  # a bare "*" cue would match the sentinel: sentence by sentence
+            ends = starts[1:] + [len(flat)]
+            return {k: found for k, (a, b) in enumerate(zip(starts, ends)) if (found := self.spans(flat[a : b - 1]))}
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        for hit in self.matcher.find(flat):
+            if hit[2][0] == "cue":
+                k = bisect.bisect_right(starts, hit[0]) - 1
+                out.setdefault(k, []).extend(self._reaches((hit,), starts[k]))
+        return out
 
 
 # Lexicons usually share their cue lists (scope.yaml): one matcher per distinct list, so the work
@@ -174,7 +192,7 @@ _SENTINEL = "\x00"  # put between sentences in a document's token list: no lexic
 class DocumentCache:
     """What every lexicon matched on one document shares, computed once for all of them: each
     sentence's token offsets, the document's quoted spans, its token norms as one list (plain
-    and stemmed), and the matches of each cue list on each sentence. One per document."""
+    and stemmed), and the matches of each cue list by sentence. One per document."""
 
     def __init__(self) -> None:
         self._spans: dict[int, list[tuple[int, int]]] = {}
@@ -189,43 +207,32 @@ class DocumentCache:
         return found
 
     def quotes(self, text: str) -> tuple[list[tuple[int, int]], list[int]]:
+        """The text's quoted spans and their starts."""
         if self._quotes is None:
-            self._quotes = _quotes_of(text)
+            spans = quoted_spans(text)
+            self._quotes = spans, [s for s, _ in spans]
         return self._quotes
 
     def document_norms(self, doc: Document, stemmed: bool) -> tuple[list[str], list[int]]:
+        """The document's token norms (stemmed or not) in one list, sentences separated by a
+        sentinel token, and where each sentence starts in it."""
         found = self._norms.get(stemmed)
         if found is None:
             found = self._norms[stemmed] = _norms_of(doc, stemmed, self)
         return found
 
-    def cue_matches(self, matcher: PhraseMatcher, key: tuple, tokens: Sequence[str]) -> Any:
-        full = (id(matcher), *key)
-        found = self._cues.get(full)
+    def sentence_cues(self, cues: _Cues, doc: Document, stemmed: bool) -> dict[int, list[tuple[int, int, int]]]:
+        # lexicons share cue matchers (`_shared_matcher`); the window is the rule's own
+        key = (id(cues.matcher), cues.rule.window, stemmed)
+        found = self._cues.get(key)
         if found is None:
-            found = self._cues[full] = matcher.find(tokens)
+            found = self._cues[key] = cues.by_sentence(doc, stemmed, self)
         return found
 
 
-def _token_spans(sent: Sentence, cache: DocumentCache | None) -> list[tuple[int, int]]:
-    """A sentence's token offsets, found once per document for all lexicons with a match in it."""
-    return token_spans(sent) if cache is None else cache.token_spans(sent)
-
-
-def _quotes_of(text: str) -> tuple[list[tuple[int, int]], list[int]]:
-    spans = quoted_spans(text)
-    return spans, [s for s, _ in spans]
-
-
-def _document_quotes(text: str, cache: DocumentCache | None) -> tuple[list[tuple[int, int]], list[int]]:
-    """The text's quoted spans and their starts, computed once per document when several
-    lexicons share a cache."""
-    return _quotes_of(text) if cache is None else cache.quotes(text)
-
-
-def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache | None) -> tuple[list[str], list[int]]:
+def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache) -> tuple[list[str], list[int]]:
     if stemmed:
-        plain, starts = _document_norms(doc, cache, False)
+        plain, starts = cache.document_norms(doc, False)
         return list(map(stem, plain)), starts
     flat: list[str] = []
     starts: list[int] = []
@@ -236,29 +243,24 @@ def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache | None) -> tupl
     return flat, starts
 
 
-def _document_norms(doc: Document, cache: DocumentCache | None, stemmed: bool) -> tuple[list[str], list[int]]:
-    """The document's token norms (stemmed or not) in one list, sentences separated by a
-    sentinel token, and where each sentence starts in it; built once per document."""
-    return _norms_of(doc, stemmed, None) if cache is None else cache.document_norms(doc, stemmed)
-
-
-def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCache | None) -> Iterator[tuple[Any, list[str], list[tuple[int, int, LexiconEntry]]]]:
-    """(sentence, its token norms, the lexicon's matches in it) for every sentence with a match.
+def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCache) -> Iterator[tuple[int, Sentence, list[str], list[tuple[int, int, LexiconEntry]]]]:
+    """(position, sentence, its token norms, the lexicon's matches in it) for every sentence
+    with a match.
 
     The whole document is matched in one call: the sentinel between sentences stops every
     pattern, so this finds exactly what matching sentence by sentence finds, without a call per
     sentence (most sentences match nothing)."""
     stemmed = compiled.lexicon.stem
     if not compiled.sentinel_safe:  # a bare "*" entry would match the sentinel: sentence by sentence
-        for sent in doc.sentences:
+        for k, sent in enumerate(doc.sentences):
             norms = list(sent.norms)
             if stemmed:
                 norms = list(map(stem, norms))
             hits = compiled.terms.find(norms)
             if hits:
-                yield sent, norms, hits
+                yield k, sent, norms, hits
         return
-    flat, starts = _document_norms(doc, cache, stemmed)
+    flat, starts = cache.document_norms(doc, stemmed)
     sentences = doc.sentences
     current, base, group = -1, 0, []
     for s, e, entry in compiled.terms.find(flat):
@@ -266,12 +268,12 @@ def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCach
         if k != current:
             if group:
                 sent = sentences[current]
-                yield sent, flat[base : base + len(sent.norms)], group
+                yield current, sent, flat[base : base + len(sent.norms)], group
             current, base, group = k, starts[k], []
         group.append((s - base, e - base, entry))
     if group:
         sent = sentences[current]
-        yield sent, flat[base : base + len(sent.norms)], group
+        yield current, sent, flat[base : base + len(sent.norms)], group
 
 
 def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentCache | None = None) -> list[Match]:
@@ -280,6 +282,7 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
     `cache` (a `DocumentCache` of this document) lets several lexicons share the work done on
     it: token offsets, quoted spans, the token list, the matches of cue lists they share.
     """
+    cache = DocumentCache() if cache is None else cache
     lexicon = compiled.lexicon
     text = doc.article.text
     scope = lexicon.scope
@@ -287,19 +290,21 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
     matches: list[Match] = []
     quote_spans: list[tuple[int, int]] | None = None
     quote_starts: list[int] = []
-    for sent, norms, hits in _sentence_hits(doc, compiled, cache):
-        spans = _token_spans(sent, cache)
+    for k, sent, norms, hits in _sentence_hits(doc, compiled, cache):
+        spans = cache.token_spans(sent)
         if kind == "actors":
             for s, e, entry in hits:
                 a, b = spans[s][0], spans[e - 1][1]
                 matches.append(Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight, counts_for=entry.category, effective_weight=entry.weight))
             continue
         if quote_spans is None:
-            quote_spans, quote_starts = _document_quotes(text, cache) if scope.quotation.marks else ([], [])
-        tokens_key = (sent.index, lexicon.stem)
-        neg = compiled.negation.spans(norms, cache, tokens_key)
-        hedge = compiled.hedging.spans(norms, cache, tokens_key)
-        report = compiled.quotation.spans(norms, cache, tokens_key)
+            quote_spans, quote_starts = cache.quotes(text) if scope.quotation.marks else ([], [])
+            negation = cache.sentence_cues(compiled.negation, doc, lexicon.stem)
+            hedging = cache.sentence_cues(compiled.hedging, doc, lexicon.stem)
+            reporting = cache.sentence_cues(compiled.quotation, doc, lexicon.stem)
+        neg = negation.get(k, ())
+        hedge = hedging.get(k, ())
+        report = reporting.get(k, ())
         role_default = ""
         if kind == "prescriptions":
             # Stance cues count within the clause that holds the policy term: "Washington should
