@@ -22,7 +22,7 @@ with atheris.instrument_imports():
 
 from framing import text  # noqa: E402
 from framing.lexicon import matcher as matcher_module  # noqa: E402
-from framing.lexicon.matcher import PhraseMatcher  # noqa: E402
+from framing.lexicon.matcher import MatcherGroup, PhraseMatcher  # noqa: E402
 from framing.scoring import ngram_counts, ngram_model, sentiment  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -65,8 +65,12 @@ def one_input(data: bytes) -> None:
     # a trie made of the input's own tokens (exact and as wildcard prefixes), then the shipped ones
     patterns = [((("prefix" if k % 3 == 0 else "exact", tok[: 1 + k % 4] if k % 3 == 0 else tok),), k) for k, tok in enumerate(norms[:8])]
     patterns += [(tuple(("exact", t) for t in norms[k : k + 3]), -k) for k in range(0, min(len(norms), 12), 3)]
-    for m in [PhraseMatcher(patterns), *_shipped_matchers()]:
+    matchers = [PhraseMatcher(patterns), *_shipped_matchers()]
+    for m in matchers:
         assert m.find(norms) == m._pure_find(norms), norms
+    # all of them in one group pass, over a document-like list (sentences joined by the sentinel)
+    group, document = MatcherGroup(matchers), [*norms, "\x00", *norms[::-1]]
+    assert group.find(document) == [m._pure_find(document) for m in group.matchers], document
     _ngrams(norms, start, end)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from framing import text
 from framing.lexicon import matcher as matcher_module
-from framing.lexicon.matcher import PhraseMatcher
+from framing.lexicon.matcher import MatcherGroup, PhraseMatcher
 from framing.scoring import sentiment
 
 from accel_helpers import PIECES, traced_growth
@@ -42,6 +42,8 @@ def _exercise(rounds: int) -> None:
     m = PhraseMatcher([((("prefix", "ab"), ("exact", "n't")), 1), ((("exact", "u.s."),), 2), ((("prefix", ""),), 3)])
     exact = PhraseMatcher([((("exact", "u.s."), ("exact", "navy")), 4)])
     norms = list(tokens.norms(s, 0, len(s), str.lower))
+    group, tiny = MatcherGroup([m, exact]), MatcherGroup([exact, m])
+    find_group = matcher_module._MATCHER.find_group
     splitter = text._CompiledPunktSpans(text._sentence_tokenizer())
     lines = s.replace("\n", " ").split("\r")
 
@@ -59,8 +61,12 @@ def _exercise(rounds: int) -> None:
         tokens.norms(s, 5, len(s) - 5, str.lower)
         find(m._memo, norms, m._root, 50_000)
         find(exact._memo, norms)
+        group.find(norms)
+        find_group(tiny._memo, norms, tiny._specs, 3)  # the memo cleared over and over
         for bad in (lambda: tokens.norms(s, 0, len(s), lambda raw: 1 / 0), lambda: tokens.norms(s, 0, len(s), lambda raw: 1),
-                    lambda: find(m._memo, [*norms, 3], m._root, 50_000), lambda: tokens.spans(s, 0), lambda: splitter("a\nb"),
+                    lambda: find(m._memo, [*norms, 3], m._root, 50_000), lambda: group.find([*norms, 3]),
+                    lambda: find_group({"ab": (1,)}, ["ab"], group._specs, 10), lambda: find_group({}, ["ab"], ((1,),), 10),
+                    lambda: tokens.spans(s, 0), lambda: splitter("a\nb"),
                     lambda: text._PUNKT.spans("He met Ök. Smith. Then", splitter.abbrev_types, fail), lambda: vader(broken, "good")):
             try:
                 bad()

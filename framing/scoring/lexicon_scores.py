@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ..lexicon.matcher import PhraseMatcher
+from ..lexicon.matcher import MatcherGroup, PhraseMatcher
 from ..lexicon.params import param
 from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence
 from ..text import stem, token_spans
@@ -47,7 +47,7 @@ class _Cues:
         default = self.rule.window
         return [(s - base, e - base, default if entry.window is None else entry.window) for s, e, (kind, entry) in found if kind == "cue"]
 
-    def by_sentence(self, doc: Document, stemmed: bool, cache: "DocumentCache") -> dict[int, list[tuple[int, int, int]]]:
+    def by_sentence(self, doc: Document, stemmed: bool, cache: "DocumentCache", group: MatcherGroup) -> dict[int, list[tuple[int, int, int]]]:
         """`spans` of every sentence with a cue, by its position in the document: one match over
         the document's token list (the sentinel between sentences stops every cue as it stops
         every term), so sentences without a cue, most of them, cost nothing."""
@@ -58,7 +58,7 @@ class _Cues:
             ends = starts[1:] + [len(flat)]
             return {k: found for k, (a, b) in enumerate(zip(starts, ends)) if (found := self.spans(flat[a : b - 1]))}
         out: dict[int, list[tuple[int, int, int]]] = {}
-        for hit in self.matcher.find(flat):
+        for hit in cache.document_matches(group, self.matcher, doc, stemmed):
             if hit[2][0] == "cue":
                 k = bisect.bisect_right(starts, hit[0]) - 1
                 out.setdefault(k, []).extend(self._reaches((hit,), starts[k]))
@@ -94,6 +94,15 @@ class CompiledLexicon:
         self.opposite = {c.name: c.opposite for c in lexicon.categories}
         self.memberships = dictionary_memberships(lexicon) if lexicon.kind == "dictionary" else {}
         self.sentinel_safe = self.terms.never_matches(_SENTINEL)
+        # run over a document's token list in one pass (`DocumentCache.document_matches`); with
+        # other lexicons' when `compile_lexicons` builds them together
+        self.group = MatcherGroup(self.document_matchers())
+
+    def document_matchers(self) -> list[PhraseMatcher]:
+        """The matchers run over a whole document's token list: the terms and the cue lists
+        that the sentinel between sentences stops."""
+        found = [self.terms] if self.sentinel_safe else []
+        return found + [c.matcher for c in (self.negation, self.hedging, self.quotation) if c.matcher is not None and c.sentinel_safe]
 
 
 def dictionary_memberships(lexicon: Lexicon) -> dict[tuple, tuple[tuple[str, float], ...]]:
@@ -107,7 +116,15 @@ def dictionary_memberships(lexicon: Lexicon) -> dict[tuple, tuple[tuple[str, flo
 
 
 def compile_lexicons(lexicons: Sequence[Lexicon]) -> tuple[CompiledLexicon, ...]:
-    return tuple(CompiledLexicon(lx) for lx in lexicons)
+    """The lexicons compiled, those that read the same tokens (stemmed or not) sharing one
+    matcher group: a document's tokens are walked once for all of them."""
+    compiled = tuple(CompiledLexicon(lx) for lx in lexicons)
+    for stemmed in (False, True):
+        same = [c for c in compiled if c.lexicon.stem == stemmed]
+        group = MatcherGroup(m for c in same for m in c.document_matchers())
+        for c in same:
+            c.group = group
+    return compiled
 
 
 _QUOTE_RE = re.compile(r"[\"“”«»\n]")
@@ -199,6 +216,7 @@ class DocumentCache:
         self._quotes: tuple[list[tuple[int, int]], list[int]] | None = None
         self._norms: dict[bool, tuple[list[str], list[int]]] = {}
         self._cues: dict[tuple[Any, ...], Any] = {}
+        self._groups: dict[tuple[int, bool], list[list[tuple[int, int, Any]]]] = {}
 
     def token_spans(self, sent: Sentence) -> list[tuple[int, int]]:
         found = self._spans.get(sent.index)
@@ -221,13 +239,23 @@ class DocumentCache:
             found = self._norms[stemmed] = _norms_of(doc, stemmed, self)
         return found
 
-    def sentence_cues(self, cues: _Cues, doc: Document, stemmed: bool) -> dict[int, list[tuple[int, int, int]]]:
+    def sentence_cues(self, cues: _Cues, doc: Document, compiled: CompiledLexicon) -> dict[int, list[tuple[int, int, int]]]:
         # lexicons share cue matchers (`_shared_matcher`); the window is the rule's own
+        stemmed = compiled.lexicon.stem
         key = (id(cues.matcher), cues.rule.window, stemmed)
         found = self._cues.get(key)
         if found is None:
-            found = self._cues[key] = cues.by_sentence(doc, stemmed, self)
+            found = self._cues[key] = cues.by_sentence(doc, stemmed, self, compiled.group)
         return found
+
+    def document_matches(self, group: MatcherGroup, matcher: PhraseMatcher, doc: Document, stemmed: bool) -> list[tuple[int, int, Any]]:
+        """`matcher.find` over the document's token list, found with every matcher of its group
+        in one pass."""
+        key = (id(group), stemmed)
+        found = self._groups.get(key)
+        if found is None:
+            found = self._groups[key] = group.find(self.document_norms(doc, stemmed)[0])
+        return found[group.position[id(matcher)]]
 
 
 def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache) -> tuple[list[str], list[int]]:
@@ -263,7 +291,7 @@ def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCach
     flat, starts = cache.document_norms(doc, stemmed)
     sentences = doc.sentences
     current, base, group = -1, 0, []
-    for s, e, entry in compiled.terms.find(flat):
+    for s, e, entry in cache.document_matches(compiled.group, compiled.terms, doc, stemmed):
         k = bisect.bisect_right(starts, s) - 1
         if k != current:
             if group:
@@ -299,9 +327,9 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
             continue
         if quote_spans is None:
             quote_spans, quote_starts = cache.quotes(text) if scope.quotation.marks else ([], [])
-            negation = cache.sentence_cues(compiled.negation, doc, lexicon.stem)
-            hedging = cache.sentence_cues(compiled.hedging, doc, lexicon.stem)
-            reporting = cache.sentence_cues(compiled.quotation, doc, lexicon.stem)
+            negation = cache.sentence_cues(compiled.negation, doc, compiled)
+            hedging = cache.sentence_cues(compiled.hedging, doc, compiled)
+            reporting = cache.sentence_cues(compiled.quotation, doc, compiled)
         neg = negation.get(k, ())
         hedge = hedging.get(k, ())
         report = reporting.get(k, ())
