@@ -20,6 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Iterator
 
 from . import accel
+from .memo import BoundedMemo
 from .models import Article, Document, Sentence, Token
 
 if TYPE_CHECKING:
@@ -67,19 +68,8 @@ def normalize_token(text: str) -> str:
     return text.translate(_FOLD).lower()
 
 
-class _Norms(dict):
-    """token text -> normalised form, computed once per distinct token (news vocabulary repeats);
-    cleared when it grows past a bound."""
-
-    def __missing__(self, token: str) -> str:
-        norm = token.translate(_FOLD).lower()
-        if len(self) >= 100_000:
-            self.clear()
-        self[token] = norm
-        return norm
-
-
-_NORMS = _Norms()
+# token text -> normalised form (`normalize_token`), computed once per distinct token
+_NORMS = BoundedMemo(normalize_token, 100_000)
 
 # The compiled tokenizer (framing/_accel/tokens.c), or None on the pure-Python path; read at each
 # call, so a test can set it to None and compare both paths in one process.
