@@ -19,7 +19,7 @@ from ._version import __version__
 from .lexicon.build import lexicon_hashes, load_lexicons
 from .models import CHUNK_SIZE, Article, ArticleResult, Document, Lexicon, Match, SentenceProbabilities, SkippedInput
 from .scoring.kinds import kind_of, score_dimension, word_count
-from .scoring.lexicon_scores import CompiledLexicon, DocumentCache, apply_topic, compile_lexicons, match_document, topic_rule
+from .scoring.lexicon_scores import CompiledLexicon, DocumentCache, apply_topic, compile_lexicons, match_document
 from .scoring.sentiment import sentence_compounds
 from .language import detect_language, is_readable
 from .text import preprocess
@@ -129,10 +129,10 @@ def _lexicons_and_tone(doc: Document, scorer: Scorer) -> tuple[dict[str, Any], l
     actor_sentences: dict[str, set[int]] = {}
     mentions: dict[str, dict[str, set[int]]] = {}  # dimension -> category -> sentences
     # Lexicons without a topic rule first (actors among them), so topic rules can use them.
-    for compiled in sorted(scorer.compiled, key=lambda c: topic_rule(c.lexicon) is not None):
+    for compiled in sorted(scorer.compiled, key=lambda c: c.topic_rule is not None):
         lx = compiled.lexicon
         matches = match_document(doc, compiled, cache=cache)
-        rule = topic_rule(lx)
+        rule = compiled.topic_rule
         if rule is not None:
             dim, cats, reach = rule
             subject = [i for c, idx in mentions.get(dim, {}).items() if c in cats for i in idx]

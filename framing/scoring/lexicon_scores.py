@@ -94,6 +94,7 @@ class CompiledLexicon:
         self.opposite = {c.name: c.opposite for c in lexicon.categories}
         self.memberships = dictionary_memberships(lexicon) if lexicon.kind == "dictionary" else {}
         self.sentinel_safe = self.terms.never_matches(_SENTINEL)
+        self.topic_rule = topic_rule(lexicon)
         # run over a document's token list in one pass (`DocumentCache.document_matches`); with
         # other lexicons' when `compile_lexicons` builds them together
         self.group = MatcherGroup(self.document_matchers())
@@ -342,10 +343,11 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
             advocate_clauses = {clause[cs] for cs, _, _ in compiled.advocate.find(norms)}
         for s, e, entry in hits:
             a, b = spans[s][0], spans[e - 1][1]
-            negated = _cue_before(neg, s, norms, scope.negation.boundaries)
-            hedged = _cue_before(hedge, s, norms, scope.hedging.boundaries)
-            quoted = (scope.quotation.marks and _in_spans(a, quote_starts, quote_spans)) or _cue_before(
-                report, s, norms, scope.quotation.boundaries
+            # most sentences hold no cue: no call then
+            negated = _cue_before(neg, s, norms, scope.negation.boundaries) if neg else False
+            hedged = _cue_before(hedge, s, norms, scope.hedging.boundaries) if hedge else False
+            quoted = (scope.quotation.marks and _in_spans(a, quote_starts, quote_spans)) or (
+                _cue_before(report, s, norms, scope.quotation.boundaries) if report else False
             )
             weight = entry.weight
             factor = (scope.hedging.factor if hedged else 1.0) * (scope.quotation.factor if quoted else 1.0)
