@@ -5,8 +5,9 @@ read articles -> preprocess (Document) -> score (Match, ArticleResult) -> compar
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from types import MemberDescriptorType
+from typing import Any, Callable, Mapping
 
 __all__ = [
     "Article",
@@ -24,9 +25,32 @@ __all__ = [
     "Lexicon",
     "BatchOptions",
     "CHUNK_SIZE",
+    "fast_constructor",
 ]
 
 CHUNK_SIZE = 64  # articles scored (and held in memory) together
+
+
+def fast_constructor(cls: type) -> Callable[..., Any]:
+    """A function taking the arguments of `cls(...)` for a frozen slots dataclass and building
+    the same object without its generated __init__ (one object.__setattr__ call per field): two
+    to three times faster, which matters for the most numerous objects framing makes (tokens,
+    sentences, matches). Written out as dataclasses write __init__, with one slot setter call per
+    field; the class itself when it has a __post_init__, a default factory or no slots."""
+    params = fields(cls)
+    setters = {f"set_{f.name}": getattr(cls, f.name, None) for f in params}
+    if hasattr(cls, "__post_init__") or any(f.default_factory is not MISSING for f in params) or not all(
+        isinstance(s, MemberDescriptorType) for s in setters.values()
+    ):
+        return cls
+    body = "".join(f"    set_{f.name}(obj, {f.name})\n" for f in params)
+    source = f"def make({', '.join(f.name for f in params)}):\n    obj = new(cls)\n{body}    return obj\n"
+    namespace: dict[str, Any] = {"new": cls.__new__, "cls": cls, **{k: s.__set__ for k, s in setters.items()}}
+    exec(source, namespace)  # field names only: identifiers of framing's own dataclasses
+    make = namespace["make"]
+    make.__defaults__ = tuple(f.default for f in params if f.default is not MISSING)
+    make.__qualname__ = make.__name__ = f"make_{cls.__name__}"
+    return make
 
 
 _WORD_CHAR = re.compile(r"\w")

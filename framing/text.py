@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import fields
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Iterator
 
 from . import accel
 from .memo import BoundedMemo
-from .models import Article, Document, Sentence, Token
+from .models import Article, Document, Sentence, Token, fast_constructor
 
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktSentenceTokenizer
@@ -94,38 +93,8 @@ def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return _pure_spans(text, start, end) if _TOKENS is None else _TOKENS.spans(text, start, end)
 
 
-def _fast_constructor(cls, names: tuple[str, ...]):
-    """A function building `cls(*values)` for a frozen slots dataclass without its generated
-    __init__ (one object.__setattr__ call per field): the same object, made two to three times
-    faster, which matters for tokens, the most numerous objects framing makes. Falls back to the
-    class itself if its fields ever change or it gains a __post_init__."""
-    if tuple(f.name for f in fields(cls)) != names or hasattr(cls, "__post_init__"):
-        return cls
-    new = cls.__new__
-    setters = tuple(getattr(cls, name).__set__ for name in names)
-    if len(names) == 3:
-        set_a, set_b, set_c = setters
-
-        def make3(a, b, c):
-            obj = new(cls)
-            set_a(obj, a)
-            set_b(obj, b)
-            set_c(obj, c)
-            return obj
-
-        return make3
-
-    def make(*values):
-        obj = new(cls)
-        for setter, value in zip(setters, values):
-            setter(obj, value)
-        return obj
-
-    return make
-
-
-_make_token = _fast_constructor(Token, ("norm", "start", "end"))
-_make_sentence = _fast_constructor(Sentence, ("index", "start", "end", "norms", "article_text"))
+_make_token = fast_constructor(Token)
+_make_sentence = fast_constructor(Sentence)
 _match_group, _match_start, _match_end = re.Match.group, re.Match.start, re.Match.end
 
 
