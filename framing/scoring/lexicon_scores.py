@@ -314,30 +314,27 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
     it: token offsets, quoted spans, the token list, the matches of cue lists they share.
     """
     cache = DocumentCache() if cache is None else cache
+    if compiled.lexicon.kind == "actors":
+        return _actor_matches(doc, compiled, cache)
     lexicon = compiled.lexicon
-    text = doc.article.text
-    scope = lexicon.scope
-    kind = lexicon.kind
+    article_id, dimension, text = doc.article.id, lexicon.dimension, doc.article.text
+    negation, hedging, quotation = lexicon.scope.negation, lexicon.scope.hedging, lexicon.scope.quotation
+    prescriptions = lexicon.kind == "prescriptions"
+    memberships, opposite = compiled.memberships, compiled.opposite
     matches: list[Match] = []
-    quote_spans: list[tuple[int, int]] | None = None
-    quote_starts: list[int] = []
+    first = True
     for k, sent, norms, hits in _sentence_hits(doc, compiled, cache):
+        if first:  # what only a document with a match needs
+            first = False
+            quote_spans, quote_starts = cache.quotes(text) if quotation.marks else ([], [])
+            negation_cues = cache.sentence_cues(compiled.negation, doc, compiled)
+            hedging_cues = cache.sentence_cues(compiled.hedging, doc, compiled)
+            reporting_cues = cache.sentence_cues(compiled.quotation, doc, compiled)
         spans = cache.token_spans(sent)
-        if kind == "actors":
-            for s, e, entry in hits:
-                a, b = spans[s][0], spans[e - 1][1]
-                matches.append(_make_match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight, counts_for=entry.category, effective_weight=entry.weight))
-            continue
-        if quote_spans is None:
-            quote_spans, quote_starts = cache.quotes(text) if scope.quotation.marks else ([], [])
-            negation = cache.sentence_cues(compiled.negation, doc, compiled)
-            hedging = cache.sentence_cues(compiled.hedging, doc, compiled)
-            reporting = cache.sentence_cues(compiled.quotation, doc, compiled)
-        neg = negation.get(k, ())
-        hedge = hedging.get(k, ())
-        report = reporting.get(k, ())
-        role_default = ""
-        if kind == "prescriptions":
+        neg = negation_cues.get(k, ())
+        hedge = hedging_cues.get(k, ())
+        report = reporting_cues.get(k, ())
+        if prescriptions:
             # Stance cues count within the clause that holds the policy term: "Washington should
             # not rush into talks; rather, it should hold firm" advocates only the second clause.
             clause = _clause_ids(norms, lexicon.stance_boundaries)
@@ -346,16 +343,15 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
         for s, e, entry in hits:
             a, b = spans[s][0], spans[e - 1][1]
             # most sentences hold no cue: no call then
-            negated = _cue_before(neg, s, norms, scope.negation.boundaries) if neg else False
-            hedged = _cue_before(hedge, s, norms, scope.hedging.boundaries) if hedge else False
-            quoted = (scope.quotation.marks and _in_spans(a, quote_starts, quote_spans)) or (
-                _cue_before(report, s, norms, scope.quotation.boundaries) if report else False
+            negated = _cue_before(neg, s, norms, negation.boundaries) if neg else False
+            hedged = _cue_before(hedge, s, norms, hedging.boundaries) if hedge else False
+            quoted = (quotation.marks and _in_spans(a, quote_starts, quote_spans)) or (
+                _cue_before(report, s, norms, quotation.boundaries) if report else False
             )
             weight = entry.weight
-            factor = (scope.hedging.factor if hedged else 1.0) * (scope.quotation.factor if quoted else 1.0)
             counts_for: str | None = entry.category
-            role = role_default
-            if kind == "prescriptions":
+            role = ""
+            if prescriptions:
                 has_reject = clause[s] in reject_clauses
                 has_advocate = clause[s] in advocate_clauses
                 if has_reject or (has_advocate and negated):
@@ -366,17 +362,33 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
                     role = "describe"
                     counts_for = None
             elif negated:
-                action = scope.negation.action
+                action = negation.action
                 if action == "ignore":
                     counts_for = None
                 elif action == "flip":
-                    counts_for = compiled.opposite.get(entry.category)
-            eff = weight * factor if counts_for is not None else 0.0
+                    counts_for = opposite.get(entry.category)
+            if counts_for is None:
+                eff = 0.0
+            else:
+                eff = weight * ((hedging.factor if hedged else 1.0) * (quotation.factor if quoted else 1.0))
+            categories = memberships.get(entry.pattern, ()) if memberships else ()
             matches.append(
-                _make_match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], weight,
-                      negated=negated, hedged=hedged, quoted=quoted, counts_for=counts_for, effective_weight=eff, role=role,
-                      categories=compiled.memberships.get(entry.pattern, ()) if compiled.memberships else ())
+                _make_match(article_id, dimension, entry.category, entry.term, sent.index, a, b, text[a:b], weight,
+                            negated, hedged, quoted, counts_for, eff, role, False, categories)
             )
+    return matches
+
+
+def _actor_matches(doc: Document, compiled: CompiledLexicon, cache: DocumentCache) -> list[Match]:
+    """An actors lexicon's matches: mentions, which no scope rule changes."""
+    article_id, dimension, text = doc.article.id, compiled.lexicon.dimension, doc.article.text
+    matches: list[Match] = []
+    for _, sent, _, hits in _sentence_hits(doc, compiled, cache):
+        spans = cache.token_spans(sent)
+        for s, e, entry in hits:
+            a, b = spans[s][0], spans[e - 1][1]
+            matches.append(_make_match(article_id, dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight,
+                                       counts_for=entry.category, effective_weight=entry.weight))
     return matches
 
 
