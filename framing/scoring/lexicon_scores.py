@@ -128,7 +128,8 @@ def compile_lexicons(lexicons: Sequence[Lexicon]) -> tuple[CompiledLexicon, ...]
     return compiled
 
 
-_QUOTE_RE = re.compile(r"[\"“”«»\n]")
+_DOUBLE_QUOTES = "\"“”«»"
+_OPENING_QUOTES, _CLOSING_QUOTES = "“«", "”»"
 # Single quotes double as apostrophes, so a single-quoted span must open before a word and close
 # after one, on one line, within a headline-length stretch: ‘axis of upheaval’, 'so-called' allies.
 # "Not after a word character" is tested after the quote (`Q(?<!\wQ)` holds exactly where
@@ -137,32 +138,45 @@ _QUOTE_RE = re.compile(r"[\"“”«»\n]")
 _SINGLE_QUOTED_RE = re.compile(r"['‘](?<!\w['‘])([^'‘’\n]{1,200}?)['’](?!\w)")
 
 
+def _double_quote_positions(text: str) -> list[tuple[int, str]]:
+    """(position, character) of every double quotation mark, in text order: str.find per mark,
+    which skips the text far faster than a regular expression steps through it."""
+    found = []
+    for mark in ('"',) if text.isascii() else _DOUBLE_QUOTES:
+        at = text.find(mark)
+        while at >= 0:
+            found.append((at, mark))
+            at = text.find(mark, at + 1)
+    found.sort()
+    return found
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Character spans inside double quotation marks. Curly and guillemet quotes open and close;
     straight quotes toggle; a paragraph break closes an unclosed quotation."""
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
-    for m in _QUOTE_RE.finditer(text):
-        ch = m.group()
-        if ch == "\n":
-            if open_at is not None:
-                spans.append((open_at, m.start()))
+    for at, mark in _double_quote_positions(text):
+        if open_at is not None:
+            line_end = text.find("\n", open_at, at)
+            if line_end >= 0:  # the quotation ended with its paragraph
+                spans.append((open_at, line_end))
                 open_at = None
-        elif ch in "“«":
+        if mark in _OPENING_QUOTES:
             if open_at is None:
-                open_at = m.end()
-        elif ch in "”»":
+                open_at = at + 1
+        elif mark in _CLOSING_QUOTES:
             if open_at is not None:
-                spans.append((open_at, m.start()))
+                spans.append((open_at, at))
                 open_at = None
+        elif open_at is None:
+            open_at = at + 1
         else:
-            if open_at is None:
-                open_at = m.end()
-            else:
-                spans.append((open_at, m.start()))
-                open_at = None
+            spans.append((open_at, at))
+            open_at = None
     if open_at is not None:
-        spans.append((open_at, len(text)))
+        line_end = text.find("\n", open_at)
+        spans.append((open_at, len(text) if line_end < 0 else line_end))
     spans.extend((m.start(1), m.end(1)) for m in _SINGLE_QUOTED_RE.finditer(text) if not m.group(1)[:1].isspace())
     spans.sort()
     return _merge_spans(spans)
