@@ -406,7 +406,7 @@ def _actor_matches(doc: Document, compiled: CompiledLexicon, cache: DocumentCach
         for s, e, entry in hits:
             a, b = spans[s][0], spans[e - 1][1]
             matches.append(_make_match(article_id, dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight,
-                                       counts_for=entry.category, effective_weight=entry.weight))
+                                       False, False, False, entry.category, entry.weight, "", False, ()))
     return matches
 
 
