@@ -93,10 +93,20 @@ static int attr_nonempty(PyObject *node, PyObject *name)
     return truth;
 }
 
-/* children[key] pushed with `end` if present (a missing key is no step); -1 with an exception. */
+/* children[key] pushed with `end` if present (a missing key is no step); -1 with an exception.
+ * A node's children are a plain dict: looked up without raising (and clearing) a KeyError for
+ * the usual miss, which cost more than the walk itself; anything else through its __getitem__. */
 static int push_child(Stack *stack, PyObject *children, PyObject *key, Py_ssize_t end)
 {
-    PyObject *child = PyObject_GetItem(children, key);
+    PyObject *child;
+    if (PyDict_CheckExact(children)) {
+        child = PyDict_GetItemWithError(children, key); /* borrowed */
+        if (!child)
+            return PyErr_Occurred() ? -1 : 0;
+        Py_INCREF(child);
+        return stack_push(stack, child, end); /* steals the reference */
+    }
+    child = PyObject_GetItem(children, key);
     if (child)
         return stack_push(stack, child, end); /* steals the reference */
     if (!PyErr_ExceptionMatches(PyExc_KeyError))
