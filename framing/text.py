@@ -16,7 +16,7 @@ import re
 import string
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from . import accel
 from .memo import BoundedMemo
@@ -34,6 +34,7 @@ __all__ = [
     "sentence_tokens",
     "split_sentences",
     "token_spans",
+    "token_range_spans",
     "preprocess",
     "stem",
     "MAX_SENTENCE_CHARS",
@@ -363,6 +364,17 @@ def token_spans(sentence: Sentence) -> list[tuple[int, int]]:
             pos = stop
         return spans
     return _spans(text, sentence.start, end)
+
+
+def token_range_spans(sentence: Sentence, ranges: Sequence[tuple[int, int, Any]]) -> list[tuple[int, int]]:
+    """For each (first, stop, ...) of `ranges`, token positions in the sentence's `norms` (as the
+    phrase matcher finds them), the span in the article text from the start of token `first` to
+    the end of token `stop - 1`. Compiled, without a pair for every token of the sentence (most
+    of a sentence's tokens are in no match)."""
+    if _TOKENS is not None:
+        return _TOKENS.range_spans(sentence.article_text, sentence.start, sentence.end, ranges)
+    spans = token_spans(sentence)
+    return [(spans[first][0], spans[stop - 1][1]) for first, stop, *_ in ranges]
 
 
 def iter_sentences(text: str) -> Iterator[Sentence]:

@@ -56,6 +56,9 @@ def one_input(data: bytes) -> None:
     for a, b in ((0, len(s)), (start, end)):
         assert TOKENS.spans(s, a, b) == text._pure_spans(s, a, b), (s, a, b)
         assert TOKENS.norms(s, a, b, NORMALIZE) == text._pure_norms(s, a, b), (s, a, b)
+        spans = text._pure_spans(s, a, b)
+        ranges = [(k, min(len(spans), k + 1 + k % 3)) for k in range(len(spans))]
+        assert TOKENS.range_spans(s, a, b, ranges) == [(spans[i][0], spans[j - 1][1]) for i, j in ranges], (s, a, b)
     for line in s.split("\n"):
         assert COMPILED_SPLITTER(line) == REFERENCE_SPLITTER(line), line
     vader = sentiment._vader()

@@ -58,6 +58,7 @@ def _exercise(rounds: int) -> None:
             vader(state, line)
         vader(state, "Not a VERY good deal, but kind of great \U0001F600!!")
         tokens.spans(s, 0, len(s))
+        tokens.range_spans(s, 0, len(s), [(0, 1), (1, 4, "payload"), (-1, 0)])
         tokens.norms(s, 5, len(s) - 5, str.lower)
         find(m._memo, norms, m._root, 50_000)
         find(exact._memo, norms)
@@ -66,11 +67,12 @@ def _exercise(rounds: int) -> None:
         for bad in (lambda: tokens.norms(s, 0, len(s), lambda raw: 1 / 0), lambda: tokens.norms(s, 0, len(s), lambda raw: 1),
                     lambda: find(m._memo, [*norms, 3], m._root, 50_000), lambda: group.find([*norms, 3]),
                     lambda: find_group({"ab": (1,)}, ["ab"], group._specs, 10), lambda: find_group({}, ["ab"], ((1,),), 10),
-                    lambda: tokens.spans(s, 0), lambda: splitter("a\nb"),
+                    lambda: tokens.spans(s, 0), lambda: tokens.range_spans(s, 0, len(s), [(0, 1), (0, 10**6)]),
+                    lambda: tokens.range_spans(s, 0, len(s), [(0, 1), ("x", 1)]), lambda: splitter("a\nb"),
                     lambda: text._PUNKT.spans("He met Ök. Smith. Then", splitter.abbrev_types, fail), lambda: vader(broken, "good")):
             try:
                 bad()
-            except (ZeroDivisionError, TypeError, ValueError):
+            except (ZeroDivisionError, TypeError, ValueError, IndexError):
                 pass
 
 

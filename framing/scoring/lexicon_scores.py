@@ -18,7 +18,7 @@ import numpy as np
 from ..lexicon.matcher import MatcherGroup, PhraseMatcher
 from ..lexicon.params import param
 from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence, fast_constructor
-from ..text import stem, token_spans
+from ..text import stem, token_range_spans
 
 __all__ = ["CompiledLexicon", "DocumentCache", "compile_lexicons", "match_document", "quoted_spans", "BOOTSTRAP_SAMPLES"]
 
@@ -228,22 +228,15 @@ _SENTINEL = "\x00"  # put between sentences in a document's token list: no lexic
 
 
 class DocumentCache:
-    """What every lexicon matched on one document shares, computed once for all of them: each
-    sentence's token offsets, the document's quoted spans, its token norms as one list (plain
-    and stemmed), and the matches of each cue list by sentence. One per document."""
+    """What every lexicon matched on one document shares, computed once for all of them: the
+    document's quoted spans, its token norms as one list (plain and stemmed), the matches of its
+    matcher groups and of each cue list by sentence. One per document."""
 
     def __init__(self) -> None:
-        self._spans: dict[int, list[tuple[int, int]]] = {}
         self._quotes: tuple[list[tuple[int, int]], list[int]] | None = None
         self._norms: dict[bool, tuple[list[str], list[int]]] = {}
         self._cues: dict[tuple[Any, ...], Any] = {}
         self._groups: dict[tuple[int, bool], list[list[tuple[int, int, Any]]]] = {}
-
-    def token_spans(self, sent: Sentence) -> list[tuple[int, int]]:
-        found = self._spans.get(sent.index)
-        if found is None:
-            found = self._spans[sent.index] = token_spans(sent)
-        return found
 
     def quotes(self, text: str) -> tuple[list[tuple[int, int]], list[int]]:
         """The text's quoted spans and their starts."""
@@ -348,7 +341,6 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
             negation_cues = cache.sentence_cues(compiled.negation, doc, compiled)
             hedging_cues = cache.sentence_cues(compiled.hedging, doc, compiled)
             reporting_cues = cache.sentence_cues(compiled.quotation, doc, compiled)
-        spans = cache.token_spans(sent)
         neg = negation_cues.get(k, ())
         hedge = hedging_cues.get(k, ())
         report = reporting_cues.get(k, ())
@@ -358,8 +350,7 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
             clause = _clause_ids(norms, lexicon.stance_boundaries)
             reject_clauses = {clause[cs] for cs, _, _ in compiled.reject.find(norms)}
             advocate_clauses = {clause[cs] for cs, _, _ in compiled.advocate.find(norms)}
-        for s, e, entry in hits:
-            a, b = spans[s][0], spans[e - 1][1]
+        for (s, e, entry), (a, b) in zip(hits, token_range_spans(sent, hits)):
             # most sentences hold no cue: no call then
             negated = _cue_before(neg, s, norms, negation.boundaries) if neg else False
             hedged = _cue_before(hedge, s, norms, hedging.boundaries) if hedge else False
@@ -402,9 +393,7 @@ def _actor_matches(doc: Document, compiled: CompiledLexicon, cache: DocumentCach
     article_id, dimension, text = doc.article.id, compiled.lexicon.dimension, doc.article.text
     matches: list[Match] = []
     for _, sent, _, hits in _sentence_hits(doc, compiled, cache):
-        spans = cache.token_spans(sent)
-        for s, e, entry in hits:
-            a, b = spans[s][0], spans[e - 1][1]
+        for (_, _, entry), (a, b) in zip(hits, token_range_spans(sent, hits)):
             matches.append(_make_match(article_id, dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight,
                                        False, False, False, entry.category, entry.weight, "", False, ()))
     return matches
