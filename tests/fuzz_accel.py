@@ -20,17 +20,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 with atheris.instrument_imports():
     from accel_helpers import text_from_bytes
 
-from framing import text  # noqa: E402
+from framing import accel, text  # noqa: E402
 from framing.lexicon import matcher as matcher_module  # noqa: E402
 from framing.lexicon.matcher import MatcherGroup, PhraseMatcher  # noqa: E402
+from framing.models import Match, fast_constructor  # noqa: E402
 from framing.scoring import ngram_counts, ngram_model, sentiment  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 TOKENS, MATCHER, NGRAMS = text._TOKENS, matcher_module._MATCHER, ngram_counts._NGRAMS
-if None in (TOKENS, MATCHER, NGRAMS, text._PUNKT, sentiment._VADER):
+if None in (TOKENS, MATCHER, NGRAMS, text._PUNKT, sentiment._VADER, accel.compiled("records")):
     sys.exit("the compiled accelerator is not active: nothing to fuzz")
 NORMALIZE = text._NORMS.__getitem__
+MAKE_MATCH = fast_constructor(Match)
 REFERENCE_SPLITTER = text._PunktSpans(text._sentence_tokenizer())
 COMPILED_SPLITTER = text._CompiledPunktSpans(text._sentence_tokenizer())
 SHIPPED = []
@@ -75,6 +77,9 @@ def one_input(data: bytes) -> None:
     group, document = MatcherGroup(matchers), [*norms, "\x00", *norms[::-1]]
     assert group.find(document) == [m._pure_find(document) for m in group.matchers], document
     _ngrams(norms, start, end)
+    # a match made of the input, compiled (framing/_accel/records.c) and by the dataclass
+    values = (s[:9], s[9:20], s[:3], s, start, end, end - start, s[start:end], float(len(s)), bool(start % 2), bool(end % 2), False, s[-3:] or None, 0.5, "", True, ())
+    assert MAKE_MATCH(*values) == Match(*values), values
 
 
 def _ngrams(norms: list, a: int, b: int) -> None:
