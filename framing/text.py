@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import fields
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from . import accel
-from .models import Article, Document, Sentence, Token
+from .memo import BoundedMemo
+from .models import Article, Document, Sentence, Token, fast_constructor
 
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktSentenceTokenizer
@@ -34,6 +34,7 @@ __all__ = [
     "sentence_tokens",
     "split_sentences",
     "token_spans",
+    "token_range_spans",
     "preprocess",
     "stem",
     "MAX_SENTENCE_CHARS",
@@ -67,19 +68,8 @@ def normalize_token(text: str) -> str:
     return text.translate(_FOLD).lower()
 
 
-class _Norms(dict):
-    """token text -> normalised form, computed once per distinct token (news vocabulary repeats);
-    cleared when it grows past a bound."""
-
-    def __missing__(self, token: str) -> str:
-        norm = token.translate(_FOLD).lower()
-        if len(self) >= 100_000:
-            self.clear()
-        self[token] = norm
-        return norm
-
-
-_NORMS = _Norms()
+# token text -> normalised form (`normalize_token`), computed once per distinct token
+_NORMS = BoundedMemo(normalize_token, 100_000)
 
 # The compiled tokenizer (framing/_accel/tokens.c), or None on the pure-Python path; read at each
 # call, so a test can set it to None and compare both paths in one process.
@@ -104,38 +94,8 @@ def _spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return _pure_spans(text, start, end) if _TOKENS is None else _TOKENS.spans(text, start, end)
 
 
-def _fast_constructor(cls, names: tuple[str, ...]):
-    """A function building `cls(*values)` for a frozen slots dataclass without its generated
-    __init__ (one object.__setattr__ call per field): the same object, made two to three times
-    faster, which matters for tokens, the most numerous objects framing makes. Falls back to the
-    class itself if its fields ever change or it gains a __post_init__."""
-    if tuple(f.name for f in fields(cls)) != names or hasattr(cls, "__post_init__"):
-        return cls
-    new = cls.__new__
-    setters = tuple(getattr(cls, name).__set__ for name in names)
-    if len(names) == 3:
-        set_a, set_b, set_c = setters
-
-        def make3(a, b, c):
-            obj = new(cls)
-            set_a(obj, a)
-            set_b(obj, b)
-            set_c(obj, c)
-            return obj
-
-        return make3
-
-    def make(*values):
-        obj = new(cls)
-        for setter, value in zip(setters, values):
-            setter(obj, value)
-        return obj
-
-    return make
-
-
-_make_token = _fast_constructor(Token, ("norm", "start", "end"))
-_make_sentence = _fast_constructor(Sentence, ("index", "start", "end", "norms", "article_text"))
+_make_token = fast_constructor(Token)
+_make_sentence = fast_constructor(Sentence)
 _match_group, _match_start, _match_end = re.Match.group, re.Match.start, re.Match.end
 
 
@@ -404,6 +364,17 @@ def token_spans(sentence: Sentence) -> list[tuple[int, int]]:
             pos = stop
         return spans
     return _spans(text, sentence.start, end)
+
+
+def token_range_spans(sentence: Sentence, ranges: Sequence[tuple[int, int, Any]]) -> list[tuple[int, int]]:
+    """For each (first, stop, ...) of `ranges`, token positions in the sentence's `norms` (as the
+    phrase matcher finds them), the span in the article text from the start of token `first` to
+    the end of token `stop - 1`. Compiled, without a pair for every token of the sentence (most
+    of a sentence's tokens are in no match)."""
+    if _TOKENS is not None:
+        return _TOKENS.range_spans(sentence.article_text, sentence.start, sentence.end, ranges)
+    spans = token_spans(sentence)
+    return [(spans[first][0], spans[stop - 1][1]) for first, stop, *_ in ranges]
 
 
 def iter_sentences(text: str) -> Iterator[Sentence]:

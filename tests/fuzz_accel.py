@@ -20,17 +20,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 with atheris.instrument_imports():
     from accel_helpers import text_from_bytes
 
-from framing import text  # noqa: E402
+from framing import accel, text  # noqa: E402
 from framing.lexicon import matcher as matcher_module  # noqa: E402
-from framing.lexicon.matcher import PhraseMatcher  # noqa: E402
+from framing.lexicon.matcher import MatcherGroup, PhraseMatcher  # noqa: E402
+from framing.models import Match, fast_constructor  # noqa: E402
 from framing.scoring import ngram_counts, ngram_model, sentiment  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 TOKENS, MATCHER, NGRAMS = text._TOKENS, matcher_module._MATCHER, ngram_counts._NGRAMS
-if None in (TOKENS, MATCHER, NGRAMS, text._PUNKT, sentiment._VADER):
+if None in (TOKENS, MATCHER, NGRAMS, text._PUNKT, sentiment._VADER, accel.compiled("records")):
     sys.exit("the compiled accelerator is not active: nothing to fuzz")
 NORMALIZE = text._NORMS.__getitem__
+MAKE_MATCH = fast_constructor(Match)
 REFERENCE_SPLITTER = text._PunktSpans(text._sentence_tokenizer())
 COMPILED_SPLITTER = text._CompiledPunktSpans(text._sentence_tokenizer())
 SHIPPED = []
@@ -56,6 +58,9 @@ def one_input(data: bytes) -> None:
     for a, b in ((0, len(s)), (start, end)):
         assert TOKENS.spans(s, a, b) == text._pure_spans(s, a, b), (s, a, b)
         assert TOKENS.norms(s, a, b, NORMALIZE) == text._pure_norms(s, a, b), (s, a, b)
+        spans = text._pure_spans(s, a, b)
+        ranges = [(k, min(len(spans), k + 1 + k % 3)) for k in range(len(spans))]
+        assert TOKENS.range_spans(s, a, b, ranges) == [(spans[i][0], spans[j - 1][1]) for i, j in ranges], (s, a, b)
     for line in s.split("\n"):
         assert COMPILED_SPLITTER(line) == REFERENCE_SPLITTER(line), line
     vader = sentiment._vader()
@@ -65,9 +70,16 @@ def one_input(data: bytes) -> None:
     # a trie made of the input's own tokens (exact and as wildcard prefixes), then the shipped ones
     patterns = [((("prefix" if k % 3 == 0 else "exact", tok[: 1 + k % 4] if k % 3 == 0 else tok),), k) for k, tok in enumerate(norms[:8])]
     patterns += [(tuple(("exact", t) for t in norms[k : k + 3]), -k) for k in range(0, min(len(norms), 12), 3)]
-    for m in [PhraseMatcher(patterns), *_shipped_matchers()]:
+    matchers = [PhraseMatcher(patterns), *_shipped_matchers()]
+    for m in matchers:
         assert m.find(norms) == m._pure_find(norms), norms
+    # all of them in one group pass, over a document-like list (sentences joined by the sentinel)
+    group, document = MatcherGroup(matchers), [*norms, "\x00", *norms[::-1]]
+    assert group.find(document) == [m._pure_find(document) for m in group.matchers], document
     _ngrams(norms, start, end)
+    # a match made of the input, compiled (framing/_accel/records.c) and by the dataclass
+    values = (s[:9], s[9:20], s[:3], s, start, end, end - start, s[start:end], float(len(s)), bool(start % 2), bool(end % 2), False, s[-3:] or None, 0.5, "", True, ())
+    assert MAKE_MATCH(*values) == Match(*values), values
 
 
 def _ngrams(norms: list, a: int, b: int) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from framing import text
+from framing import accel, text
 from framing.lexicon import matcher as matcher_module
-from framing.lexicon.matcher import PhraseMatcher
+from framing.lexicon.matcher import MatcherGroup, PhraseMatcher
+from framing.models import Match, fast_constructor
 from framing.scoring import sentiment
 
 from accel_helpers import PIECES, traced_growth
@@ -42,12 +43,17 @@ def _exercise(rounds: int) -> None:
     m = PhraseMatcher([((("prefix", "ab"), ("exact", "n't")), 1), ((("exact", "u.s."),), 2), ((("prefix", ""),), 3)])
     exact = PhraseMatcher([((("exact", "u.s."), ("exact", "navy")), 4)])
     norms = list(tokens.norms(s, 0, len(s), str.lower))
+    group, tiny = MatcherGroup([m, exact]), MatcherGroup([exact, m])
+    make_match, slots = fast_constructor(Match), tuple(getattr(Match, name) for name in Match.__slots__)
+    match_values = ("a", "alliance", "axis", "axis", 1, 10, 14, s[:4], 1.0, False, True, False, "axis", 0.5, "", False, ())
+    find_group = matcher_module._MATCHER.find_group
     splitter = text._CompiledPunktSpans(text._sentence_tokenizer())
     lines = s.replace("\n", " ").split("\r")
 
     def fail(context):
         raise ZeroDivisionError(context)
 
+    records = accel.compiled("records")
     vader, state = sentiment._VADER.compound, sentiment._vader().state
     broken = ({"good": "x"}, *state[1:])  # a lexicon value that is not a number
     for _ in range(rounds):
@@ -56,15 +62,23 @@ def _exercise(rounds: int) -> None:
             vader(state, line)
         vader(state, "Not a VERY good deal, but kind of great \U0001F600!!")
         tokens.spans(s, 0, len(s))
+        make_match(*match_values)
+        tokens.range_spans(s, 0, len(s), [(0, 1), (1, 4, "payload"), (-1, 0)])
         tokens.norms(s, 5, len(s) - 5, str.lower)
         find(m._memo, norms, m._root, 50_000)
         find(exact._memo, norms)
+        group.find(norms)
+        find_group(tiny._memo, norms, tiny._specs, 3)  # the memo cleared over and over
         for bad in (lambda: tokens.norms(s, 0, len(s), lambda raw: 1 / 0), lambda: tokens.norms(s, 0, len(s), lambda raw: 1),
-                    lambda: find(m._memo, [*norms, 3], m._root, 50_000), lambda: tokens.spans(s, 0), lambda: splitter("a\nb"),
+                    lambda: find(m._memo, [*norms, 3], m._root, 50_000), lambda: group.find([*norms, 3]),
+                    lambda: find_group({"ab": (1,)}, ["ab"], group._specs, 10), lambda: find_group({}, ["ab"], ((1,),), 10),
+                    lambda: tokens.spans(s, 0), lambda: tokens.range_spans(s, 0, len(s), [(0, 1), (0, 10**6)]),
+                    lambda: tokens.range_spans(s, 0, len(s), [(0, 1), ("x", 1)]), lambda: splitter("a\nb"),
+                    lambda: make_match(*match_values[:-1]), lambda: records.make(Match, slots[:3], ("a", 1, 2)),
                     lambda: text._PUNKT.spans("He met Ök. Smith. Then", splitter.abbrev_types, fail), lambda: vader(broken, "good")):
             try:
                 bad()
-            except (ZeroDivisionError, TypeError, ValueError):
+            except (ZeroDivisionError, TypeError, ValueError, IndexError):
                 pass
 
 

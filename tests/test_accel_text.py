@@ -19,8 +19,13 @@ NORMALIZE = text._NORMS.__getitem__
 
 def assert_same_tokens(s: str, start: int = 0, end: int | None = None) -> None:
     end = len(s) if end is None else end
-    assert tokens.spans(s, start, end) == text._pure_spans(s, start, end), (s, start, end)
+    spans = text._pure_spans(s, start, end)
+    assert tokens.spans(s, start, end) == spans, (s, start, end)
     assert tokens.norms(s, start, end, NORMALIZE) == text._pure_norms(s, start, end), (s, start, end)
+    # token ranges as the phrase matcher gives them: one token, a few, the whole list, from the end
+    n = len(spans)
+    ranges = [(i, i + 1, "x") for i in range(n)] + [(i, min(n, i + 3)) for i in range(0, n, 2)] + [(-1, 0), (-n, n)] * bool(n)
+    assert tokens.range_spans(s, start, end, ranges) == [(spans[a][0], spans[b - 1][1]) for a, b, *_ in ranges], (s, start, end)
 
 
 @pytest.mark.parametrize("piece", PIECES)
@@ -69,6 +74,36 @@ def test_at_least_ten_thousand_real_sentences():
             n += 1
         assert_same_tokens(article)
     assert n >= 10_000, n
+
+
+def test_token_range_spans_on_both_paths(seeds_dir):
+    for path in sorted(seeds_dir.glob("*.txt"))[:5]:
+        doc = text.preprocess(Article(path.name, path.read_text(encoding="utf-8")))
+        for sentence in doc.sentences:
+            n = len(sentence.norms)
+            ranges = [(i, min(n, i + 2), None) for i in range(n)]
+            compiled = text.token_range_spans(sentence, ranges)
+            with pure_python(text, "_TOKENS"):
+                assert text.token_range_spans(sentence, ranges) == compiled
+
+
+def test_bad_token_ranges_raise_on_both_paths():
+    sentence = text.preprocess(Article("x", "Russia and China met.")).sentences[0]  # 5 tokens
+    for ranges, error in (([(5, 6)], IndexError), ([(0, 0)], None), ([(0, 7)], IndexError), ([(-6, 1)], IndexError),
+                          ([(2**70, 1)], IndexError), ([(0, 2**70)], IndexError), ([(0.5, 1)], TypeError), ([("0", 1)], TypeError)):
+        # (0, 0): stop - 1 is the last token, as Python indexes
+        with pure_python(text, "_TOKENS"):
+            expected = text.token_range_spans(sentence, ranges) if error is None else None
+        if error is None:
+            assert text.token_range_spans(sentence, ranges) == expected
+            continue
+        with pytest.raises(error):
+            text.token_range_spans(sentence, ranges)
+        with pure_python(text, "_TOKENS"), pytest.raises(error):
+            text.token_range_spans(sentence, ranges)
+    for bad in ([[0, 1]], [(0,)], 5, None):
+        with pytest.raises(TypeError):
+            tokens.range_spans(sentence.article_text, 0, 20, bad)
 
 
 def test_bad_arguments_raise_instead_of_crashing():

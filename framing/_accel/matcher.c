@@ -93,10 +93,20 @@ static int attr_nonempty(PyObject *node, PyObject *name)
     return truth;
 }
 
-/* children[key] pushed with `end` if present (a missing key is no step); -1 with an exception. */
+/* children[key] pushed with `end` if present (a missing key is no step); -1 with an exception.
+ * A node's children are a plain dict: looked up without raising (and clearing) a KeyError for
+ * the usual miss, which cost more than the walk itself; anything else through its __getitem__. */
 static int push_child(Stack *stack, PyObject *children, PyObject *key, Py_ssize_t end)
 {
-    PyObject *child = PyObject_GetItem(children, key);
+    PyObject *child;
+    if (PyDict_CheckExact(children)) {
+        child = PyDict_GetItemWithError(children, key); /* borrowed */
+        if (!child)
+            return PyErr_Occurred() ? -1 : 0;
+        Py_INCREF(child);
+        return stack_push(stack, child, end); /* steals the reference */
+    }
+    child = PyObject_GetItem(children, key);
     if (child)
         return stack_push(stack, child, end); /* steals the reference */
     if (!PyErr_ExceptionMatches(PyExc_KeyError))
@@ -349,8 +359,166 @@ fail:
     return NULL;
 }
 
+/* The first steps of `token` for each matcher of a group, as MatcherGroup.find needs them: a
+ * tuple with one tuple of root children per matcher, or None when no matcher starts at the
+ * token (most tokens); a new reference. Looked up in the group's memo (token -> that value) and
+ * on a miss computed from each matcher's spec, (root, table): with a table (an all-exact start)
+ * table.get(token, ()), without one root.step(token); then stored after clearing the memo if it
+ * holds `limit` tokens. */
+static PyObject *group_steps(PyObject *memo, PyObject *token, PyObject *specs, Py_ssize_t limit)
+{
+    Py_ssize_t n_specs = PyTuple_GET_SIZE(specs), j;
+    PyObject *found = PyDict_GetItemWithError(memo, token), *steps; /* borrowed */
+    int any = 0;
+    if (found) {
+        if (found != Py_None && !(PyTuple_Check(found) && PyTuple_GET_SIZE(found) == n_specs)) {
+            PyErr_SetString(PyExc_TypeError, "a group's first steps must be None or one tuple per matcher");
+            return NULL;
+        }
+        Py_INCREF(found);
+        return found;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    steps = PyTuple_New(n_specs);
+    if (!steps)
+        return NULL;
+    for (j = 0; j < n_specs; j++) {
+        PyObject *spec = PyTuple_GET_ITEM(specs, j), *root = PyTuple_GET_ITEM(spec, 0), *table = PyTuple_GET_ITEM(spec, 1), *first;
+        if (table == Py_None)
+            first = root_steps(root, token);
+        else {
+            first = first_steps(table, token, NULL, 0);
+            if (!first && !PyErr_Occurred())
+                first = PyTuple_New(0);
+        }
+        if (!first) {
+            Py_DECREF(steps);
+            return NULL;
+        }
+        any |= PyTuple_GET_SIZE(first) > 0;
+        PyTuple_SET_ITEM(steps, j, first);
+    }
+    if (!any)
+        Py_SETREF(steps, Py_NewRef(Py_None));
+    if (PyDict_GET_SIZE(memo) >= limit)
+        PyDict_Clear(memo);
+    if (PyDict_SetItem(memo, token, steps) < 0) {
+        Py_DECREF(steps);
+        return NULL;
+    }
+    return steps;
+}
+
+/* Are `specs` a tuple of (root, table) pairs, each table a dict or None? */
+static int check_specs(PyObject *specs)
+{
+    Py_ssize_t j;
+    if (!PyTuple_Check(specs))
+        goto bad;
+    for (j = 0; j < PyTuple_GET_SIZE(specs); j++) {
+        PyObject *spec = PyTuple_GET_ITEM(specs, j);
+        if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 2)
+            goto bad;
+        if (PyTuple_GET_ITEM(spec, 1) != Py_None && !PyDict_Check(PyTuple_GET_ITEM(spec, 1)))
+            goto bad;
+    }
+    return 0;
+bad:
+    PyErr_SetString(PyExc_TypeError, "find_group(): specs must be a tuple of (root, table or None) pairs");
+    return -1;
+}
+
+PyDoc_STRVAR(find_group_doc,
+"find_group(memo, tokens, specs, limit) -> list of lists of (start, end, payload)\n\n"
+"MatcherGroup.find: PhraseMatcher.find of each matcher of a group over the same `tokens`, in one\n"
+"pass that looks each token up once for all of them. `specs` gives each matcher's (root, table):\n"
+"its fixed table of first steps when no pattern starts with a wildcard, else None; `memo` is the\n"
+"group's (a dict: token -> None or a tuple of each matcher's first steps), bounded at `limit`.");
+
+static PyObject *matcher_find_group(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *memo, *specs, *tokens = NULL, *out = NULL;
+    Py_ssize_t n, i, j, n_specs, limit, *resume = NULL;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "find_group() takes memo, tokens, specs, limit");
+        return NULL;
+    }
+    memo = args[0];
+    specs = args[2];
+    if (!PyDict_Check(memo)) {
+        PyErr_SetString(PyExc_TypeError, "find_group(): the memo must be a dict");
+        return NULL;
+    }
+    if (check_specs(specs) < 0)
+        return NULL;
+    limit = PyNumber_AsSsize_t(args[3], PyExc_OverflowError);
+    if (limit == -1 && PyErr_Occurred())
+        return NULL;
+    n_specs = PyTuple_GET_SIZE(specs);
+    tokens = PySequence_Tuple(args[1]);
+    if (!tokens)
+        return NULL;
+    n = PyTuple_GET_SIZE(tokens);
+    out = PyList_New(n_specs);
+    resume = PyMem_Calloc(n_specs ? n_specs : 1, sizeof(Py_ssize_t));
+    if (!out || !resume) {
+        if (!resume)
+            PyErr_NoMemory();
+        goto fail;
+    }
+    for (j = 0; j < n_specs; j++) {
+        PyObject *found = PyList_New(0);
+        if (!found)
+            goto fail;
+        PyList_SET_ITEM(out, j, found);
+    }
+    for (i = 0; i < n && n_specs; i++) {
+        PyObject *steps = group_steps(memo, PyTuple_GET_ITEM(tokens, i), specs, limit);
+        if (!steps)
+            goto fail;
+        for (j = 0; steps != Py_None && j < n_specs; j++) {
+            PyObject *starts = PyTuple_GET_ITEM(steps, j), *payload = NULL, *hit;
+            Py_ssize_t end = 0;
+            if (i < resume[j])
+                continue;
+            if (!PyTuple_Check(starts)) {
+                PyErr_SetString(PyExc_TypeError, "first steps must be tuples of nodes");
+                Py_DECREF(steps);
+                goto fail;
+            }
+            if (PyTuple_GET_SIZE(starts) == 0)
+                continue;
+            if (longest(starts, tokens, i, &end, &payload) < 0) {
+                Py_DECREF(steps);
+                goto fail;
+            }
+            if (!payload)
+                continue;
+            hit = Py_BuildValue("(nnN)", i, end, payload);
+            if (!hit || PyList_Append(PyList_GET_ITEM(out, j), hit) < 0) {
+                Py_XDECREF(hit);
+                Py_DECREF(steps);
+                goto fail;
+            }
+            Py_DECREF(hit);
+            resume[j] = end;
+        }
+        Py_DECREF(steps);
+    }
+    PyMem_Free(resume);
+    Py_DECREF(tokens);
+    return out;
+fail:
+    PyMem_Free(resume);
+    Py_XDECREF(tokens);
+    Py_XDECREF(out);
+    return NULL;
+}
+
 static PyMethodDef matcher_methods[] = {
     {"find", (PyCFunction)(void (*)(void))matcher_find, METH_FASTCALL, find_doc},
+    {"find_group", (PyCFunction)(void (*)(void))matcher_find_group, METH_FASTCALL, find_group_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -240,6 +240,89 @@ done:
     return out;
 }
 
+/* value + offset as a position among n_tokens tokens, wrapped as a Python index is (negative
+ * from the end); -1 with TypeError when not an int, IndexError when out of range. Ints only: no
+ * __index__ runs, so no Python code can change the ranges meanwhile. */
+static Py_ssize_t token_position(PyObject *value, Py_ssize_t offset, Py_ssize_t n_tokens)
+{
+    Py_ssize_t i;
+    if (!PyLong_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "range_spans(): token positions must be int");
+        return -1;
+    }
+    i = PyLong_AsSsize_t(value);
+    if (i == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        goto out_of_range;
+    }
+    if (offset < 0 && i == PY_SSIZE_T_MIN)
+        goto out_of_range;
+    i += offset;
+    if (i < 0)
+        i += n_tokens;
+    if (i >= 0 && i < n_tokens)
+        return i;
+out_of_range:
+    PyErr_SetString(PyExc_IndexError, "range_spans(): token position out of range");
+    return -1;
+}
+
+PyDoc_STRVAR(range_spans_doc,
+"range_spans(text, start, end, ranges) -> list of (start, end)\n\n"
+"For each tuple (first, stop, ...) of `ranges`, token positions among the tokens of\n"
+"text[start:end] as the phrase matcher gives them, the characters from the start of token\n"
+"`first` to the end of token `stop - 1`: [(spans[s][0], spans[e - 1][1]) for s, e, *_ in ranges]\n"
+"with spans = spans(text, start, end), without a tuple for every token of the sentence.");
+
+static PyObject *tokens_range_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    Text t;
+    Py_ssize_t start, k, n_tokens;
+    SpanBuffer found;
+    PyObject *ranges = NULL, *out = NULL;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "range_spans() takes text, start, end, ranges");
+        return NULL;
+    }
+    if (parse_range(args, nargs, "range_spans", &t, &start) < 0)
+        return NULL;
+    ranges = PySequence_Tuple(args[3]); /* a snapshot: its items are held while it is read */
+    if (!ranges)
+        return NULL;
+    span_buffer_init(&found);
+    if (scan(&t, start, &found) < 0)
+        goto done;
+    n_tokens = found.n / 2;
+    out = PyList_New(PyTuple_GET_SIZE(ranges));
+    if (!out)
+        goto done;
+    for (k = 0; k < PyTuple_GET_SIZE(ranges); k++) {
+        PyObject *range = PyTuple_GET_ITEM(ranges, k), *pair;
+        Py_ssize_t first, last;
+        if (!PyTuple_Check(range) || PyTuple_GET_SIZE(range) < 2) {
+            PyErr_SetString(PyExc_TypeError, "range_spans(): each range must be a tuple (first, stop, ...)");
+            Py_CLEAR(out);
+            goto done;
+        }
+        first = token_position(PyTuple_GET_ITEM(range, 0), 0, n_tokens);
+        last = first < 0 ? -1 : token_position(PyTuple_GET_ITEM(range, 1), -1, n_tokens);
+        if (last < 0) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        pair = Py_BuildValue("(nn)", found.bounds[2 * first], found.bounds[2 * last + 1]);
+        if (!pair) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, k, pair);
+    }
+done:
+    span_buffer_free(&found);
+    Py_DECREF(ranges);
+    return out;
+}
+
 PyDoc_STRVAR(norms_doc,
 "norms(text, start, end, normalize) -> tuple of str\n\n"
 "The normalised form of each token of text[start:end]: tuple(map(normalize, _TOKEN_RE.findall(text, start, end))),\n"
@@ -308,6 +391,7 @@ done:
 static PyMethodDef tokens_methods[] = {
     {"spans", (PyCFunction)(void (*)(void))tokens_spans, METH_FASTCALL, spans_doc},
     {"norms", (PyCFunction)(void (*)(void))tokens_norms, METH_FASTCALL, norms_doc},
+    {"range_spans", (PyCFunction)(void (*)(void))tokens_range_spans, METH_FASTCALL, range_spans_doc},
     {NULL, NULL, 0, NULL},
 };
 

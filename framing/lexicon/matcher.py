@@ -7,7 +7,8 @@ step from the root is a table look-up for a whole sentence at once, so only posi
 pattern can start are visited in Python: a fixed table when no pattern starts with a wildcard,
 otherwise a memo of the tokens seen (bounded: it is cleared when it grows past `_MEMO_LIMIT`).
 With the compiled accelerator, `find` walks the same trie in C (framing/_accel/matcher.c; its
-reference is `_pure_find`, tests/lexicon/test_accel_matcher.py).
+reference is `_pure_find`, tests/lexicon/test_accel_matcher.py). A `MatcherGroup` runs several
+matchers over one token list (a document's, for every lexicon and cue list) in one pass.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Generic, Iterable, Sequence, TypeVar
 
 from .. import accel
 
-__all__ = ["PhraseMatcher"]
+__all__ = ["PhraseMatcher", "MatcherGroup"]
 
 T = TypeVar("T")
 _MEMO_LIMIT = 50_000  # distinct tokens (a few MB): covers the bulk of a news vocabulary
@@ -190,3 +191,25 @@ class PhraseMatcher(Generic[T]):
                 out.append((i, hit[0], hit[1]))
                 resume = hit[0]
         return out
+
+
+class MatcherGroup:
+    """Several matchers run over the same tokens: `find(tokens)` is `[m.find(tokens) for m in
+    matchers]`. Compiled, it is one pass that looks each token up once, in the group's memo (token
+    -> each matcher's first steps), instead of once in each matcher's: a document's tokens are
+    looked up once for all the lexicons and cue lists instead of seven times."""
+
+    def __init__(self, matchers: Iterable[PhraseMatcher]) -> None:
+        self.matchers = tuple(dict.fromkeys(matchers))  # each once
+        self.position = {id(m): k for k, m in enumerate(self.matchers)}  # where `find` puts its matches
+        self._memo: dict = {}  # bounded at _MEMO_LIMIT tokens, as a matcher's
+        # each matcher's (root, fixed first-step table or None when a pattern starts with a wildcard)
+        self._specs = tuple((m._root, m._memo if m._exact_start else None) for m in self.matchers)
+
+    def find(self, tokens: Sequence[str]) -> list[list[tuple[int, int, object]]]:
+        if _MATCHER is None:
+            return [m.find(tokens) for m in self.matchers]
+        return _MATCHER.find_group(self._memo, tokens, self._specs, _MEMO_LIMIT)
+
+    def __reduce__(self):  # pickled (for Dask workers) without the memo: it is only a cache
+        return (MatcherGroup, (self.matchers,))

@@ -15,36 +15,58 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ..lexicon.matcher import PhraseMatcher
+from ..lexicon.matcher import MatcherGroup, PhraseMatcher
 from ..lexicon.params import param
-from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence
-from ..text import stem, token_spans
+from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence, fast_constructor
+from ..text import stem, token_range_spans
 
 __all__ = ["CompiledLexicon", "DocumentCache", "compile_lexicons", "match_document", "quoted_spans", "BOOTSTRAP_SAMPLES"]
 
 BOOTSTRAP_SAMPLES = 1000
 _BOOTSTRAP_SEED = 20240901  # fixed: the same article always gets the same interval
+# default_rng(_BOOTSTRAP_SEED) is Generator(PCG64(SeedSequence(_BOOTSTRAP_SEED))): the seed
+# sequence, which only hands out the same state each time, is made once (a fifth of the cost of
+# an interval on a short article)
+_BOOTSTRAP_SEEDS = np.random.SeedSequence(_BOOTSTRAP_SEED)
 
 
 @dataclass(frozen=True)
 class _Cues:
     matcher: PhraseMatcher | None
     rule: ScopeRule
+    sentinel_safe: bool = True
 
     @classmethod
     def of(cls, rule: ScopeRule) -> "_Cues":
         items = tuple((e.pattern, ("cue", e)) for e in rule.cues) + tuple((e.pattern, ("exception", e)) for e in rule.exceptions)
-        return cls(_shared_matcher(items) if items else None, rule)
+        matcher = _shared_matcher(items) if items else None
+        return cls(matcher, rule, matcher is None or matcher.never_matches(_SENTINEL))
 
-    def spans(self, tokens: Sequence[str], cache: "DocumentCache | None" = None, key: tuple = ()) -> list[tuple[int, int, int]]:
-        """Cue matches as (start, end, reach): reach is the cue's own window or the rule's.
-        With a document cache and a key naming the token list (sentence, stemmed or not), a
-        sentence's cue matches are found once for all lexicons that share the cue list."""
-        if self.matcher is None:
-            return []
-        found = self.matcher.find(tokens) if cache is None else cache.cue_matches(self.matcher, key, tokens)
+    def spans(self, tokens: Sequence[str]) -> list[tuple[int, int, int]]:
+        """Cue matches in one sentence as (start, end, reach): reach is the cue's own window or
+        the rule's."""
+        return [] if self.matcher is None else self._reaches(self.matcher.find(tokens), 0)
+
+    def _reaches(self, found: Iterable[tuple[int, int, Any]], base: int) -> list[tuple[int, int, int]]:
         default = self.rule.window
-        return [(s, e, default if entry.window is None else entry.window) for s, e, (kind, entry) in found if kind == "cue"]
+        return [(s - base, e - base, default if entry.window is None else entry.window) for s, e, (kind, entry) in found if kind == "cue"]
+
+    def by_sentence(self, doc: Document, stemmed: bool, cache: "DocumentCache", group: MatcherGroup) -> dict[int, list[tuple[int, int, int]]]:
+        """`spans` of every sentence with a cue, by its position in the document: one match over
+        the document's token list (the sentinel between sentences stops every cue as it stops
+        every term), so sentences without a cue, most of them, cost nothing."""
+        if self.matcher is None:
+            return {}
+        flat, starts = cache.document_norms(doc, stemmed)
+        if not self.sentinel_safe:  # a bare "*" cue would match the sentinel: sentence by sentence
+            ends = starts[1:] + [len(flat)]
+            return {k: found for k, (a, b) in enumerate(zip(starts, ends)) if (found := self.spans(flat[a : b - 1]))}
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        for hit in cache.document_matches(group, self.matcher, doc, stemmed):
+            if hit[2][0] == "cue":
+                k = bisect.bisect_right(starts, hit[0]) - 1
+                out.setdefault(k, []).extend(self._reaches((hit,), starts[k]))
+        return out
 
 
 # Lexicons usually share their cue lists (scope.yaml): one matcher per distinct list, so the work
@@ -76,6 +98,16 @@ class CompiledLexicon:
         self.opposite = {c.name: c.opposite for c in lexicon.categories}
         self.memberships = dictionary_memberships(lexicon) if lexicon.kind == "dictionary" else {}
         self.sentinel_safe = self.terms.never_matches(_SENTINEL)
+        self.topic_rule = topic_rule(lexicon)
+        # run over a document's token list in one pass (`DocumentCache.document_matches`); with
+        # other lexicons' when `compile_lexicons` builds them together
+        self.group = MatcherGroup(self.document_matchers())
+
+    def document_matchers(self) -> list[PhraseMatcher]:
+        """The matchers run over a whole document's token list: the terms and the cue lists
+        that the sentinel between sentences stops."""
+        found = [self.terms] if self.sentinel_safe else []
+        return found + [c.matcher for c in (self.negation, self.hedging, self.quotation) if c.matcher is not None and c.sentinel_safe]
 
 
 def dictionary_memberships(lexicon: Lexicon) -> dict[tuple, tuple[tuple[str, float], ...]]:
@@ -89,10 +121,19 @@ def dictionary_memberships(lexicon: Lexicon) -> dict[tuple, tuple[tuple[str, flo
 
 
 def compile_lexicons(lexicons: Sequence[Lexicon]) -> tuple[CompiledLexicon, ...]:
-    return tuple(CompiledLexicon(lx) for lx in lexicons)
+    """The lexicons compiled, those that read the same tokens (stemmed or not) sharing one
+    matcher group: a document's tokens are walked once for all of them."""
+    compiled = tuple(CompiledLexicon(lx) for lx in lexicons)
+    for stemmed in (False, True):
+        same = [c for c in compiled if c.lexicon.stem == stemmed]
+        group = MatcherGroup(m for c in same for m in c.document_matchers())
+        for c in same:
+            c.group = group
+    return compiled
 
 
-_QUOTE_RE = re.compile(r"[\"“”«»\n]")
+_DOUBLE_QUOTES = "\"“”«»"
+_OPENING_QUOTES, _CLOSING_QUOTES = "“«", "”»"
 # Single quotes double as apostrophes, so a single-quoted span must open before a word and close
 # after one, on one line, within a headline-length stretch: ‘axis of upheaval’, 'so-called' allies.
 # "Not after a word character" is tested after the quote (`Q(?<!\wQ)` holds exactly where
@@ -101,32 +142,45 @@ _QUOTE_RE = re.compile(r"[\"“”«»\n]")
 _SINGLE_QUOTED_RE = re.compile(r"['‘](?<!\w['‘])([^'‘’\n]{1,200}?)['’](?!\w)")
 
 
+def _double_quote_positions(text: str) -> list[tuple[int, str]]:
+    """(position, character) of every double quotation mark, in text order: str.find per mark,
+    which skips the text far faster than a regular expression steps through it."""
+    found = []
+    for mark in ('"',) if text.isascii() else _DOUBLE_QUOTES:
+        at = text.find(mark)
+        while at >= 0:
+            found.append((at, mark))
+            at = text.find(mark, at + 1)
+    found.sort()
+    return found
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Character spans inside double quotation marks. Curly and guillemet quotes open and close;
     straight quotes toggle; a paragraph break closes an unclosed quotation."""
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
-    for m in _QUOTE_RE.finditer(text):
-        ch = m.group()
-        if ch == "\n":
-            if open_at is not None:
-                spans.append((open_at, m.start()))
+    for at, mark in _double_quote_positions(text):
+        if open_at is not None:
+            line_end = text.find("\n", open_at, at)
+            if line_end >= 0:  # the quotation ended with its paragraph
+                spans.append((open_at, line_end))
                 open_at = None
-        elif ch in "“«":
+        if mark in _OPENING_QUOTES:
             if open_at is None:
-                open_at = m.end()
-        elif ch in "”»":
+                open_at = at + 1
+        elif mark in _CLOSING_QUOTES:
             if open_at is not None:
-                spans.append((open_at, m.start()))
+                spans.append((open_at, at))
                 open_at = None
+        elif open_at is None:
+            open_at = at + 1
         else:
-            if open_at is None:
-                open_at = m.end()
-            else:
-                spans.append((open_at, m.start()))
-                open_at = None
+            spans.append((open_at, at))
+            open_at = None
     if open_at is not None:
-        spans.append((open_at, len(text)))
+        line_end = text.find("\n", open_at)
+        spans.append((open_at, len(text) if line_end < 0 else line_end))
     spans.extend((m.start(1), m.end(1)) for m in _SINGLE_QUOTED_RE.finditer(text) if not m.group(1)[:1].isspace())
     spans.sort()
     return _merge_spans(spans)
@@ -168,64 +222,59 @@ def _clause_ids(norms: Sequence[str], boundaries: frozenset[str]) -> list[int]:
     return out
 
 
+_make_match = fast_constructor(Match)  # about 40 matches an article
+
 _SENTINEL = "\x00"  # put between sentences in a document's token list: no lexicon entry matches it
 
 
 class DocumentCache:
-    """What every lexicon matched on one document shares, computed once for all of them: each
-    sentence's token offsets, the document's quoted spans, its token norms as one list (plain
-    and stemmed), and the matches of each cue list on each sentence. One per document."""
+    """What every lexicon matched on one document shares, computed once for all of them: the
+    document's quoted spans, its token norms as one list (plain and stemmed), the matches of its
+    matcher groups and of each cue list by sentence. One per document."""
 
     def __init__(self) -> None:
-        self._spans: dict[int, list[tuple[int, int]]] = {}
         self._quotes: tuple[list[tuple[int, int]], list[int]] | None = None
         self._norms: dict[bool, tuple[list[str], list[int]]] = {}
         self._cues: dict[tuple[Any, ...], Any] = {}
-
-    def token_spans(self, sent: Sentence) -> list[tuple[int, int]]:
-        found = self._spans.get(sent.index)
-        if found is None:
-            found = self._spans[sent.index] = token_spans(sent)
-        return found
+        self._groups: dict[tuple[int, bool], list[list[tuple[int, int, Any]]]] = {}
 
     def quotes(self, text: str) -> tuple[list[tuple[int, int]], list[int]]:
+        """The text's quoted spans and their starts."""
         if self._quotes is None:
-            self._quotes = _quotes_of(text)
+            spans = quoted_spans(text)
+            self._quotes = spans, [s for s, _ in spans]
         return self._quotes
 
     def document_norms(self, doc: Document, stemmed: bool) -> tuple[list[str], list[int]]:
+        """The document's token norms (stemmed or not) in one list, sentences separated by a
+        sentinel token, and where each sentence starts in it."""
         found = self._norms.get(stemmed)
         if found is None:
             found = self._norms[stemmed] = _norms_of(doc, stemmed, self)
         return found
 
-    def cue_matches(self, matcher: PhraseMatcher, key: tuple, tokens: Sequence[str]) -> Any:
-        full = (id(matcher), *key)
-        found = self._cues.get(full)
+    def sentence_cues(self, cues: _Cues, doc: Document, compiled: CompiledLexicon) -> dict[int, list[tuple[int, int, int]]]:
+        # lexicons share cue matchers (`_shared_matcher`); the window is the rule's own
+        stemmed = compiled.lexicon.stem
+        key = (id(cues.matcher), cues.rule.window, stemmed)
+        found = self._cues.get(key)
         if found is None:
-            found = self._cues[full] = matcher.find(tokens)
+            found = self._cues[key] = cues.by_sentence(doc, stemmed, self, compiled.group)
         return found
 
-
-def _token_spans(sent: Sentence, cache: DocumentCache | None) -> list[tuple[int, int]]:
-    """A sentence's token offsets, found once per document for all lexicons with a match in it."""
-    return token_spans(sent) if cache is None else cache.token_spans(sent)
-
-
-def _quotes_of(text: str) -> tuple[list[tuple[int, int]], list[int]]:
-    spans = quoted_spans(text)
-    return spans, [s for s, _ in spans]
-
-
-def _document_quotes(text: str, cache: DocumentCache | None) -> tuple[list[tuple[int, int]], list[int]]:
-    """The text's quoted spans and their starts, computed once per document when several
-    lexicons share a cache."""
-    return _quotes_of(text) if cache is None else cache.quotes(text)
+    def document_matches(self, group: MatcherGroup, matcher: PhraseMatcher, doc: Document, stemmed: bool) -> list[tuple[int, int, Any]]:
+        """`matcher.find` over the document's token list, found with every matcher of its group
+        in one pass."""
+        key = (id(group), stemmed)
+        found = self._groups.get(key)
+        if found is None:
+            found = self._groups[key] = group.find(self.document_norms(doc, stemmed)[0])
+        return found[group.position[id(matcher)]]
 
 
-def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache | None) -> tuple[list[str], list[int]]:
+def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache) -> tuple[list[str], list[int]]:
     if stemmed:
-        plain, starts = _document_norms(doc, cache, False)
+        plain, starts = cache.document_norms(doc, False)
         return list(map(stem, plain)), starts
     flat: list[str] = []
     starts: list[int] = []
@@ -236,42 +285,37 @@ def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache | None) -> tupl
     return flat, starts
 
 
-def _document_norms(doc: Document, cache: DocumentCache | None, stemmed: bool) -> tuple[list[str], list[int]]:
-    """The document's token norms (stemmed or not) in one list, sentences separated by a
-    sentinel token, and where each sentence starts in it; built once per document."""
-    return _norms_of(doc, stemmed, None) if cache is None else cache.document_norms(doc, stemmed)
-
-
-def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCache | None) -> Iterator[tuple[Any, list[str], list[tuple[int, int, LexiconEntry]]]]:
-    """(sentence, its token norms, the lexicon's matches in it) for every sentence with a match.
+def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCache) -> Iterator[tuple[int, Sentence, list[str], list[tuple[int, int, LexiconEntry]]]]:
+    """(position, sentence, its token norms, the lexicon's matches in it) for every sentence
+    with a match.
 
     The whole document is matched in one call: the sentinel between sentences stops every
     pattern, so this finds exactly what matching sentence by sentence finds, without a call per
     sentence (most sentences match nothing)."""
     stemmed = compiled.lexicon.stem
     if not compiled.sentinel_safe:  # a bare "*" entry would match the sentinel: sentence by sentence
-        for sent in doc.sentences:
+        for k, sent in enumerate(doc.sentences):
             norms = list(sent.norms)
             if stemmed:
                 norms = list(map(stem, norms))
             hits = compiled.terms.find(norms)
             if hits:
-                yield sent, norms, hits
+                yield k, sent, norms, hits
         return
-    flat, starts = _document_norms(doc, cache, stemmed)
+    flat, starts = cache.document_norms(doc, stemmed)
     sentences = doc.sentences
     current, base, group = -1, 0, []
-    for s, e, entry in compiled.terms.find(flat):
+    for s, e, entry in cache.document_matches(compiled.group, compiled.terms, doc, stemmed):
         k = bisect.bisect_right(starts, s) - 1
         if k != current:
             if group:
                 sent = sentences[current]
-                yield sent, flat[base : base + len(sent.norms)], group
+                yield current, sent, flat[base : base + len(sent.norms)], group
             current, base, group = k, starts[k], []
         group.append((s - base, e - base, entry))
     if group:
         sent = sentences[current]
-        yield sent, flat[base : base + len(sent.norms)], group
+        yield current, sent, flat[base : base + len(sent.norms)], group
 
 
 def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentCache | None = None) -> list[Match]:
@@ -280,45 +324,43 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
     `cache` (a `DocumentCache` of this document) lets several lexicons share the work done on
     it: token offsets, quoted spans, the token list, the matches of cue lists they share.
     """
+    cache = DocumentCache() if cache is None else cache
+    if compiled.lexicon.kind == "actors":
+        return _actor_matches(doc, compiled, cache)
     lexicon = compiled.lexicon
-    text = doc.article.text
-    scope = lexicon.scope
-    kind = lexicon.kind
+    article_id, dimension, text = doc.article.id, lexicon.dimension, doc.article.text
+    negation, hedging, quotation = lexicon.scope.negation, lexicon.scope.hedging, lexicon.scope.quotation
+    prescriptions = lexicon.kind == "prescriptions"
+    memberships, opposite = compiled.memberships, compiled.opposite
     matches: list[Match] = []
-    quote_spans: list[tuple[int, int]] | None = None
-    quote_starts: list[int] = []
-    for sent, norms, hits in _sentence_hits(doc, compiled, cache):
-        spans = _token_spans(sent, cache)
-        if kind == "actors":
-            for s, e, entry in hits:
-                a, b = spans[s][0], spans[e - 1][1]
-                matches.append(Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight, counts_for=entry.category, effective_weight=entry.weight))
-            continue
-        if quote_spans is None:
-            quote_spans, quote_starts = _document_quotes(text, cache) if scope.quotation.marks else ([], [])
-        tokens_key = (sent.index, lexicon.stem)
-        neg = compiled.negation.spans(norms, cache, tokens_key)
-        hedge = compiled.hedging.spans(norms, cache, tokens_key)
-        report = compiled.quotation.spans(norms, cache, tokens_key)
-        role_default = ""
-        if kind == "prescriptions":
+    first = True
+    for k, sent, norms, hits in _sentence_hits(doc, compiled, cache):
+        if first:  # what only a document with a match needs
+            first = False
+            quote_spans, quote_starts = cache.quotes(text) if quotation.marks else ([], [])
+            negation_cues = cache.sentence_cues(compiled.negation, doc, compiled)
+            hedging_cues = cache.sentence_cues(compiled.hedging, doc, compiled)
+            reporting_cues = cache.sentence_cues(compiled.quotation, doc, compiled)
+        neg = negation_cues.get(k, ())
+        hedge = hedging_cues.get(k, ())
+        report = reporting_cues.get(k, ())
+        if prescriptions:
             # Stance cues count within the clause that holds the policy term: "Washington should
             # not rush into talks; rather, it should hold firm" advocates only the second clause.
             clause = _clause_ids(norms, lexicon.stance_boundaries)
             reject_clauses = {clause[cs] for cs, _, _ in compiled.reject.find(norms)}
             advocate_clauses = {clause[cs] for cs, _, _ in compiled.advocate.find(norms)}
-        for s, e, entry in hits:
-            a, b = spans[s][0], spans[e - 1][1]
-            negated = _cue_before(neg, s, norms, scope.negation.boundaries)
-            hedged = _cue_before(hedge, s, norms, scope.hedging.boundaries)
-            quoted = (scope.quotation.marks and _in_spans(a, quote_starts, quote_spans)) or _cue_before(
-                report, s, norms, scope.quotation.boundaries
+        for (s, e, entry), (a, b) in zip(hits, token_range_spans(sent, hits)):
+            # most sentences hold no cue: no call then
+            negated = _cue_before(neg, s, norms, negation.boundaries) if neg else False
+            hedged = _cue_before(hedge, s, norms, hedging.boundaries) if hedge else False
+            quoted = (quotation.marks and _in_spans(a, quote_starts, quote_spans)) or (
+                _cue_before(report, s, norms, quotation.boundaries) if report else False
             )
             weight = entry.weight
-            factor = (scope.hedging.factor if hedged else 1.0) * (scope.quotation.factor if quoted else 1.0)
             counts_for: str | None = entry.category
-            role = role_default
-            if kind == "prescriptions":
+            role = ""
+            if prescriptions:
                 has_reject = clause[s] in reject_clauses
                 has_advocate = clause[s] in advocate_clauses
                 if has_reject or (has_advocate and negated):
@@ -329,17 +371,31 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
                     role = "describe"
                     counts_for = None
             elif negated:
-                action = scope.negation.action
+                action = negation.action
                 if action == "ignore":
                     counts_for = None
                 elif action == "flip":
-                    counts_for = compiled.opposite.get(entry.category)
-            eff = weight * factor if counts_for is not None else 0.0
+                    counts_for = opposite.get(entry.category)
+            if counts_for is None:
+                eff = 0.0
+            else:
+                eff = weight * ((hedging.factor if hedged else 1.0) * (quotation.factor if quoted else 1.0))
+            categories = memberships.get(entry.pattern, ()) if memberships else ()
             matches.append(
-                Match(doc.article.id, lexicon.dimension, entry.category, entry.term, sent.index, a, b, text[a:b], weight,
-                      negated=negated, hedged=hedged, quoted=quoted, counts_for=counts_for, effective_weight=eff, role=role,
-                      categories=compiled.memberships.get(entry.pattern, ()) if compiled.memberships else ())
+                _make_match(article_id, dimension, entry.category, entry.term, sent.index, a, b, text[a:b], weight,
+                            negated, hedged, quoted, counts_for, eff, role, False, categories)
             )
+    return matches
+
+
+def _actor_matches(doc: Document, compiled: CompiledLexicon, cache: DocumentCache) -> list[Match]:
+    """An actors lexicon's matches: mentions, which no scope rule changes."""
+    article_id, dimension, text = doc.article.id, compiled.lexicon.dimension, doc.article.text
+    matches: list[Match] = []
+    for _, sent, _, hits in _sentence_hits(doc, compiled, cache):
+        for (_, _, entry), (a, b) in zip(hits, token_range_spans(sent, hits)):
+            matches.append(_make_match(article_id, dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight,
+                                       False, False, False, entry.category, entry.weight, "", False, ()))
     return matches
 
 
@@ -423,7 +479,7 @@ def _bootstrap_position(pos_by_sent: np.ndarray, neg_by_sent: np.ndarray, smooth
     probs[-1] = max(0.0, 1.0 - k / n)
     probs /= probs.sum()
     p_vals, q_vals = pos_by_sent[idx], neg_by_sent[idx]
-    rng = np.random.default_rng(_BOOTSTRAP_SEED)
+    rng = np.random.Generator(np.random.PCG64(_BOOTSTRAP_SEEDS))
     chunk = max(1, min(BOOTSTRAP_SAMPLES, 2_000_000 // (k + 1)))
     positions = np.empty(BOOTSTRAP_SAMPLES)
     for lo in range(0, BOOTSTRAP_SAMPLES, chunk):

@@ -22,6 +22,7 @@ from itertools import compress
 from typing import Any, Iterable
 
 from .. import accel
+from ..memo import BoundedMemo
 
 __all__ = ["sentence_compounds", "analyzer", "compound"]
 
@@ -38,23 +39,6 @@ def analyzer():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     return SentimentIntensityAnalyzer()
-
-
-class _Memo(dict):
-    """word -> derived form, computed on first sight; cleared when it grows past a bound."""
-
-    __slots__ = ("derive",)
-
-    def __init__(self, derive) -> None:
-        super().__init__()
-        self.derive = derive
-
-    def __missing__(self, key: str) -> str:
-        value = self.derive(key)
-        if len(self) >= _MEMO_LIMIT:
-            self.clear()
-        self[key] = value
-        return value
 
 
 def _strip_punc_if_word(token: str) -> str:
@@ -93,7 +77,7 @@ class _Vader:
         self.emoji_chars = frozenset(k for k in self.emojis if len(k) == 1)
         # raw whitespace-separated token -> the lower-cased word VADER looks up. (Whether a word
         # is ALL CAPS is read from the raw token: stripping punctuation removes no cased letter.)
-        self.lowered = _Memo(lambda token: _strip_punc_if_word(token).lower())
+        self.lowered = BoundedMemo(lambda token: _strip_punc_if_word(token).lower(), _MEMO_LIMIT)
         # What framing/_accel/vader.c reads, in the order of its STATE_* constants.
         emoji_bitmap = bytearray(max(map(ord, self.emoji_chars), default=0) // 8 + 1)
         for ch in self.emoji_chars:

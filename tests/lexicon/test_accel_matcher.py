@@ -1,6 +1,7 @@
 """The compiled phrase-matcher walk (framing/_accel/matcher.c) against its reference,
 `PhraseMatcher._pure_find`, in one process: random tries with wildcards, hostile tokens, the
-shipped lexicons on the seeds and on real ABP sentences, and whole lexicon scoring."""
+shipped lexicons on the seeds and on real ABP sentences, and whole lexicon scoring; the same for
+a `MatcherGroup` (several matchers in one compiled pass) against each matcher's reference."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from framing import text
 from framing.lexicon import matcher as matcher_module
-from framing.lexicon.matcher import PhraseMatcher
+from framing.lexicon.matcher import MatcherGroup, PhraseMatcher
 from framing.models import Article
 
 from accel_helpers import abp_articles, hostile_text, pure_python, pure_text
@@ -41,6 +42,38 @@ def test_a_bare_wildcard_and_the_memo_bound(monkeypatch):
     assert_same(m, tokens)
 
 
+def assert_group_same(group: MatcherGroup, tokens) -> None:
+    assert group.find(tokens) == [m._pure_find(tokens) for m in group.matchers], tokens
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(pattern, max_size=8), min_size=1, max_size=4), st.lists(st.lists(word, max_size=40), min_size=1, max_size=3))
+def test_a_group_finds_what_each_matcher_finds(pattern_lists, token_lists):
+    # tries with and without wildcard starts (a fixed first-step table or root.step), together
+    group = MatcherGroup(PhraseMatcher((p, (j, k)) for k, p in enumerate(patterns)) for j, patterns in enumerate(pattern_lists))
+    for tokens in token_lists:
+        assert_group_same(group, tokens)
+        assert_group_same(group, tuple(tokens))
+
+
+def test_a_group_with_its_memo_bound(monkeypatch):
+    monkeypatch.setattr(matcher_module, "_MEMO_LIMIT", 3)  # cleared over and over while matching
+    wild = PhraseMatcher([((("prefix", ""),), "any"), ((("exact", "a"), ("prefix", "")), "a-any")])
+    exact = PhraseMatcher([((("exact", "a"), ("exact", "b")), "a b"), ((("exact", "b"),), "b")])
+    group = MatcherGroup([wild, exact, wild])
+    assert group.matchers == (wild, exact)
+    assert_group_same(group, [f"ab{k}" for k in range(50)] + ["a", "b", "a", "b"])
+    assert MatcherGroup([]).find(["a"]) == []
+
+
+def test_a_group_rejects_a_tampered_memo_or_specs():
+    group = MatcherGroup([PhraseMatcher([((("exact", "a"),), 1)])])
+    find_group = matcher_module._MATCHER.find_group
+    for memo, specs in (({"a": (1, 2)}, group._specs), ({"a": ("not a tuple",)}, group._specs), ({}, ((1,),)), ({}, ((1, [2]),)), ([], group._specs)):
+        with pytest.raises(TypeError):
+            find_group(memo, ["a"], specs, 10)
+
+
 def test_errors_raise_on_both_paths():
     m = PhraseMatcher([((("prefix", "ab"),), "ab*")])
     for bad in ([1, 2], None, ["ab", 3]):
@@ -48,6 +81,11 @@ def test_errors_raise_on_both_paths():
             m.find(bad)
         with pytest.raises(TypeError):
             m._pure_find(bad)
+        group = MatcherGroup([m])
+        with pytest.raises(TypeError):
+            group.find(bad)
+        with pure_python(matcher_module, "_MATCHER"), pytest.raises(TypeError):
+            group.find(bad)
 
 
 def _shipped():
@@ -76,6 +114,23 @@ def test_shipped_lexicons_on_at_least_ten_thousand_real_sentences():
                 for m in _matchers(compiled):
                     assert_same(m, norms)
             n += 1
+    assert n >= 10_000, n
+
+
+def test_the_shipped_groups_on_at_least_ten_thousand_real_sentences():
+    # whole documents' token lists, as DocumentCache hands them to the group of every lexicon
+    from framing.scoring.lexicon_scores import DocumentCache
+
+    scorer = _shipped()
+    groups = {id(c.group): c.group for c in scorer.compiled}
+    assert len(groups) == 1 and len(next(iter(groups.values())).matchers) == 7
+    n = 0
+    for article in abp_articles(400):
+        doc = text.preprocess(Article("x", article))
+        flat = DocumentCache().document_norms(doc, False)[0]
+        for group in groups.values():
+            assert_group_same(group, flat)
+        n += len(doc.sentences)
     assert n >= 10_000, n
 
 
