@@ -509,4 +509,7 @@ def stance_mass(lexicon: Lexicon, totals: Mapping[str, float], *, n_tokens: int)
     category's prior plus smoothing (the label is the largest, the first listed on ties)."""
     prior = param(lexicon, "prior") or {}
     smoothing = float(param(lexicon, "smoothing"))
-    return {c: _rate(totals[c], n_tokens) + float(prior.get(c, 0.0)) + smoothing for c in lexicon.category_names}
+    # _rate written out (this runs for every unit with a match): the same operations in the same order
+    if not n_tokens:
+        return {c: 0.0 + float(prior.get(c, 0.0)) + smoothing for c in lexicon.category_names}
+    return {c: 1000.0 * totals[c] / n_tokens + float(prior.get(c, 0.0)) + smoothing for c in lexicon.category_names}

@@ -495,7 +495,7 @@ class NgramCounter:
 
     def _fresh_caches(self) -> None:
         self._plans: dict[tuple[int, ...], tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], dict[tuple[int, int], tuple[AnalyzerKey, int, int]]]] = {}
-        self._tf_tables = (np.zeros(1, dtype=np.float32), np.zeros(1, dtype=np.float32))
+        self._tf_table = np.zeros(1, dtype=np.float32)
         self._lock = threading.Lock()  # the token-type tables change as articles are counted
         self._word_tables = {key: WordNgramTable.build(vocab, key[1]) for key, vocab in self.vocab.items() if key[0] != "char_wb"}
         self._reset_types()
@@ -583,19 +583,21 @@ class NgramCounter:
         return self.unit_counts(found, unit_of_sentence=unit_of_sentence)
 
     def _sublinear_tf(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """1 + log(count) in float32, and its square (table lookups for whole-number counts)."""
+        """1 + log(count) in float32, and its square (a table lookup for whole-number counts; the
+        square multiplied out, the same float32 product the table holds, faster than a second
+        lookup)."""
         if counts.dtype.kind not in "iu":
             tf = (1.0 + np.log(counts)).astype(np.float32)
             return tf, tf * tf
         top = int(counts.max()) if counts.size else 0
-        tf, tf2 = self._tf_tables
+        tf = self._tf_table
         if top >= tf.size:
             n = max(top + 1, 2 * tf.size, 64)
             tf = np.zeros(n, dtype=np.float32)
             tf[1:] = (1.0 + np.log(np.arange(1, n, dtype=np.float64))).astype(np.float32)  # as the formula
-            tf2 = tf * tf
-            self._tf_tables = (tf, tf2)
-        return tf[counts], tf2[counts]
+            self._tf_table = tf
+        values = tf.take(counts)  # (take: faster than indexing, the same values)
+        return values, values * values
 
     def _plan(self, models: Sequence[NgramModel]) -> tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], dict[tuple[int, int], tuple[AnalyzerKey, int, int]]]:
         """The weight columns of just these models (a product's columns are computed

@@ -409,3 +409,21 @@ def test_scorer_gives_the_same_results_from_several_threads(models, fixture_lexi
     for t in threads:
         t.join()
     assert len(results) == 15 and all(r == expected for r in results)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=12), st.integers(0, 10**6))
+def test_stance_mass_is_the_rate_plus_prior_plus_smoothing(totals, n_tokens):
+    # stance_mass writes _rate out for speed: the same float operations in the same order, bit for bit
+    from framing.scoring.lexicon_scores import _rate, stance_mass
+    from framing.lexicon.params import param
+
+    stances = [lx for lx in load_lexicons() if lx.kind == "stances"]
+    assert stances
+    for lx in stances:
+        names = lx.category_names
+        found = {c: totals[i % len(totals)] for i, c in enumerate(names)}
+        prior, smoothing = param(lx, "prior") or {}, float(param(lx, "smoothing"))
+        expected = {c: _rate(found[c], n_tokens) + float(prior.get(c, 0.0)) + smoothing for c in names}
+        got = stance_mass(lx, found, n_tokens=n_tokens)
+        assert list(got) == list(expected) and [v.hex() for v in got.values()] == [v.hex() for v in expected.values()]
