@@ -10,7 +10,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 # One line per C source; framing/accel.py lists the same names (tests/test_accel.py checks).
-ACCELERATED = ("tokens", "matcher", "punkt", "vader", "ngrams", "records")
+ACCELERATED = ("tokens", "matcher", "punkt", "vader", "ngrams", "records", "cleanup")
 
 
 class optional_build_ext(build_ext):

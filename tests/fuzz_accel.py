@@ -24,12 +24,12 @@ from framing import accel, text  # noqa: E402
 from framing.lexicon import matcher as matcher_module  # noqa: E402
 from framing.lexicon.matcher import MatcherGroup, PhraseMatcher  # noqa: E402
 from framing.models import Match, fast_constructor  # noqa: E402
-from framing.scoring import ngram_counts, ngram_model, sentiment  # noqa: E402
+from framing.scoring import ngram_counts, ngram_model, sentiment, text_cleanup  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 TOKENS, MATCHER, NGRAMS = text._TOKENS, matcher_module._MATCHER, ngram_counts._NGRAMS
-if None in (TOKENS, MATCHER, NGRAMS, text._PUNKT, sentiment._VADER, accel.compiled("records")):
+if None in (TOKENS, MATCHER, NGRAMS, text._PUNKT, sentiment._VADER, accel.compiled("records"), text_cleanup._CLEANUP):
     sys.exit("the compiled accelerator is not active: nothing to fuzz")
 NORMALIZE = text._NORMS.__getitem__
 MAKE_MATCH = fast_constructor(Match)
@@ -80,6 +80,10 @@ def one_input(data: bytes) -> None:
     # a match made of the input, compiled (framing/_accel/records.c) and by the dataclass
     values = (s[:9], s[9:20], s[:3], s, start, end, end - start, s[start:end], float(len(s)), bool(start % 2), bool(end % 2), False, s[-3:] or None, 0.5, "", True, ())
     assert MAKE_MATCH(*values) == Match(*values), values
+    # the lean model's marker search (framing/_accel/cleanup.c), on markers cut from the input
+    markers = tuple(s[k : k + 1 + k % 5] for k in range(0, min(len(s), 60), 3)) + ("", s[-4:] + "x", "caption", "©")
+    for haystack in (s, s.lower(), s[::-1]):
+        assert text_cleanup._CLEANUP.markers_in(haystack, markers) == text_cleanup._pure_markers_in(haystack, markers), (haystack, markers)
 
 
 def _ngrams(norms: list, a: int, b: int) -> None:

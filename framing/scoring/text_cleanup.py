@@ -15,13 +15,31 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from .. import accel
+
 __all__ = ["TextPreprocess"]
+
+# The compiled clean-up (framing/_accel/cleanup.c: `markers_in`), or None on the pure-Python
+# path; read at each call, so a test can compare both paths in one process.
+_CLEANUP = accel.compiled("cleanup")
 
 _URL_RE = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
 _AT_RE = re.compile(r"[\w.+-]*@[\w-]+(?:\.[\w-]+)*")  # e-mail addresses and @handles
 _AT_TAIL_RE = re.compile(r"@[\w-]+(?:\.[\w-]+)*")  # the part from the @ on
 _DOMAIN_TAIL_RE = re.compile(r"\.(?:com|org|net|gov|edu|co\.uk|io|tv)\b", re.IGNORECASE)
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def _pure_markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
+    return [m for m in markers if m in text]
+
+
+def _markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
+    """The markers that occur in ``text``, in their order (one walk over the text when compiled)."""
+    compiled = _CLEANUP
+    if compiled is not None:
+        return compiled.markers_in(text, markers)
+    return _pure_markers_in(text, markers)
 
 
 def _remove_urls(text: str, low: str | None = None) -> str:
@@ -186,8 +204,8 @@ class TextPreprocess:
             # are the lower-cased lines, and only markers found in the whole text need be looked
             # for in its lines (most texts have none).
             low = text.lower()
-            always = [m for m in self._always if m in low]
-            markers = [m for m in self._markers if m in low]
+            always = _markers_in(low, self._always)
+            markers = _markers_in(low, self._markers)
             if always or markers:
                 lines, lows = text.split("\n"), low.split("\n")
                 text = "\n".join(line for line, lo in zip(lines, lows) if not self._drop(line, lo, always, markers))
