@@ -695,13 +695,24 @@ done:
 
 /* As re's str patterns classify characters (Modules/_sre: SRE_UNI_IS_WORD, SRE_UNI_IS_DIGIT):
  * \w is Py_UNICODE_ISALNUM or '_', \d is Py_UNICODE_ISDECIMAL. */
+static inline int is_ascii_letter(Py_UCS4 c)
+{
+    return (c | 32) >= 'a' && (c | 32) <= 'z';
+}
+
+/* ASCII is decided here, the rest by the character database (most text is ASCII, and
+ * Py_UNICODE_ISALNUM is four database calls) */
 static inline int is_word_char(Py_UCS4 c)
 {
-    return Py_UNICODE_ISALNUM(c) || c == '_';
+    if (c < 128)
+        return is_ascii_letter(c) || (c >= '0' && c <= '9') || c == '_';
+    return Py_UNICODE_ISALNUM(c);
 }
 
 static inline int is_letter(Py_UCS4 c) /* [^\W\d_] */
 {
+    if (c < 128)
+        return is_ascii_letter(c);
     return Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
 }
 
