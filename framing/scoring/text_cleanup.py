@@ -42,6 +42,23 @@ def _markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
     return _pure_markers_in(text, markers)
 
 
+def _marked_lines(text: str, markers: Iterable[str]) -> set[int]:
+    """The numbers of the lines of ``text`` (its parts between newlines) holding one of ``markers``
+    (which hold no newline), found by searching the whole text, at most once a line a marker."""
+    marked: set[int] = set()
+    for marker in markers:
+        line, counted = 0, 0  # the line of position `counted`
+        at = text.find(marker)
+        while at >= 0:
+            line += text.count("\n", counted, at)
+            marked.add(line)
+            counted = text.find("\n", at)
+            if counted < 0:
+                break
+            at = text.find(marker, counted + 1)
+    return marked
+
+
 def _remove_urls(text: str, low: str | None = None) -> str:
     """Remove URLs, e-mail addresses, @handles and bare domains (example.com), cheaply.
 
@@ -185,14 +202,18 @@ class TextPreprocess:
             text = self._phrase_re.sub(" ", text)
         return text
 
-    def _drop(self, line: str, low: str, always: Sequence[str], markers: Sequence[str]) -> bool:
-        """Whether to drop ``line`` (``low`` is ``line.lower()``), given the markers in the text."""
-        if always and any(m in low for m in always):
-            return True
-        if markers and any(m in low for m in markers):
-            limit = self.drop_lines_max_chars
-            return len(line) <= limit or len(self._clean(line, low)) <= limit
-        return False
+    def _kept_lines(self, text: str, low: str, always: Sequence[str], markers: Sequence[str]) -> str:
+        """``text`` without the lines to drop (``low`` is ``text.lower()``; ``always`` and
+        ``markers``: those found in it): only the lines holding a marker are looked at."""
+        lines, lows = text.split("\n"), low.split("\n")
+        dropped = _marked_lines(low, always)
+        limit = self.drop_lines_max_chars
+        for k in _marked_lines(low, markers) - dropped:
+            if len(lines[k]) <= limit or len(self._clean(lines[k], lows[k])) <= limit:
+                dropped.add(k)
+        if not dropped:
+            return text
+        return "\n".join(line for k, line in enumerate(lines) if k not in dropped)
 
     def apply(self, text: str) -> str:
         """Drop marked lines, then remove URLs and phrases. Short lines are measured once
@@ -207,8 +228,7 @@ class TextPreprocess:
             always = _markers_in(low, self._always)
             markers = _markers_in(low, self._markers)
             if always or markers:
-                lines, lows = text.split("\n"), low.split("\n")
-                text = "\n".join(line for line, lo in zip(lines, lows) if not self._drop(line, lo, always, markers))
+                text = self._kept_lines(text, low, always, markers)
         return self._clean(text, low)
 
     def to_dict(self) -> dict[str, Any]:
