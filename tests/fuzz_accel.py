@@ -36,9 +36,18 @@ MAKE_MATCH = fast_constructor(Match)
 REFERENCE_SPLITTER = text._PunktSpans(text._sentence_tokenizer())
 COMPILED_SPLITTER = text._CompiledPunktSpans(text._sentence_tokenizer())
 SHIPPED = []
+LEAN_PREPROCESS = []
 VADER_WORDS = ("no", "not", "but", "very", "kind", "of", "least", "never", "so", "without", "doubt", "good", "bad", "GREAT", "the shit",
                "\U0001F600", "!", "??", "isn't", "at", "or", "nor")
 LETTER_RUNS = re.compile(ngram_model.LETTER_RUNS).findall
+
+
+def _shipped_preprocess():
+    if not LEAN_PREPROCESS:
+        from framing.scoring.lean import load_lean_model
+
+        LEAN_PREPROCESS.append(load_lean_model().preprocess)
+    return LEAN_PREPROCESS[0]
 
 
 def _shipped_matchers():
@@ -84,6 +93,9 @@ def one_input(data: bytes) -> None:
     markers = tuple(s[k : k + 1 + k % 5] for k in range(0, min(len(s), 60), 3)) + ("", s[-4:] + "x", "caption", "©")
     for haystack in (s, s.lower(), s[::-1]):
         assert text_cleanup._CLEANUP.markers_in(haystack, markers) == text_cleanup._pure_markers_in(haystack, markers), (haystack, markers)
+    # the phrase removal, with phrases cut from the input and with the shipped ones
+    for pre in (text_cleanup.TextPreprocess(remove_phrases=[m for m in markers if m.strip() and "\n" not in m] or ["x"]), _shipped_preprocess()):
+        assert text_cleanup._CLEANUP.remove_phrases(s, pre._phrases_by_head) == pre._phrase_re.sub(" ", s), (s, pre.remove_phrases)
 
 
 def _ngrams(norms: list, a: int, b: int) -> None:

@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "word_chars.h"
+
 /* --- 1-D arrays through the buffer protocol ------------------------------------------------ */
 
 typedef struct {
@@ -693,22 +695,8 @@ done:
 
 /* --- letter_runs ---------------------------------------------------------------------------- */
 
-/* As re's str patterns classify characters (Modules/_sre: SRE_UNI_IS_WORD, SRE_UNI_IS_DIGIT):
- * \w is Py_UNICODE_ISALNUM or '_', \d is Py_UNICODE_ISDECIMAL. */
-static inline int is_ascii_letter(Py_UCS4 c)
-{
-    return (c | 32) >= 'a' && (c | 32) <= 'z';
-}
-
-/* ASCII is decided here, the rest by the character database (most text is ASCII, and
- * Py_UNICODE_ISALNUM is four database calls) */
-static inline int is_word_char(Py_UCS4 c)
-{
-    if (c < 128)
-        return is_ascii_letter(c) || (c >= '0' && c <= '9') || c == '_';
-    return Py_UNICODE_ISALNUM(c);
-}
-
+/* [^\W\d_] as re classifies characters (\d is Py_UNICODE_ISDECIMAL, Modules/_sre: SRE_UNI_IS_DIGIT);
+ * \w is word_chars.h's */
 static inline int is_letter(Py_UCS4 c) /* [^\W\d_] */
 {
     if (c < 128)

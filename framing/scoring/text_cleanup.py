@@ -19,7 +19,7 @@ from .. import accel
 
 __all__ = ["TextPreprocess"]
 
-# The compiled clean-up (framing/_accel/cleanup.c: `markers_in`), or None on the pure-Python
+# The compiled clean-up (framing/_accel/cleanup.c: `markers_in`, `remove_phrases`), or None on the pure-Python
 # path; read at each call, so a test can compare both paths in one process.
 _CLEANUP = accel.compiled("cleanup")
 
@@ -174,6 +174,7 @@ class TextPreprocess:
     _phrase_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _markers: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _always: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _phrases_by_head: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for attr in ("remove_phrases", "drop_lines_containing", "drop_any_line_containing"):
@@ -188,6 +189,8 @@ class TextPreprocess:
             raise ValueError("remove_urls must be true or false")
         if self.remove_phrases:
             object.__setattr__(self, "_phrase_re", re.compile(_phrase_pattern(set(self.remove_phrases))))
+            # the order framing/_accel/cleanup.c's remove_phrases tries them in
+            object.__setattr__(self, "_phrases_by_head", tuple(sorted(set(self.remove_phrases), key=lambda p: (p[0], -len(p)))))
         object.__setattr__(self, "_markers", tuple(m.lower() for m in self.drop_lines_containing))
         object.__setattr__(self, "_always", tuple(m.lower() for m in self.drop_any_line_containing))
 
@@ -199,7 +202,8 @@ class TextPreprocess:
         if self.remove_urls:
             text = _remove_urls(text, low)
         if self._phrase_re is not None:
-            text = self._phrase_re.sub(" ", text)
+            compiled = _CLEANUP
+            text = compiled.remove_phrases(text, self._phrases_by_head) if compiled is not None else self._phrase_re.sub(" ", text)
         return text
 
     def _kept_lines(self, text: str, low: str, always: Sequence[str], markers: Sequence[str]) -> str:

@@ -1,8 +1,9 @@
-"""The compiled clean-up of the lean model (framing/_accel/cleanup.c) against its reference in
-framing/scoring/text_cleanup.py (`_pure_markers_in`), in one process: hostile texts and markers
-(overlapping, repeated, one character, wider than the text, empty), the shipped lean model's
-clean-up on the seeds and on real ABP texts (the markers found, and the cleaned text), bad
-arguments, and no leak."""
+"""The compiled clean-up of the lean model (framing/_accel/cleanup.c) against its references in
+framing/scoring/text_cleanup.py (`_pure_markers_in`, the phrase regex `_phrase_re`), in one
+process: hostile texts, markers (overlapping, repeated, one character, wider than the text,
+empty) and phrases (prefixes of one another, of one character, around @, _ and non-ASCII word
+characters), the shipped lean model's clean-up on the seeds and on real ABP texts (the markers
+found, the phrases removed, the cleaned text), bad arguments, and no leak."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from framing.scoring import text_cleanup
-from framing.scoring.text_cleanup import _pure_markers_in
+from framing.scoring.text_cleanup import TextPreprocess, _pure_markers_in
 
 from accel_helpers import PIECES, abp_articles, hostile_text, pure_python, traced_growth
 
@@ -23,6 +24,13 @@ pytestmark = pytest.mark.skipif(CLEANUP is None, reason="the compiled accelerato
 # overlapping, one character (of each width), the same low byte as another (the filter's false
 # positives), repeated, and the empty string
 MARKERS = ("ab", "abc", "bc", "b", "a", "©", "\u0100", "\u01a9", "\U0001F600", "\U0001F600x", "ca", "cab", "ab", "", "i\u0307", "ß", "σ", "\x00")
+
+
+# phrases that are prefixes of one another, of one character, next to @, _, digits and other
+# scripts' word characters (what \w and the lookbehind decide)
+PHRASES = ("Fox", "Fox News", "Fox News Channel", "FoxNews", "AP", "A", "ab", "b", "the Times", "Times", "Vox.com", ".com", "@home",
+           "é-mail", "Σ news", "\u0100", "\U0001F600", "x_", "٣", "\x00", "İ")
+PHRASE_PIECES = PHRASES + ("@", "_", "1", "٣", "é", "\u0301", " ", "\n", "News", "Channel", "x")
 
 
 def _shipped_preprocess():
@@ -55,6 +63,25 @@ def test_markers_in_edges():
         assert_same_markers(text, (text + "a",))
 
 
+def assert_same_phrases(text: str, pre: TextPreprocess) -> None:
+    assert CLEANUP.remove_phrases(text, pre._phrases_by_head) == pre._phrase_re.sub(" ", text), text
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(PHRASE_PIECES), hostile_text.map(lambda s: s[:8])), max_size=30).map("".join))
+def test_remove_phrases_on_hostile_text(text):
+    for pre in (TextPreprocess(remove_phrases=PHRASES), _shipped_preprocess()):
+        assert_same_phrases(text, pre)
+
+
+def test_remove_phrases_edges():
+    pre = TextPreprocess(remove_phrases=PHRASES)
+    for text in ("", "A", "AP", "APx", "xAP", "@AP", "_AP", "1AP", "AP_", "AP1", "Fox News Channels", "Fox News Chan", "FoxNewsFox",
+                 "A A A", "AAA", "ab b", "bab", "Vox.com.", "a.com", "@home@home", "\U0001F600\U0001F600", "٣٣ ٣", "é-mails", "İİ"):
+        assert_same_phrases(text, pre)
+        assert_same_phrases(text * 3, pre)
+
+
 def test_the_shipped_markers_on_the_seeds_and_real_texts(seeds_dir: Path):
     """The markers found in each lower-cased text and line, and each whole cleaned text, the same
     on both paths (the seeds, then 10,000 ABP texts when ../shared is present)."""
@@ -69,6 +96,7 @@ def test_the_shipped_markers_on_the_seeds_and_real_texts(seeds_dir: Path):
                 for group in markers:
                     assert_same_markers(part, group)
             found += bool(CLEANUP.markers_in(low, clean._markers))
+            assert_same_phrases(text, clean)
         with pure_python(text_cleanup, "_CLEANUP"):
             expected = [clean.apply(t) for t in texts]
         assert [clean.apply(t) for t in texts] == expected
@@ -82,6 +110,11 @@ def test_bad_arguments_raise():
     for args in ((), ("a",), ("a", ["a"]), (b"a", ("a",)), ("a", ("a", 1)), ("a", ("a",), 1), (None, ())):
         with pytest.raises(TypeError):
             CLEANUP.markers_in(*args)
+        with pytest.raises(TypeError):
+            CLEANUP.remove_phrases(*args)
+    for phrases in (("",), ("b", "a"), ("a", "ab"), ("ab", ""), ("\u0100", "a")):  # empty, or not by first character, longest first
+        with pytest.raises(ValueError):
+            CLEANUP.remove_phrases("a ab b", phrases)
 
 
 def _exercise(rounds: int) -> None:
@@ -89,10 +122,19 @@ def _exercise(rounds: int) -> None:
     for _ in range(rounds):
         CLEANUP.markers_in(text, MARKERS)
         CLEANUP.markers_in(text, ("photo:", "caption", "x"))
+        CLEANUP.remove_phrases(text, PREPROCESS._phrases_by_head)
+        for bad in (("b", "a"), ("a", 1)):
+            try:
+                CLEANUP.remove_phrases(text, bad)
+            except (TypeError, ValueError):
+                pass
         try:
             CLEANUP.markers_in(text, ("a", 1))
         except TypeError:
             pass
+
+
+PREPROCESS = TextPreprocess(remove_phrases=PHRASES)
 
 
 def test_repeated_calls_and_errors_do_not_leak():
