@@ -5,9 +5,9 @@
  * - remove_phrases: `TextPreprocess._phrase_re.sub(" ", text)`, the literal phrases removed where
  *   they stand as whole words (`(?<![\w@])(?:phrases, longest first)(?!\w)`).
  *
- * Both walk the text once over an index of the literals by first character. A bitmap of their
- * first character pairs (by low bytes) passes over most positions at the cost of two reads; at a
- * position it lets through, only the literals starting with that character are compared (3x
+ * Both walk the text once over an index of the literals by first character. Bitmaps of their
+ * first three characters (by low bytes, hashed) pass over most positions at the cost of a few
+ * reads; at a position they let through, only the literals starting with that character are compared (3x
  * faster than the 53 searches of `in` over an ABP article, 4x faster than the regex). Every read
  * is bounded by the lengths of the text and of the literal.
  */
@@ -30,22 +30,32 @@ typedef struct {
     Head *heads; /* sorted by first character */
     Py_ssize_t n_heads;
     Py_ssize_t by_byte[257]; /* heads[by_byte[c]:by_byte[c + 1]] start with c, for c < 256 */
-    unsigned char singles[256 / 8], *pairs; /* the filter: first characters of one-character literals, first pairs of the others */
+    /* the filter, by low bytes: the characters of the one-character literals, the pairs of the
+     * two-character ones, a hash of the first three characters of the others */
+    unsigned char singles[256 / 8], *pairs, *triples;
 } Index;
+
+enum { FILTER_BYTES = 65536 / 8 };
+
+static inline unsigned triple_hash(Py_UCS4 c0, Py_UCS4 c1, Py_UCS4 c2)
+{
+    return ((c0 & 255) << 8 ^ (c1 & 255) << 4 ^ (c2 & 255) * 41u) & 65535;
+}
 
 static void index_free(Index *x)
 {
     PyMem_Free(x->heads);
     PyMem_Free(x->pairs);
     x->heads = NULL;
-    x->pairs = NULL;
+    x->pairs = NULL; /* triples: the second half of the same allocation */
 }
 
 /* Fills the by-byte ranges and the filter of x->heads[:n_heads] (already sorted); -1 on error. */
 static int index_finish(Index *x, PyObject *literals)
 {
     Py_ssize_t k, c;
-    x->pairs = PyMem_Calloc(65536 / 8, 1);
+    x->pairs = PyMem_Calloc(2 * FILTER_BYTES, 1);
+    x->triples = x->pairs + FILTER_BYTES;
     if (!x->pairs) {
         PyErr_NoMemory();
         return -1;
@@ -59,11 +69,16 @@ static int index_finish(Index *x, PyObject *literals)
     for (k = 0; k < x->n_heads; k++) {
         PyObject *literal = PyTuple_GET_ITEM(literals, x->heads[k].index);
         unsigned first = x->heads[k].first & 255;
-        if (PyUnicode_GET_LENGTH(literal) == 1)
+        Py_ssize_t m = PyUnicode_GET_LENGTH(literal);
+        if (m == 1)
             x->singles[first >> 3] |= (unsigned char)(1u << (first & 7));
-        else {
+        else if (m == 2) {
             unsigned pair = first << 8 | (PyUnicode_READ_CHAR(literal, 1) & 255);
             x->pairs[pair >> 3] |= (unsigned char)(1u << (pair & 7));
+        }
+        else {
+            unsigned triple = triple_hash(first, PyUnicode_READ_CHAR(literal, 1), PyUnicode_READ_CHAR(literal, 2));
+            x->triples[triple >> 3] |= (unsigned char)(1u << (triple & 7));
         }
     }
     return 0;
@@ -72,9 +87,20 @@ static int index_finish(Index *x, PyObject *literals)
 /* Whether a literal may start at i (a false positive only costs the exact tests). */
 static inline int index_candidate(const Index *x, int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
 {
-    unsigned c0 = PyUnicode_READ(kind, data, i) & 255, c1 = i + 1 < n ? PyUnicode_READ(kind, data, i + 1) & 255 : 0;
-    unsigned pair = c0 << 8 | c1;
-    return (x->singles[c0 >> 3] >> (c0 & 7) & 1) || (x->pairs[pair >> 3] >> (pair & 7) & 1);
+    /* (a literal longer than what is left of the text cannot start here) */
+    unsigned c0 = PyUnicode_READ(kind, data, i) & 255, c1, pair, triple;
+    if (x->singles[c0 >> 3] >> (c0 & 7) & 1)
+        return 1;
+    if (i + 1 >= n)
+        return 0;
+    c1 = PyUnicode_READ(kind, data, i + 1) & 255;
+    pair = c0 << 8 | c1;
+    if (x->pairs[pair >> 3] >> (pair & 7) & 1)
+        return 1;
+    if (i + 2 >= n)
+        return 0;
+    triple = triple_hash(c0, c1, PyUnicode_READ(kind, data, i + 2));
+    return x->triples[triple >> 3] >> (triple & 7) & 1;
 }
 
 /* The heads starting with c: x->heads[*lo:*hi] (the heads above 255 are bisected). */
