@@ -10,7 +10,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 # One line per C source; framing/accel.py lists the same names (tests/test_accel.py checks).
-ACCELERATED = ("tokens", "matcher", "punkt", "vader", "ngrams", "records")
+ACCELERATED = ("tokens", "matcher", "punkt", "vader", "ngrams", "records", "cleanup")
 
 
 class optional_build_ext(build_ext):
@@ -32,7 +32,7 @@ class optional_build_ext(build_ext):
         print(f"warning: could not build {name} ({exc}); framing will run its pure-Python code")
 
 
-HEADERS = ["framing/_accel/ascii_lower.h", "framing/_accel/span_buffer.h"]  # shared by several sources (MANIFEST.in puts it in the sdist)
+HEADERS = ["framing/_accel/ascii_lower.h", "framing/_accel/span_buffer.h", "framing/_accel/word_chars.h"]  # shared by several sources (MANIFEST.in puts it in the sdist)
 
 
 def _extension(name):

@@ -25,7 +25,7 @@ __all__ = ["ENV_PURE_PYTHON", "MODULES", "Accelerator", "active", "compiled", "d
 ENV_PURE_PYTHON = "FRAMING_PURE_PYTHON"
 
 # One name per C source in framing/_accel/ (setup.py lists the same; tests/test_accel.py checks).
-MODULES = ("tokens", "matcher", "punkt", "vader", "ngrams", "records")
+MODULES = ("tokens", "matcher", "punkt", "vader", "ngrams", "records", "cleanup")
 
 
 @dataclass(frozen=True)

@@ -24,21 +24,30 @@ from framing import accel, text  # noqa: E402
 from framing.lexicon import matcher as matcher_module  # noqa: E402
 from framing.lexicon.matcher import MatcherGroup, PhraseMatcher  # noqa: E402
 from framing.models import Match, fast_constructor  # noqa: E402
-from framing.scoring import ngram_counts, ngram_model, sentiment  # noqa: E402
+from framing.scoring import ngram_counts, ngram_model, sentiment, text_cleanup  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 TOKENS, MATCHER, NGRAMS = text._TOKENS, matcher_module._MATCHER, ngram_counts._NGRAMS
-if None in (TOKENS, MATCHER, NGRAMS, text._PUNKT, sentiment._VADER, accel.compiled("records")):
+if None in (TOKENS, MATCHER, NGRAMS, text._PUNKT, sentiment._VADER, accel.compiled("records"), text_cleanup._CLEANUP):
     sys.exit("the compiled accelerator is not active: nothing to fuzz")
 NORMALIZE = text._NORMS.__getitem__
 MAKE_MATCH = fast_constructor(Match)
 REFERENCE_SPLITTER = text._PunktSpans(text._sentence_tokenizer())
 COMPILED_SPLITTER = text._CompiledPunktSpans(text._sentence_tokenizer())
 SHIPPED = []
+LEAN_PREPROCESS = []
 VADER_WORDS = ("no", "not", "but", "very", "kind", "of", "least", "never", "so", "without", "doubt", "good", "bad", "GREAT", "the shit",
                "\U0001F600", "!", "??", "isn't", "at", "or", "nor")
 LETTER_RUNS = re.compile(ngram_model.LETTER_RUNS).findall
+
+
+def _shipped_preprocess():
+    if not LEAN_PREPROCESS:
+        from framing.scoring.lean import load_lean_model
+
+        LEAN_PREPROCESS.append(load_lean_model().preprocess)
+    return LEAN_PREPROCESS[0]
 
 
 def _shipped_matchers():
@@ -80,6 +89,13 @@ def one_input(data: bytes) -> None:
     # a match made of the input, compiled (framing/_accel/records.c) and by the dataclass
     values = (s[:9], s[9:20], s[:3], s, start, end, end - start, s[start:end], float(len(s)), bool(start % 2), bool(end % 2), False, s[-3:] or None, 0.5, "", True, ())
     assert MAKE_MATCH(*values) == Match(*values), values
+    # the lean model's marker search (framing/_accel/cleanup.c), on markers cut from the input
+    markers = tuple(s[k : k + 1 + k % 5] for k in range(0, min(len(s), 60), 3)) + ("", s[-4:] + "x", "caption", "©")
+    for haystack in (s, s.lower(), s[::-1]):
+        assert text_cleanup._CLEANUP.markers_in(haystack, markers) == text_cleanup._pure_markers_in(haystack, markers), (haystack, markers)
+    # the phrase removal, with phrases cut from the input and with the shipped ones
+    for pre in (text_cleanup.TextPreprocess(remove_phrases=[m for m in markers if m.strip() and "\n" not in m] or ["x"]), _shipped_preprocess()):
+        assert text_cleanup._CLEANUP.remove_phrases(s, pre._phrases_by_head) == pre._phrase_re.sub(" ", s), (s, pre.remove_phrases)
 
 
 def _ngrams(norms: list, a: int, b: int) -> None:

@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "word_chars.h"
+
 /* --- 1-D arrays through the buffer protocol ------------------------------------------------ */
 
 typedef struct {
@@ -693,15 +695,12 @@ done:
 
 /* --- letter_runs ---------------------------------------------------------------------------- */
 
-/* As re's str patterns classify characters (Modules/_sre: SRE_UNI_IS_WORD, SRE_UNI_IS_DIGIT):
- * \w is Py_UNICODE_ISALNUM or '_', \d is Py_UNICODE_ISDECIMAL. */
-static inline int is_word_char(Py_UCS4 c)
-{
-    return Py_UNICODE_ISALNUM(c) || c == '_';
-}
-
+/* [^\W\d_] as re classifies characters (\d is Py_UNICODE_ISDECIMAL, Modules/_sre: SRE_UNI_IS_DIGIT);
+ * \w is word_chars.h's */
 static inline int is_letter(Py_UCS4 c) /* [^\W\d_] */
 {
+    if (c < 128)
+        return is_ascii_letter(c);
     return Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
 }
 

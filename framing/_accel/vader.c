@@ -14,6 +14,8 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
 
 enum {
     STATE_LEXICON, STATE_BOOSTERS, STATE_NEGATE, STATE_SCORED, STATE_SPECIAL_SEQS, STATE_BOOSTER_SEQS, STATE_IDIOM_WORDS,
@@ -431,6 +433,144 @@ static int has_emoji(PyObject *text, PyObject *bitmap)
     return 0;
 }
 
+/* --- the word cache ---------------------------------------------------------------------
+ *
+ * raw word -> its lookup form (the `lowered` memo's value) and whether VADER scores it (in
+ * `scored`), remembered across calls and found from the word's characters in the sentence, so a
+ * word seen before costs no new str, no str hash and no dict look-ups. The entries hold the
+ * values the memo and the set gave, so the results are the same; they belong to one (lowered,
+ * scored) pair, held here, and are dropped when another pair comes (or when the table is half
+ * full: memory stays bounded). `scored` must be a frozenset for the flag to be remembered (a set
+ * could change between calls); long words are not remembered (a huge token is not kept). */
+
+typedef struct {
+    uint64_t hash;
+    PyObject *raw, *low; /* NULL raw: an empty slot */
+    char scored;
+} Remembered;
+
+enum { CACHE_SLOTS = 1 << 17, CACHE_MAX_USED = CACHE_SLOTS / 2, CACHE_MAX_WORD = 40 };
+
+static Remembered *cache;
+static Py_ssize_t cache_used;
+static PyObject *cache_lowered, *cache_scored; /* what the entries came from (strong references) */
+
+static void cache_clear(void)
+{
+    Py_ssize_t j;
+    for (j = 0; cache && j < CACHE_SLOTS; j++) {
+        Py_CLEAR(cache[j].raw);
+        Py_CLEAR(cache[j].low);
+    }
+    cache_used = 0;
+}
+
+/* Make the cache that of (lowered, scored); 0 when it cannot be used (no memory: the words are
+ * then looked up as without it). */
+static int cache_for(PyObject *lowered, PyObject *scored)
+{
+    if (!PyFrozenSet_CheckExact(scored))
+        return 0;
+    if (!cache) {
+        cache = PyMem_Calloc(CACHE_SLOTS, sizeof(Remembered));
+        if (!cache)
+            return 0;
+    }
+    if (lowered != cache_lowered || scored != cache_scored) {
+        cache_clear();
+        Py_INCREF(lowered);
+        Py_INCREF(scored);
+        Py_XSETREF(cache_lowered, lowered);
+        Py_XSETREF(cache_scored, scored);
+    }
+    return 1;
+}
+
+static uint64_t word_hash(int kind, const void *data, Py_ssize_t a, Py_ssize_t b) /* FNV-1a over code points */
+{
+    uint64_t h = 14695981039346656037ULL;
+    Py_ssize_t i;
+    for (i = a; i < b; i++)
+        h = (h ^ PyUnicode_READ(kind, data, i)) * 1099511628211ULL;
+    return h;
+}
+
+static int same_word(PyObject *raw, int kind, const void *data, Py_ssize_t a, Py_ssize_t b)
+{
+    int rkind;
+    const void *rdata;
+    Py_ssize_t i;
+    if (PyUnicode_GET_LENGTH(raw) != b - a)
+        return 0;
+    rkind = PyUnicode_KIND(raw);
+    rdata = PyUnicode_DATA(raw);
+    if (rkind == kind)
+        return memcmp(rdata, (const char *)data + a * kind, (size_t)((b - a) * kind)) == 0;
+    for (i = a; i < b; i++)
+        if (PyUnicode_READ(rkind, rdata, i - a) != PyUnicode_READ(kind, data, i))
+            return 0;
+    return 1;
+}
+
+/* The lookup form of text[a:b] (a new reference) and whether it is scored; NULL on error.
+ * `cached`: whether the cache is that of (lowered, scored) (cache_for). */
+static PyObject *lookup_form(PyObject *text, Py_ssize_t a, Py_ssize_t b, PyObject *lowered, PyObject *scored, int cached, char *is_scored)
+{
+    int kind = PyUnicode_KIND(text), r;
+    const void *data = PyUnicode_DATA(text);
+    uint64_t h = 0;
+    Py_ssize_t j;
+    PyObject *raw, *low;
+    cached = cached && b - a <= CACHE_MAX_WORD;
+    if (cached) {
+        h = word_hash(kind, data, a, b);
+        for (j = (Py_ssize_t)(h & (CACHE_SLOTS - 1)); cache[j].raw; j = (j + 1) & (CACHE_SLOTS - 1))
+            if (cache[j].hash == h && same_word(cache[j].raw, kind, data, a, b)) {
+                *is_scored = cache[j].scored;
+                Py_INCREF(cache[j].low);
+                return cache[j].low;
+            }
+    }
+    raw = PyUnicode_Substring(text, a, b);
+    if (!raw)
+        return NULL;
+    low = PyDict_GetItemWithError(lowered, raw);
+    if (low)
+        Py_INCREF(low);
+    else if (!PyErr_Occurred())
+        low = PyObject_GetItem(lowered, raw); /* the memo's __missing__ */
+    if (!low || !PyUnicode_Check(low)) {
+        if (low)
+            PyErr_SetString(PyExc_TypeError, "lowered words must be str");
+        Py_DECREF(raw);
+        Py_XDECREF(low);
+        return NULL;
+    }
+    r = PySet_Contains(scored, low);
+    if (r < 0) {
+        Py_DECREF(raw);
+        Py_DECREF(low);
+        return NULL;
+    }
+    *is_scored = (char)r;
+    /* remembered unless the memo's Python code changed what the cache belongs to */
+    if (cached && cache_lowered == lowered && cache_scored == scored) {
+        if (cache_used >= CACHE_MAX_USED)
+            cache_clear();
+        for (j = (Py_ssize_t)(h & (CACHE_SLOTS - 1)); cache[j].raw; j = (j + 1) & (CACHE_SLOTS - 1))
+            ;
+        cache[j].hash = h;
+        cache[j].raw = raw; /* the reference made above */
+        Py_INCREF(low);
+        cache[j].low = low;
+        cache[j].scored = (char)r;
+        cache_used++;
+    }
+    else
+        Py_DECREF(raw);
+    return low;
+}
+
 PyDoc_STRVAR(compound_doc,
 "compound(state, text) -> float\n\n"
 "_Vader(...).compound(text), given the tuple _Vader.compiled_state() returns.");
@@ -443,7 +583,7 @@ static PyObject *vader_compound(PyObject *module, PyObject *const *args, Py_ssiz
     Py_ssize_t *where = NULL;
     double *valences = NULL;
     char *is_scored = NULL;
-    int any = 0;
+    int any = 0, cached;
 
     if (nargs != 2 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != STATE_SIZE || !PyUnicode_Check(args[1])) {
         PyErr_SetString(PyExc_TypeError, "compound() takes the state tuple and a str");
@@ -495,29 +635,13 @@ static PyObject *vader_compound(PyObject *module, PyObject *const *args, Py_ssiz
         PyErr_NoMemory();
         goto done;
     }
+    cached = cache_for(lowered, scored);
     for (i = 0; i < s.n; i++) {
-        PyObject *raw = PyUnicode_Substring(s.text, s.bounds[2 * i], s.bounds[2 * i + 1]), *low;
-        int r;
-        if (!raw)
-            goto done;
-        low = PyDict_GetItemWithError(lowered, raw);
-        if (low)
-            Py_INCREF(low);
-        else if (!PyErr_Occurred())
-            low = PyObject_GetItem(lowered, raw); /* the memo's __missing__ */
-        Py_DECREF(raw);
+        PyObject *low = lookup_form(s.text, s.bounds[2 * i], s.bounds[2 * i + 1], lowered, scored, cached, &is_scored[i]);
         if (!low)
             goto done;
         s.lw[i] = low;
-        if (!PyUnicode_Check(low)) {
-            PyErr_SetString(PyExc_TypeError, "lowered words must be str");
-            goto done;
-        }
-        r = PySet_Contains(scored, low);
-        if (r < 0)
-            goto done;
-        is_scored[i] = (char)r;
-        any |= r;
+        any |= is_scored[i];
         if (but < 0 && eq(low, "but"))
             but = i;
     }

@@ -15,13 +15,48 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from .. import accel
+
 __all__ = ["TextPreprocess"]
+
+# The compiled clean-up (framing/_accel/cleanup.c: `markers_in`, `remove_phrases`), or None on the pure-Python
+# path; read at each call, so a test can compare both paths in one process.
+_CLEANUP = accel.compiled("cleanup")
 
 _URL_RE = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
 _AT_RE = re.compile(r"[\w.+-]*@[\w-]+(?:\.[\w-]+)*")  # e-mail addresses and @handles
 _AT_TAIL_RE = re.compile(r"@[\w-]+(?:\.[\w-]+)*")  # the part from the @ on
 _DOMAIN_TAIL_RE = re.compile(r"\.(?:com|org|net|gov|edu|co\.uk|io|tv)\b", re.IGNORECASE)
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def _pure_markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
+    return [m for m in markers if m in text]
+
+
+def _markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
+    """The markers that occur in ``text``, in their order (one walk over the text when compiled)."""
+    compiled = _CLEANUP
+    if compiled is not None:
+        return compiled.markers_in(text, markers)
+    return _pure_markers_in(text, markers)
+
+
+def _marked_lines(text: str, markers: Iterable[str]) -> set[int]:
+    """The numbers of the lines of ``text`` (its parts between newlines) holding one of ``markers``
+    (which hold no newline), found by searching the whole text, at most once a line a marker."""
+    marked: set[int] = set()
+    for marker in markers:
+        line, counted = 0, 0  # the line of position `counted`
+        at = text.find(marker)
+        while at >= 0:
+            line += text.count("\n", counted, at)
+            marked.add(line)
+            counted = text.find("\n", at)
+            if counted < 0:
+                break
+            at = text.find(marker, counted + 1)
+    return marked
 
 
 def _remove_urls(text: str, low: str | None = None) -> str:
@@ -139,6 +174,7 @@ class TextPreprocess:
     _phrase_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _markers: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _always: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _phrases_by_head: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for attr in ("remove_phrases", "drop_lines_containing", "drop_any_line_containing"):
@@ -153,6 +189,8 @@ class TextPreprocess:
             raise ValueError("remove_urls must be true or false")
         if self.remove_phrases:
             object.__setattr__(self, "_phrase_re", re.compile(_phrase_pattern(set(self.remove_phrases))))
+            # the order framing/_accel/cleanup.c's remove_phrases tries them in
+            object.__setattr__(self, "_phrases_by_head", tuple(sorted(set(self.remove_phrases), key=lambda p: (p[0], -len(p)))))
         object.__setattr__(self, "_markers", tuple(m.lower() for m in self.drop_lines_containing))
         object.__setattr__(self, "_always", tuple(m.lower() for m in self.drop_any_line_containing))
 
@@ -164,17 +202,22 @@ class TextPreprocess:
         if self.remove_urls:
             text = _remove_urls(text, low)
         if self._phrase_re is not None:
-            text = self._phrase_re.sub(" ", text)
+            compiled = _CLEANUP
+            text = compiled.remove_phrases(text, self._phrases_by_head) if compiled is not None else self._phrase_re.sub(" ", text)
         return text
 
-    def _drop(self, line: str, low: str, always: Sequence[str], markers: Sequence[str]) -> bool:
-        """Whether to drop ``line`` (``low`` is ``line.lower()``), given the markers in the text."""
-        if always and any(m in low for m in always):
-            return True
-        if markers and any(m in low for m in markers):
-            limit = self.drop_lines_max_chars
-            return len(line) <= limit or len(self._clean(line, low)) <= limit
-        return False
+    def _kept_lines(self, text: str, low: str, always: Sequence[str], markers: Sequence[str]) -> str:
+        """``text`` without the lines to drop (``low`` is ``text.lower()``; ``always`` and
+        ``markers``: those found in it): only the lines holding a marker are looked at."""
+        lines, lows = text.split("\n"), low.split("\n")
+        dropped = _marked_lines(low, always)
+        limit = self.drop_lines_max_chars
+        for k in _marked_lines(low, markers) - dropped:
+            if len(lines[k]) <= limit or len(self._clean(lines[k], lows[k])) <= limit:
+                dropped.add(k)
+        if not dropped:
+            return text
+        return "\n".join(line for k, line in enumerate(lines) if k not in dropped)
 
     def apply(self, text: str) -> str:
         """Drop marked lines, then remove URLs and phrases. Short lines are measured once
@@ -186,11 +229,10 @@ class TextPreprocess:
             # are the lower-cased lines, and only markers found in the whole text need be looked
             # for in its lines (most texts have none).
             low = text.lower()
-            always = [m for m in self._always if m in low]
-            markers = [m for m in self._markers if m in low]
+            always = _markers_in(low, self._always)
+            markers = _markers_in(low, self._markers)
             if always or markers:
-                lines, lows = text.split("\n"), low.split("\n")
-                text = "\n".join(line for line, lo in zip(lines, lows) if not self._drop(line, lo, always, markers))
+                text = self._kept_lines(text, low, always, markers)
         return self._clean(text, low)
 
     def to_dict(self) -> dict[str, Any]:

@@ -89,3 +89,24 @@ def test_malformed_state_raises():
     broken[0] = {"good": "not a number"}  # a lexicon value that is not a float
     with pytest.raises(TypeError):
         sentiment._VADER.compound(tuple(broken), "good")
+
+
+def test_the_word_cache_belongs_to_one_state():
+    """vader.c remembers each word's lookup form across calls: another memo gives its own forms,
+    and the first state's words are looked up anew when it comes back."""
+    from framing.memo import BoundedMemo
+
+    lowered = VADER.state.index(VADER.lowered)
+    other = list(VADER.state)
+    other[lowered] = BoundedMemo(lambda token: "good", 10)
+    for _ in range(2):
+        assert sentiment._VADER.compound(VADER.state, "terrible day") == VADER.compound("terrible day") < 0
+        assert sentiment._VADER.compound(tuple(other), "terrible day") == VADER.compound("good good") > 0
+
+
+def test_more_distinct_words_than_the_word_cache_holds():
+    """Past its bound the cache starts again (and long words are never kept): the same scores."""
+    words = [w for w in WORDS if " " not in w]
+    sentences = [f"{words[k % len(words)]} x{k} {'y' * (k % 60)} {words[k * 7 % len(words)].upper()}{k % 3 * '!'}" for k in range(80_000)]
+    assert_same(sentences)
+    assert_same(sentences[::-1])
