@@ -204,7 +204,7 @@ def _stage_figures(arts: list[Article], where: str, scorer: Any, *, repeat: int)
         best = measure(stages, repeat)
     print(f"\n{'stage (CPU time, one core)':32s} {'seconds':>8s} {'articles/s':>11s} {'MB/s':>7s}")
     for name, seconds in best.items():
-        figures["stages"][name] = {"seconds": round(seconds, 3), "articles_per_s": round(len(arts) / seconds, 1), "mb_per_s": round(mb / seconds, 2)}
+        figures["stages"][name] = {"seconds": round(seconds, 6), "articles_per_s": round(len(arts) / seconds, 1), "mb_per_s": round(mb / seconds, 2)}
         print(f"{name:32s} {seconds:8.2f} {len(arts) / seconds:11.1f} {mb / seconds:7.2f}")
     ratio = best["stock VADER polarity_scores"] / best["full pipeline, one core"]
     figures["ratio_pipeline_vs_stock_vader"] = round(ratio, 2)
