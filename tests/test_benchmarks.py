@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from benchmark_helpers import benchmark_module
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 @pytest.fixture()
 def throughput(monkeypatch):
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    sys.modules.pop("throughput", None)
-    import throughput
-
-    return throughput
+    return benchmark_module(monkeypatch, "throughput")
 
 
 def test_throughput_measures_every_stage_and_both_batch_runs(throughput, tmp_path, capsys):
@@ -46,9 +40,7 @@ def test_throughput_batch_only_skips_the_stages(throughput, tmp_path):
 
 @pytest.mark.slow
 def test_rerun_benchmark_times_both_runs_and_names_what_the_rerun_imported(monkeypatch, tmp_path, capsys):
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    sys.modules.pop("rerun", None)
-    import rerun
+    rerun = benchmark_module(monkeypatch, "rerun")
 
     corpus = tmp_path / "c.jsonl"
     corpus.write_text("".join(json.dumps({"id": f"a{i}", "text": f"China and Russia met on day {i}. The axis is a threat."}) + "\n" for i in range(5)), encoding="utf-8")
@@ -66,9 +58,7 @@ def test_learning_curve_at_the_whole_share_gives_the_grouped_cv_figures(monkeypa
     from framing.evaluate_articles import PRESCRIPTION_CATEGORIES, label_report
     from framing.training import articles as training
 
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    sys.modules.pop("learning_curve", None)
-    import learning_curve
+    learning_curve = benchmark_module(monkeypatch, "learning_curve")
 
     meta = {"C": 0.5, "class_weight": None, "register_cues": False, "threshold": 0.3}
     monkeypatch.setattr(learning_curve, "_shipped", lambda stem, models=None: dict(meta, class_weight="balanced") if stem == "alliance-position" else meta)

@@ -2,21 +2,15 @@
 need the `encoder` extra and ../shared, and take half an hour)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
+from benchmark_helpers import benchmark_module
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 @pytest.fixture()
 def experiment(monkeypatch):
-    monkeypatch.syspath_prepend(str(BENCHMARKS))
-    sys.modules.pop("encoder_experiment", None)
-    import encoder_experiment
-
-    return encoder_experiment
+    return benchmark_module(monkeypatch, "encoder_experiment")
 
 
 BASE = {"alliance.label accuracy": 0.79, "alliance.label macro_f1": 0.60, "alliance.position auc": 0.91, "ideology.label accuracy": 0.68,
