@@ -174,6 +174,7 @@ class TextPreprocess:
     _phrase_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _markers: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _always: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _either: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _phrases_by_head: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -193,6 +194,8 @@ class TextPreprocess:
             object.__setattr__(self, "_phrases_by_head", tuple(sorted(set(self.remove_phrases), key=lambda p: (p[0], -len(p)))))
         object.__setattr__(self, "_markers", tuple(m.lower() for m in self.drop_lines_containing))
         object.__setattr__(self, "_always", tuple(m.lower() for m in self.drop_any_line_containing))
+        # both lists looked for in one walk over the text (apply)
+        object.__setattr__(self, "_either", tuple(dict.fromkeys(self._always + self._markers)))
 
     @property
     def is_identity(self) -> bool:
@@ -229,8 +232,9 @@ class TextPreprocess:
             # are the lower-cased lines, and only markers found in the whole text need be looked
             # for in its lines (most texts have none).
             low = text.lower()
-            always = _markers_in(low, self._always)
-            markers = _markers_in(low, self._markers)
+            present = set(_markers_in(low, self._either))
+            always = [m for m in self._always if m in present]
+            markers = [m for m in self._markers if m in present]
             if always or markers:
                 text = self._kept_lines(text, low, always, markers)
         return self._clean(text, low)
