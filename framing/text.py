@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from . import accel
 from .memo import BoundedMemo
-from .models import Article, Document, Sentence, Token, fast_constructor
+from .models import Article, Document, Sentence, Token
+from .records import fast_constructor
 
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktSentenceTokenizer

@@ -23,7 +23,8 @@ with atheris.instrument_imports():
 from framing import accel, text  # noqa: E402
 from framing.lexicon import matcher as matcher_module  # noqa: E402
 from framing.lexicon.matcher import MatcherGroup, PhraseMatcher  # noqa: E402
-from framing.models import Match, fast_constructor  # noqa: E402
+from framing.models import Match  # noqa: E402
+from framing.records import fast_constructor  # noqa: E402
 from framing.scoring import ngram_counts, ngram_model, sentiment, text_cleanup  # noqa: E402
 
 import numpy as np  # noqa: E402

@@ -12,7 +12,8 @@ import pytest
 from framing import accel, text
 from framing.lexicon import matcher as matcher_module
 from framing.lexicon.matcher import MatcherGroup, PhraseMatcher
-from framing.models import Match, fast_constructor
+from framing.models import Match
+from framing.records import fast_constructor
 from framing.scoring import sentiment
 
 from accel_helpers import PIECES, traced_growth

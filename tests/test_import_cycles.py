@@ -101,6 +101,11 @@ def test_the_package_has_no_import_cycle():
     assert cycles(import_graph()) == []
 
 
+def test_models_imports_nothing_of_the_package():
+    # the data model every stage shares stays at the bottom of the graph (the one-way data flow)
+    assert import_graph()["framing.models"] == set()
+
+
 if __name__ == "__main__":
     found = cycles(import_graph())
     for component in found:

@@ -1,4 +1,4 @@
-/* framing.models.fast_constructor's `make`, compiled: a frozen slots dataclass instance built
+/* framing.records.fast_constructor's `make`, compiled: a frozen slots dataclass instance built
  * from one value per field, without its generated __init__.
  *
  * The reference is the pure-Python `make` of fast_constructor: a new object of the class, then
@@ -79,7 +79,7 @@ static PyMethodDef records_methods[] = {
 
 static struct PyModuleDef records_module = {
     PyModuleDef_HEAD_INIT, "framing._accel.records",
-    "Frozen slots dataclass instances built without their generated __init__ (framing.models.fast_constructor), compiled.",
+    "Frozen slots dataclass instances built without their generated __init__ (framing.records.fast_constructor), compiled.",
     -1, records_methods,
 };
 

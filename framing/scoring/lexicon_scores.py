@@ -7,7 +7,6 @@ columns. How each kind scores is documented in `lexicons/README.md` and the READ
 from __future__ import annotations
 
 import bisect
-import math
 import re
 import weakref
 from dataclasses import dataclass, replace
@@ -17,7 +16,8 @@ import numpy as np
 
 from ..lexicon.matcher import MatcherGroup, PhraseMatcher
 from ..lexicon.params import param
-from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence, fast_constructor
+from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence
+from ..records import fast_constructor
 from ..text import stem, token_range_spans
 
 __all__ = ["CompiledLexicon", "DocumentCache", "compile_lexicons", "match_document", "quoted_spans", "BOOTSTRAP_SAMPLES"]

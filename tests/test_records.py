@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from framing import accel
-from framing.models import Match, Sentence, Token, fast_constructor
+from framing.models import Match, Sentence, Token
+from framing.records import fast_constructor
 
 VALUES = ("a1", "alliance", "axis", "axis of upheaval", 3, 10, 27, "axis of upheaval", 1.5, True, False, True, None, 0.0, "reject", True, (("x", 1.0),))
 records = accel.compiled("records")
