@@ -114,13 +114,17 @@ def unit_labels(units: Sequence[Mapping[str, Any]], dimension: str, *, classifie
     return out
 
 
-def sentence_figures(data: Mapping[str, Sequence[Mapping[str, Any]]], split_of: Mapping[str, str], *, classifiers: bool, models: str | None = None) -> dict[str, Any]:
-    sents, pas = data["sentences"], data["passages"]
+def sentence_figures(data: Mapping[str, Sequence[Mapping[str, Any]]], split_of: Mapping[str, str], *, classifiers: bool, models: str | None = None,
+                     splits: Sequence[str] = SPLITS) -> dict[str, Any]:
+    """Sentence- and passage-level figures of the units of `splits` only (a `dev` run must not
+    compute, store or print a `test` figure)."""
+    sents = [s for s in data["sentences"] if split_of[s["article"]] in splits]
+    pas = [p for p in data["passages"] if split_of[p["article"]] in splits]
     al = unit_labels(sents, "alliance", classifiers=classifiers, models=models)
     pr = unit_labels(sents, "prescriptions", classifiers=classifiers, models=models)
     ideo = unit_labels(pas, "ideology", classifiers=classifiers, models=models)
     out: dict[str, Any] = {}
-    for split in SPLITS:
+    for split in splits:
         si = [i for i, s in enumerate(sents) if split_of[s["article"]] == split]
         pi = [i for i, p in enumerate(pas) if split_of[p["article"]] == split]
         entry: dict[str, Any] = {"n_sentences": len(si), "n_passages": len(pi), "alliance": {}, "prescription_category": {}, "prescription_advocate_reject": {}, "ideology_passages": {}}
@@ -190,11 +194,11 @@ def run(*, splits: Sequence[str], classifiers: bool, debate: str | None, abp: st
     text.append("Krippendorff's alpha between the two coders (all articles; the ceiling, an optimistic one: both coders share a model)")
     table = [["dimension", "units", "alpha"]] + [[k, str(v["n"]) + (f" ({v['unit']})" if v.get("unit") else ""), _fmt(v["alpha"])] for k, v in alphas.items()]
     text += ["  " + ln for ln in text_table(table)]
-    sent = sentence_figures(data, split_of, classifiers=classifiers, models=models)
+    sent = sentence_figures(data, split_of, classifiers=classifiers, models=models, splits=splits)
     results["sentence_level"] = sent
     text.append("=" * 78)
     text.append("SENTENCE LEVEL (debate articles, every sentence double-coded; ideology on four-sentence passages)")
-    text.append(format_sentence_figures({k: v for k, v in sent.items() if k in splits}))
+    text.append(format_sentence_figures(sent))
     return results, "\n".join(text)
 
 

@@ -244,6 +244,19 @@ def test_real_eval_script_runs_on_the_tiny_yardstick(yardstick, tmp_path):
     assert res["sentence_level"]["dev"]["n_sentences"] == 2
 
 
+def test_a_dev_run_computes_no_test_figure(yardstick, tmp_path):
+    out_json = tmp_path / "real.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "real_eval.py"), "--split", "dev", "--gold-dir", str(yardstick["dir"]), "--debate", str(yardstick["debate"]),
+         "--abp", str(yardstick["abp"]), "--json", str(out_json)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(out_json.read_text())
+    assert "test" not in res and set(res["sentence_level"]) == {"dev"}
+    assert "[test]" not in proc.stdout and "test split" not in proc.stdout
+
+
 def test_real_eval_script_says_what_is_missing_without_the_corpora(yardstick, tmp_path):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "real_eval.py"), "--gold-dir", str(yardstick["dir"]), "--debate", str(tmp_path / "absent.jsonl"),

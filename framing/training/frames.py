@@ -57,7 +57,7 @@ class TrainingConfig:
     """Hyperparameters, fixed in advance (not tuned on the test folds)."""
 
     word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (3, 5)
+    char_ngrams: tuple[int, int] | None = (3, 5)  # None: no character n-gram block
     min_df: int = 2
     max_word_features: int = 20_000
     max_char_features: int = 20_000
@@ -177,8 +177,10 @@ def build_pipeline(dimension: str, *, config: TrainingConfig = TrainingConfig(),
 
     parts: list[tuple[str, Any]] = [
         ("word", TfidfVectorizer(analyzer=TokenNgrams("word", config.word_ngrams), min_df=config.min_df, sublinear_tf=True, max_features=config.max_word_features, dtype=np.float64)),
-        ("char", TfidfVectorizer(analyzer=TokenNgrams("char_wb", config.char_ngrams), min_df=config.min_df, sublinear_tf=True, max_features=config.max_char_features, dtype=np.float64)),
     ]
+    if config.char_ngrams is not None:
+        parts.append(("char", TfidfVectorizer(analyzer=TokenNgrams("char_wb", tuple(config.char_ngrams)), min_df=config.min_df, sublinear_tf=True,
+                                              max_features=config.max_char_features, dtype=np.float64)))
     if config.lexicon_features:
         parts.append(("lexicon", LexiconFeatures(dimension=dimension, lexicon_dirs=tuple(str(d) for d in lexicon_dirs), include_shipped=include_shipped)))
     if config.word_vectors:

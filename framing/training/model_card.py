@@ -135,6 +135,14 @@ def _vector_lines(results: Mapping[str, Mapping[str, Any]]) -> list[str]:
             "all-MiniLM-L6-v2 (`framing/data/models/word-vectors.*`, `framing.scoring.word_vectors`), times the scale.", ""]
 
 
+def _word_only_lines(results: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Which models read no character n-grams (trained with `char_ngrams=None`)."""
+    word_only = [dim for dim, r in results.items() if all(b.key[0] != "char_wb" for b in getattr(r["model"], "blocks", ()))]
+    if not word_only:
+        return []
+    return [f"Without character n-grams: {', '.join(word_only)} (the word n-grams, lexicon counts and any word vectors only).", ""]
+
+
 def render_model_card(results: Mapping[str, Mapping[str, Any]], *, config: Any = None) -> str:
     """`results`: dimension -> {"cv": cross_validate result, "model": NgramModel,
     "rows": annotation rows (optional)}."""
@@ -164,6 +172,7 @@ def render_model_card(results: Mapping[str, Mapping[str, Any]], *, config: Any =
         "figures. The models are stored as JSON + NPZ (no pickle) and scored without scikit-learn.",
         "",
         *_vector_lines(results),
+        *_word_only_lines(results),
         "Units: alliance and prescriptions classify **sentences**; ideology classifies **passages**",
         "(3-6 sentences in the annotations; in scoring, consecutive runs of 4 sentences, the article's",
         "ideology being the token-weighted mean of its passages' probabilities).",
