@@ -126,17 +126,29 @@ def _ngrams(norms: list, a: int, b: int) -> None:
     out = np.empty(len(norms), dtype=np.int64)
     NGRAMS.lookup(norms, numbers, out)
     assert out.tolist() == [numbers.get(t, -1) for t in norms], norms
-    # group_counts (the compiled key_runs) against numpy's runs, on the n-grams found above
+    # group_counts (the compiled unit_runs, or key_runs after the sort) against numpy's sort and
+    # runs, on the n-grams found above: sentences in order and reversed, as they are and mapped
+    # to units (runs of sentences, and a mapping that goes back)
     size = max(len(vocab), 1)
     found_segments, found_columns = got
+    n_segments = int(segments[-1]) + 1 if segments.size else 1
+    mappings = (None, (np.arange(n_segments) // (1 + abs(a) % 4)).astype(np.int32), (np.arange(n_segments)[::-1] // 2).astype(np.int64))
     for units in (found_segments, found_segments[::-1].copy()):
-        grouped = ngram_counts.group_counts(units, found_columns, size=size)
-        compiled, ngram_counts._NGRAMS = ngram_counts._NGRAMS, None
-        try:
-            reference = ngram_counts.group_counts(units, found_columns, size=size)
-        finally:
-            ngram_counts._NGRAMS = compiled
-        assert all(x.dtype == y.dtype and x.tolist() == y.tolist() for x, y in zip(vars(grouped).values(), vars(reference).values())), norms
+        for unit_of in mappings:
+            grouped = ngram_counts.group_counts(units, found_columns, size=size, unit_of=unit_of)
+            compiled, ngram_counts._NGRAMS = ngram_counts._NGRAMS, None
+            try:
+                reference = ngram_counts.group_counts(units, found_columns, size=size, unit_of=unit_of)
+            finally:
+                ngram_counts._NGRAMS = compiled
+            assert all(x.dtype == y.dtype and x.tolist() == y.tolist() for x, y in zip(vars(grouped).values(), vars(reference).values())), norms
+    # unit_runs itself on int64 arrays (its general loop), and on units that go back
+    wide = [np.empty(found_columns.size, dtype=np.int64) for _ in range(3)]
+    m = NGRAMS.unit_runs(found_segments.astype(np.int64), found_columns, size, None, *wide)
+    keys, counts = np.unique(found_segments.astype(np.int64) * size + found_columns, return_counts=True)
+    assert m == keys.size and [w[:m].tolist() for w in wide] == [(keys // size).tolist(), (keys % size).tolist(), counts.tolist()], norms
+    if np.any(found_segments[1:] > found_segments[:-1]):
+        assert NGRAMS.unit_runs(found_segments[::-1].copy(), found_columns, size, None, *wide) == -1, norms
 
 
 def main() -> None:

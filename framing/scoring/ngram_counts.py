@@ -54,11 +54,28 @@ class UnitCounts:
     counts: np.ndarray
 
 
-def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts:
+_RUN_TYPES = (np.dtype(np.int32), np.dtype(np.int64))  # what the compiled unit_runs reads
+_RUNS_MAX_SIZE = 1 << 24  # unit_runs' largest vocabulary (its scratch: 4 bytes and a bit per id)
+
+
+def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int, unit_of: np.ndarray | None = None) -> UnitCounts:
     """The distinct (unit, id) pairs of n-gram occurrences, sorted by unit then id, with their
-    counts. The order matters: it is the order in which a unit's terms are added up in its
-    product with the weights, so it fixes the last bits of the logits. (The sort is numpy's,
-    faster than the counting sorts tried in C; the compiled `key_runs` reads its runs.)"""
+    counts; with `unit_of`, occurrence i's unit is `unit_of[units[i]]` (its sentence's passage).
+    The order matters: it is the order in which a unit's terms are added up in its product with
+    the weights, so it fixes the last bits of the logits.
+
+    The occurrences come unit after unit (tokens in text order; passages are runs of sentences),
+    so the compiled `unit_runs` counts each unit in a table and reads its ids back in order from
+    a bitmap, mapping sentences to units once per sentence: one pass, no sort, 1.75x faster on
+    the classifiers' occurrences than numpy's sort (SIMD) of the keys `unit * size + id`, which
+    the pure-Python path (the reference) and units out of order still use."""
+    compiled = _NGRAMS
+    if compiled is not None:
+        found = _runs_in_order(compiled, units, ids, size, unit_of)
+        if found is not None:
+            return found
+    if unit_of is not None:
+        units = unit_of[units]
     n_units = int(units.max()) + 1 if units.size else 0
     key_type = np.int32 if n_units * size < 2**31 else np.int64  # int32 sorts twice as fast
     keys = np.multiply(units, size, dtype=key_type)  # key_type holds every key (units are whole numbers below n_units)
@@ -66,8 +83,7 @@ def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts
     keys.sort()
     if not keys.size:
         return UnitCounts(np.empty(0, dtype=key_type), np.empty(0, dtype=key_type), np.empty(0, dtype=np.int64))
-    compiled = _NGRAMS
-    if compiled is not None:
+    if compiled is not None:  # units out of order: the runs of the sorted keys
         out_units, out_ids, out_counts = np.empty(keys.size, dtype=key_type), np.empty(keys.size, dtype=key_type), np.empty(keys.size, dtype=np.int64)
         m = compiled.key_runs(keys, size, out_units, out_ids, out_counts)
         return UnitCounts(out_units[:m], out_ids[:m], out_counts[:m])
@@ -82,6 +98,21 @@ def group_counts(units: np.ndarray, ids: np.ndarray, *, size: int) -> UnitCounts
     distinct = keys[starts]
     unit = distinct // size
     return UnitCounts(unit, distinct - unit * size, counts)
+
+
+def _runs_in_order(compiled: Any, units: np.ndarray, ids: np.ndarray, size: int, unit_of: np.ndarray | None) -> UnitCounts | None:
+    """`group_counts` by the compiled `unit_runs`, or None when it does not apply: units that
+    decrease somewhere (it finds out), array types it does not read, a vocabulary past its table."""
+    arrays = (units, ids) if unit_of is None else (units, ids, unit_of)
+    if not units.size or size > _RUNS_MAX_SIZE or any(a.dtype not in _RUN_TYPES for a in arrays):
+        return None
+    units, ids = np.ascontiguousarray(units), np.ascontiguousarray(ids)
+    unit_of = None if unit_of is None else np.ascontiguousarray(unit_of)
+    last = int(units[-1]) if unit_of is None else int(unit_of[units[-1]])  # the largest unit, if they never decrease
+    key_type = np.int32 if (last + 1) * size < 2**31 else np.int64  # as group_counts' sort picks it
+    out_units, out_ids, out_counts = np.empty(units.size, dtype=key_type), np.empty(units.size, dtype=key_type), np.empty(units.size, dtype=np.int64)
+    m = compiled.unit_runs(units, ids, size, unit_of, out_units, out_ids, out_counts)
+    return UnitCounts(out_units[:m], out_ids[:m], out_counts[:m]) if m >= 0 else None
 
 
 def numbers_of(norms: list[str], numbers: Mapping[str, int]) -> np.ndarray:
@@ -568,12 +599,9 @@ class NgramCounter:
         """Counts per unit (sentences, or the units `unit_of_sentence` maps them to) and analyzer."""
         mapping = None if unit_of_sentence is None else np.asarray(unit_of_sentence, dtype=np.int64)
         if mapping is not None and mapping.size and 0 <= mapping.min() and mapping.max() < 2**31:
-            mapping = mapping.astype(np.int32)  # the units gathered from it half as wide (group_counts picks the keys' type)
-        out = {}
-        for key, (sents, ids) in occurrences.items():
-            units = sents if mapping is None else mapping[sents]
-            out[key] = group_counts(units, ids, size=max(len(self.vocab[key]), 1))
-        return out
+            mapping = mapping.astype(np.int32)  # the units gathered from it half as wide, and the compiled pass's fast case (group_counts picks the keys' type)
+        # group_counts maps the sentences to their units (the compiled pass once per sentence, not per n-gram)
+        return {key: group_counts(sents, ids, size=max(len(self.vocab[key]), 1), unit_of=mapping) for key, (sents, ids) in occurrences.items()}
 
     def counts(self, sentence_norms: Sequence[Sequence[str]], *, unit_of_sentence: Sequence[int] | None = None) -> dict[AnalyzerKey, UnitCounts]:
         """Raw counts per analyzer; a unit's counts are the sum of its sentences' counts."""

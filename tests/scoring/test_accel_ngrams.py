@@ -1,7 +1,7 @@
 """The compiled n-gram counting (framing/_accel/ngrams.c) against its references in
 framing/scoring/ngram_counts.py (`_pure_word_ngram_columns`, `_CharNgramIds._pure_ngram_ids`,
-the numpy gather of `_CharNgramIds.ids`, the dict lookup of `_token_types`, the numpy runs of
-`group_counts`) and the lean
+the numpy gather of `_CharNgramIds.ids`, the dict lookup of `_token_types`, numpy's sort and
+runs in `group_counts`) and the lean
 model's regular expression (`TokenPattern`), in one process: random vocabularies and
 hostile tokens, the shipped classifiers and lean model on the seeds and on real ABP sentences
 (counts and logits bit for bit), a whole `framing score` run on both paths, bad arguments, and
@@ -132,11 +132,12 @@ def test_token_type_lookup(norms, known):
     assert out.tolist() == [numbers.get(t, -1) for t in norms]
 
 
-def assert_same_groups(units: np.ndarray, ids: np.ndarray, size: int) -> None:
-    """`group_counts` with the compiled `key_runs` equals numpy's, dtypes included."""
-    got = ngram_counts.group_counts(units, ids, size=size)
+def assert_same_groups(units: np.ndarray, ids: np.ndarray, size: int, unit_of: np.ndarray | None = None) -> None:
+    """`group_counts` on the compiled path (`unit_runs`, or `key_runs` after the sort) equals
+    numpy's, dtypes included."""
+    got = ngram_counts.group_counts(units, ids, size=size, unit_of=unit_of)
     with pure_python(ngram_counts, "_NGRAMS"):
-        expected = ngram_counts.group_counts(units, ids, size=size)
+        expected = ngram_counts.group_counts(units, ids, size=size, unit_of=unit_of)
     for a, b in ((got.units, expected.units), (got.ids, expected.ids), (got.counts, expected.counts)):
         assert a.dtype == b.dtype and a.tolist() == b.tolist()
 
@@ -156,6 +157,100 @@ def test_grouped_counts_of_random_occurrences(pairs, size, dtype, in_order):
     ids = np.array([i % size for _, i in pairs], dtype=dtype)
     assert_same_groups(units, ids, size)
     assert_same_groups(units * 2**10, ids, size)  # units far apart (more than 2**31 keys at the largest size)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 2**14)), max_size=300),
+    st.lists(st.integers(0, 2), min_size=31, max_size=31),
+    st.sampled_from([1, 3, 64, 65, 6177, 2**14 + 1, 2**24]),
+    st.sampled_from([np.int32, np.int64]),
+    st.sampled_from([np.int32, np.int64]),
+    st.sampled_from(["sorted", "shuffled", "decreasing"]),
+)
+def test_grouped_counts_of_sentences_mapped_to_units(pairs, steps, size, seg_type, map_type, mapping_kind):
+    """Sentences mapped to units (`unit_of`, as passages): in order, merged (several sentences to
+    one unit), skipping units, a mapping that goes back (the sort then), every array type (the
+    compiled pass's fast case and its general one)."""
+    pairs = sorted(pairs)
+    segments = np.array([u for u, _ in pairs], dtype=seg_type)
+    ids = np.array([i % size for _, i in pairs], dtype=seg_type)
+    unit_of = np.cumsum(steps).astype(map_type)
+    if mapping_kind == "shuffled":
+        unit_of = np.random.default_rng(len(pairs)).permutation(unit_of)
+    elif mapping_kind == "decreasing":
+        unit_of = unit_of[::-1].copy()
+    assert_same_groups(segments, ids, size, unit_of)
+    assert_same_groups(segments, ids, size, unit_of * 2**20)  # units past int32 keys (int64 outputs)
+
+
+class _Calls:
+    """The compiled module, counting the calls of each function."""
+
+    def __init__(self, module) -> None:
+        self.module, self.calls = module, []
+
+    def __getattr__(self, name):
+        def call(*args):
+            self.calls.append(name)
+            return getattr(self.module, name)(*args)
+
+        return call
+
+
+def test_units_in_order_are_grouped_without_a_sort(monkeypatch):
+    """Units that never decrease (the classifiers' occurrences) take the one-pass `unit_runs`;
+    units out of order, and vocabularies past its table, the sort and `key_runs`."""
+    spy = _Calls(NGRAMS)
+    monkeypatch.setattr(ngram_counts, "_NGRAMS", spy)
+    units, ids = np.array([0, 0, 1, 3, 3], dtype=np.int32), np.array([4, 1, 4, 2, 2], dtype=np.int32)
+    got = ngram_counts.group_counts(units, ids, size=5)
+    assert spy.calls == ["unit_runs"]
+    assert [got.units.tolist(), got.ids.tolist(), got.counts.tolist()] == [[0, 0, 1, 3], [1, 4, 4, 2], [1, 1, 1, 2]]
+    ngram_counts.group_counts(units, ids, size=5, unit_of=np.array([0, 0, 1, 1], dtype=np.int32))
+    assert spy.calls == ["unit_runs"] * 2
+    ngram_counts.group_counts(units[::-1].copy(), ids, size=5)
+    assert spy.calls == ["unit_runs"] * 3 + ["key_runs"]
+    ngram_counts.group_counts(units, ids, size=2**24 + 1)
+    assert spy.calls[-1] == "key_runs" and spy.calls.count("unit_runs") == 3
+
+
+def _unit_runs(segments, ids, size, unit_of=None, types=(np.int32, np.int32, np.int64)) -> tuple[int, list[list[int]]]:
+    out = [np.full(len(segments), -7, dtype=t) for t in types]
+    m = NGRAMS.unit_runs(segments, ids, size, unit_of, *out)
+    return m, [o[: max(m, 0)].tolist() for o in out]
+
+
+def test_unit_runs_reads_every_id_back_in_order():
+    # ids at both ends of a word and of the vocabulary (size not a multiple of 64: the batched
+    # read-back touches the count after the last id), a unit holding every id of a word, repeats
+    size = 130
+    full_word = list(range(64, 128))[::-1]
+    ids = [129, 0, 63, 64, 0, 129] + full_word + [5, 5, 5] + [127, 1]
+    segments = [0] * 6 + [2] * 64 + [3] * 3 + [7, 7]
+    expected_ids = [0, 63, 64, 129] + list(range(64, 128)) + [5] + [1, 127]
+    expected = [[0] * 4 + [2] * 64 + [3] + [7, 7], expected_ids, [2, 1, 1, 2] + [1] * 64 + [3] + [1, 1]]
+    for seg_type in (np.int32, np.int64):
+        for out_types in ((np.int32, np.int32, np.int64), (np.int64, np.int64, np.int64), (np.int32, np.int64, np.int32)):
+            assert _unit_runs(np.array(segments, dtype=seg_type), np.array(ids, dtype=seg_type), size, types=out_types) == (len(expected_ids), expected)
+    # long enough for the batched read-back, then its last rows one at a time
+    rng = np.random.default_rng(3)
+    segments = np.sort(rng.integers(0, 40, size=5000)).astype(np.int32)
+    ids = rng.integers(0, 200, size=5000).astype(np.int32)
+    keys, counts = np.unique(segments.astype(np.int64) * 200 + ids, return_counts=True)
+    assert _unit_runs(segments, ids, 200) == (keys.size, [(keys // 200).tolist(), (keys % 200).tolist(), counts.tolist()])
+    assert _unit_runs(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), 1) == (0, [[], [], []])
+
+
+def test_unit_runs_maps_segments_to_units_and_refuses_units_that_go_back():
+    segments = np.array([0, 0, 1, 2, 2, 4], dtype=np.int32)
+    ids = np.array([3, 1, 3, 0, 3, 2], dtype=np.int32)
+    unit_of = np.array([0, 0, 1, 1, 5], dtype=np.int32)
+    assert _unit_runs(segments, ids, 4, unit_of) == (5, [[0, 0, 1, 1, 5], [1, 3, 0, 3, 2], [1, 2, 1, 1, 1]])
+    assert _unit_runs(segments, ids, 4, unit_of.astype(np.int64)) == _unit_runs(segments, ids, 4, unit_of)
+    assert _unit_runs(segments, ids, 4, np.array([0, 0, 1, 1, 0], dtype=np.int32))[0] == -1  # a unit goes back
+    assert _unit_runs(segments[::-1].copy(), ids, 4)[0] == -1
+    assert _unit_runs(np.array([2, 2, 1], dtype=np.int64), np.zeros(3, dtype=np.int64), 1)[0] == -1  # the general loop too
 
 
 def test_key_runs_reads_every_run():
@@ -374,10 +469,28 @@ def _bad_calls() -> list:
         (TypeError, NGRAMS.key_runs, np.array([1.0]), 1, *runs_out),
         (TypeError, NGRAMS.key_runs, np.array([1], dtype=np.int32), 1, *runs_out[:2]),
     ]
+    seg, ids3 = np.array([0, 1, 1], dtype=np.int32), np.array([0, 1, 2], dtype=np.int32)
+    calls += [
+        (ValueError, NGRAMS.unit_runs, np.array([-1, 0, 0], dtype=np.int32), ids3, 3, None, *runs_out),  # a negative unit
+        (ValueError, NGRAMS.unit_runs, seg, ids3, 3, np.array([0, -1], dtype=np.int32), *runs_out),  # mapped to one
+        (ValueError, NGRAMS.unit_runs, seg, np.array([0, 1, 3], dtype=np.int32), 3, None, *runs_out),  # an id past size
+        (ValueError, NGRAMS.unit_runs, seg, np.array([0, -1, 1], dtype=np.int32), 3, None, *runs_out),  # a negative id
+        (ValueError, NGRAMS.unit_runs, seg.astype(np.int64), np.array([0, 1, 2**40], dtype=np.int64), 3, None, *runs_out),
+        (ValueError, NGRAMS.unit_runs, seg, ids3, 0, None, *runs_out),  # no vocabulary
+        (ValueError, NGRAMS.unit_runs, seg, ids3, 2**24 + 1, None, *runs_out),  # a vocabulary past the table
+        (ValueError, NGRAMS.unit_runs, seg, ids3[:2], 3, None, *runs_out),  # lengths differ
+        (ValueError, NGRAMS.unit_runs, seg, ids3, 3, None, *(a[:2] for a in runs_out)),  # outputs too small
+        (IndexError, NGRAMS.unit_runs, seg, ids3, 3, np.array([0], dtype=np.int32), *runs_out),  # a segment past unit_of
+        (IndexError, NGRAMS.unit_runs, np.array([-1, 0, 0], dtype=np.int32), ids3, 3, np.array([0], dtype=np.int32), *runs_out),
+        (OverflowError, NGRAMS.unit_runs, seg.astype(np.int64) + 2**40, ids3.astype(np.int64), 3, None, *runs_out),  # a unit past int32
+        (TypeError, NGRAMS.unit_runs, seg.astype(np.float64), ids3, 3, None, *runs_out),
+        (TypeError, NGRAMS.unit_runs, seg, ids3, 3, [0, 1], *runs_out),  # unit_of neither an array nor None
+        (TypeError, NGRAMS.unit_runs, seg, ids3, 3, *runs_out),  # unit_of left out
+    ]
     return calls
 
 
-N_BAD_CALLS = 31
+N_BAD_CALLS = 46
 
 
 @pytest.mark.parametrize("case", range(N_BAD_CALLS))
@@ -409,6 +522,10 @@ def _exercise(rounds: int) -> None:
                    np.empty(total, dtype=np.int32), np.empty(total, dtype=np.int32))
     keys = np.sort(np.arange(64, dtype=np.int32) % 9)
     runs_args = (keys, 4, np.empty(64, dtype=np.int32), np.empty(64, dtype=np.int32), np.empty(64, dtype=np.int64))
+    segments, unit_of = np.arange(200, dtype=np.int32) // 7, np.arange(29, dtype=np.int32) // 3
+    unit_ids = (np.arange(200, dtype=np.int32) * 37) % 101
+    unit_outs = (np.empty(200, dtype=np.int32), np.empty(200, dtype=np.int32), np.empty(200, dtype=np.int64))
+    wide = [a.astype(np.int64) for a in (segments, unit_ids, unit_of)]
     for _ in range(rounds):
         NGRAMS.word_ngrams(*word_args)
         NGRAMS.lookup(norms, numbers, types)
@@ -416,6 +533,10 @@ def _exercise(rounds: int) -> None:
         NGRAMS.char_gather(*gather_args)
         NGRAMS.letter_runs(" ".join(norms))
         NGRAMS.key_runs(*runs_args)
+        NGRAMS.unit_runs(segments, unit_ids, 101, None, *unit_outs)
+        NGRAMS.unit_runs(segments, unit_ids, 101, unit_of, *unit_outs)
+        NGRAMS.unit_runs(wide[0], wide[1], 101, wide[2], *unit_outs)
+        NGRAMS.unit_runs(segments[::-1].copy(), unit_ids, 101, None, *unit_outs)  # -1
         for error, fn, *args in calls:
             if len(args) == 1 and isinstance(args[0], list):
                 args = args[0]
