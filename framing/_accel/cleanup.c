@@ -564,6 +564,8 @@ fail:
     return NULL;
 }
 
+static PyObject *lower_name; /* "lower", interned once (module init) */
+
 /* str.lower changes a character beyond A-Z: the text is lower-cased by str.lower, and read again */
 #define NOT_ASCII_LOWER 1
 
@@ -691,7 +693,7 @@ static PyObject *types_letter_runs(TokenTypes *t, PyObject *const *args, Py_ssiz
         Py_ssize_t before = found.n, unseen_before = PyList_GET_SIZE(unseen);
         int r = read_tokens(t, text, lowercase, &found, &run, unseen);
         if (r == NOT_ASCII_LOWER) {
-            PyObject *lowered = PyObject_CallMethod(text, "lower", NULL);
+            PyObject *lowered = PyObject_CallMethodNoArgs(text, lower_name);
             found.n = before;
             if (!lowered || PyList_SetSlice(unseen, unseen_before, PyList_GET_SIZE(unseen), NULL) < 0) {
                 Py_XDECREF(lowered);
@@ -760,6 +762,8 @@ PyMODINIT_FUNC PyInit_cleanup(void)
 {
     PyObject *module;
     if (PyType_Ready(&TokenTypesType) < 0)
+        return NULL;
+    if (!lower_name && !(lower_name = PyUnicode_InternFromString("lower")))
         return NULL;
     module = PyModule_Create(&cleanup_module);
     if (!module)
