@@ -97,6 +97,15 @@ def one_input(data: bytes) -> None:
     # the phrase removal, with phrases cut from the input and with the shipped ones
     for pre in (text_cleanup.TextPreprocess(remove_phrases=[m for m in markers if m.strip() and "\n" not in m] or ["x"]), _shipped_preprocess()):
         assert text_cleanup._CLEANUP.remove_phrases(s, pre._phrases_by_head) == pre._phrase_re.sub(" ", s), (s, pre.remove_phrases)
+    # the lean model's tokens numbered in C (cleanup.c's TokenTypes), with every other type known
+    type_of = {t: k for k, t in enumerate(dict.fromkeys(LETTER_RUNS(s.lower())[::2]))}
+    token_types = text_cleanup._CLEANUP.TokenTypes()
+    token_types.add(list(type_of), 0)
+    for lowercase in (True, False):
+        numbers, lengths, unseen = token_types.letter_runs([s, s.upper()], lowercase)
+        tokens = [LETTER_RUNS(t.lower() if lowercase else t) for t in (s, s.upper())]
+        assert np.frombuffer(numbers, dtype=np.int64).tolist() == [type_of.get(t, -1) for toks in tokens for t in toks], (s, lowercase)
+        assert lengths == list(map(len, tokens)) and unseen == [t for toks in tokens for t in toks if t not in type_of], (s, lowercase)
 
 
 def _ngrams(norms: list, a: int, b: int) -> None:

@@ -42,6 +42,7 @@ AnalyzerKey = tuple[str, tuple[int, int]]
 # The compiled integer loops (framing/_accel/ngrams.c), or None on the pure-Python path; read at
 # each call, so a test can set it to None and compare both paths in one process.
 _NGRAMS = accel.compiled("ngrams")
+_CLEANUP = accel.compiled("cleanup")  # the lean model's token types (`letter_run_counts`)
 
 
 @dataclass
@@ -561,29 +562,39 @@ class NgramCounter:
         types = numbers_of(norms, self._type_of)
         if types.size and types.min() < 0:
             missing = np.flatnonzero(types < 0).tolist()
-            new = list(dict.fromkeys(norms[i] for i in missing))
-            first = len(self._type_of)
-            for number, norm in enumerate(new, first):
-                self._type_of[norm] = number
-            stop = self.stop_words
-            words = np.fromiter(map(is_word, new) if stop is None else (t not in stop for t in new), dtype=bool, count=len(new))
-            self._is_word = _grown(self._is_word, first + len(new), False)
-            self._is_word[first : first + len(new)] = words
-            for table in self._tables.values():
-                table.add_types(first, new, words)
-            types[missing] = [self._type_of[norms[i]] for i in missing]
+            self._number_missing(types, missing, [norms[i] for i in missing])
         return types
+
+    def _number_missing(self, types: np.ndarray, missing: Any, missing_norms: list[str]) -> None:
+        """Number (and analyse) the norms not seen before, `missing_norms`, and write each one's
+        number at its position in `types` (`missing`)."""
+        new = list(dict.fromkeys(missing_norms))
+        first = len(self._type_of)
+        for number, norm in enumerate(new, first):
+            self._type_of[norm] = number
+        mirror = self.__dict__.get("_letter_types")
+        if mirror is not None and mirror[0] is self._type_of:
+            mirror[1].add(new, first)
+        stop = self.stop_words
+        words = np.fromiter(map(is_word, new) if stop is None else (t not in stop for t in new), dtype=bool, count=len(new))
+        self._is_word = _grown(self._is_word, first + len(new), False)
+        self._is_word[first : first + len(new)] = words
+        for table in self._tables.values():
+            table.add_types(first, new, words)
+        types[missing] = [self._type_of[t] for t in missing_norms]
+
+    def _occurrences_of_types(self, types: np.ndarray, sentence_of_token: np.ndarray) -> dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]]:
+        words = np.flatnonzero(self._is_word[types])
+        word_types = types[words]
+        word_sents = np.asarray(sentence_of_token)[words]
+        return {key: table.ids(word_types, word_sents) for key, table in self._tables.items()}
 
     def occurrences(self, norms: Sequence[str], sentence_of_token: np.ndarray) -> dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]]:
         """Every n-gram occurrence of a text whose tokens are `norms` (in order, each with its
         sentence): (sentence, union id) arrays per analyzer, in no particular order."""
         norms = norms if isinstance(norms, list) else list(norms)
         with self._lock:  # one article at a time: a thread must not renumber types mid-article
-            types = self._token_types(norms)
-            words = np.flatnonzero(self._is_word[types])
-            word_types = types[words]
-            word_sents = np.asarray(sentence_of_token)[words]
-            return {key: table.ids(word_types, word_sents) for key, table in self._tables.items()}
+            return self._occurrences_of_types(self._token_types(norms), sentence_of_token)
 
     def analyzers(self, models: Iterable[NgramModel]) -> set[AnalyzerKey]:
         """The analyzers whose counts these models read (their blocks', their word vectors')."""
@@ -609,6 +620,27 @@ class NgramCounter:
         flat = [t for norms in sentence_norms for t in norms]
         found = self.occurrences(flat, np.repeat(np.arange(len(lengths)), lengths))
         return self.unit_counts(found, unit_of_sentence=unit_of_sentence)
+
+    def letter_run_counts(self, texts: list[str], *, lowercase: bool) -> dict[AnalyzerKey, UnitCounts]:
+        """`counts([TokenPattern(LETTER_RUNS, lowercase).all_tokens(t) for t in texts])`, with the
+        compiled `TokenTypes` (framing/_accel/cleanup.c, active accelerator only): the tokens are
+        numbered in a C table of the types beside `_type_of`, and only those of types not seen
+        before become str. `texts`: str, not a subclass."""
+        compiled = _CLEANUP
+        assert compiled is not None
+        with self._lock:
+            if len(self._type_of) > self._CACHE_LIMIT:
+                self._reset_types()
+            mirror = self.__dict__.get("_letter_types")
+            if mirror is None or mirror[0] is not self._type_of:  # (a fresh `_type_of` after a reset)
+                mirror = self.__dict__["_letter_types"] = (self._type_of, compiled.TokenTypes())
+                mirror[1].add(list(self._type_of), 0)  # its numbers are its insertion order
+            numbers, lengths, unseen = mirror[1].letter_runs(texts, lowercase)
+            types = np.frombuffer(numbers, dtype=np.int64)
+            if unseen:
+                self._number_missing(types, np.flatnonzero(types < 0), unseen)
+            found = self._occurrences_of_types(types, np.repeat(np.arange(len(lengths)), lengths))
+        return self.unit_counts(found)
 
     def _sublinear_tf(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """1 + log(count) in float32, and its square (a table lookup for whole-number counts; the

@@ -34,6 +34,7 @@ __all__ = [
 # The compiled loops (framing/_accel/ngrams.c: `letter_runs`, the lean model's token pattern), or
 # None on the pure-Python path; read at each call, so a test can compare both paths in one process.
 _NGRAMS = accel.compiled("ngrams")
+_CLEANUP = accel.compiled("cleanup")  # its TokenTypes: `_pattern_counts` of LETTER_RUNS (ngram_counts.py)
 
 # A token pattern the accelerator runs without the regular expression: runs of two letters or
 # more (scikit-learn's default pattern without digits and underscores; the lean model's).
@@ -292,8 +293,11 @@ class NgramModel:
         """The n-gram counts of each whole text (one unit each), read with `tokens`."""
         assert self.tokens is not None
         clean = self.preprocess if self.preprocess is not None and not self.preprocess.is_identity else None
-        tokens = [self.tokens.all_tokens(clean.apply(t) if clean is not None else t) for t in texts]
-        return self.counter.counts(tokens)  # the counter drops the stop words
+        cleaned = [clean.apply(t) for t in texts] if clean is not None else texts
+        if _CLEANUP is not None and self.tokens.pattern == LETTER_RUNS and all(type(t) is str for t in cleaned):
+            # the tokens numbered in C, no str built for a type seen before (the same counts)
+            return self.counter.letter_run_counts(cleaned, lowercase=self.tokens.lowercase)
+        return self.counter.counts([self.tokens.all_tokens(t) for t in cleaned])  # the counter drops the stop words
 
     def predict_texts(self, texts: Sequence[str], *, lexicon: Lexicon | None = None) -> list[str]:
         proba = self.predict_proba_texts(texts, lexicon=lexicon)

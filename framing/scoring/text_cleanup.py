@@ -212,15 +212,22 @@ class TextPreprocess:
     def _kept_lines(self, text: str, low: str, always: Sequence[str], markers: Sequence[str]) -> str:
         """``text`` without the lines to drop (``low`` is ``text.lower()``; ``always`` and
         ``markers``: those found in it): only the lines holding a marker are looked at."""
-        lines, lows = text.split("\n"), low.split("\n")
+        lines = text.split("\n")
+        lows: list[str] | None = None  # the lines of low, for a long line only (most marked ones are short)
         dropped = _marked_lines(low, always)
         limit = self.drop_lines_max_chars
         for k in _marked_lines(low, markers) - dropped:
-            if len(lines[k]) <= limit or len(self._clean(lines[k], lows[k])) <= limit:
-                dropped.add(k)
+            if len(lines[k]) > limit:
+                if lows is None:
+                    lows = low.split("\n")
+                if len(self._clean(lines[k], lows[k])) > limit:
+                    continue
+            dropped.add(k)
         if not dropped:
             return text
-        return "\n".join(line for k, line in enumerate(lines) if k not in dropped)
+        for k in sorted(dropped, reverse=True):  # (a few lines: cheaper than filtering them all)
+            del lines[k]
+        return "\n".join(lines)
 
     def apply(self, text: str) -> str:
         """Drop marked lines, then remove URLs and phrases. Short lines are measured once
