@@ -26,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, groupby, repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -34,7 +35,7 @@ import numpy as np
 
 from ..models import Document, Lexicon, Match, SentenceProbabilities
 from .article_heads import MIN_ARTICLE_SENTENCES, context_features
-from .features import lexicon_feature_matrix, lexicon_unit_labels
+from .features import UnitLabeler, lexicon_feature_rows
 from .ngram_model import NgramModel, load_model_dir, shipped_model_dir
 from .kinds import ClassifierVotes, kind_of
 from .ngram_counts import NgramCounter
@@ -94,6 +95,15 @@ def passages_of(n_sentences: int, size: int = PASSAGE_SENTENCES) -> list[int]:
     return unit
 
 
+def _by_dimension(matches: Sequence[Match]) -> dict[str, list[Match]]:
+    """An article's matches by dimension, each in match order (the matcher gives each
+    dimension's matches in one run: a run is one `extend`, not a step per match)."""
+    own: dict[str, list[Match]] = {}
+    for dim, run in groupby(matches, key=attrgetter("dimension")):
+        own.setdefault(dim, []).extend(run)
+    return own
+
+
 @dataclass(frozen=True)
 class _ActiveUnits:
     """One model's active units in a batch of articles: their probabilities end to end (article
@@ -127,6 +137,7 @@ class FramingClassifiers:
                  heads: Mapping[str, Any] | None = None, keep_features: bool = False) -> None:
         self._given_lexicons = tuple(lexicons) if lexicons else None  # () or None: the shipped lexicons
         self._lexicons: dict[str, Lexicon] | None = None
+        self._labelers: dict[str, UnitLabeler] = {}  # each lexicon's unit labeler, made on first use
         self.models = dict(models)
         # article-level decisions (framing.scoring.article_heads), by head key (`alliance.label`)
         self.heads = dict(heads or {})
@@ -162,6 +173,13 @@ class FramingClassifiers:
 
                 self._lexicons = {lx.dimension: lx for lx in load_lexicons([], include_shipped=True)}
         return self._lexicons
+
+    def _labeler(self, lx: Lexicon) -> UnitLabeler:
+        """The unit labeler of one of `_lexicon_map`'s lexicons (made once: the map never changes)."""
+        labeler = self._labelers.get(lx.dimension)
+        if labeler is None:
+            labeler = self._labelers[lx.dimension] = UnitLabeler.of(lx)
+        return labeler
 
     def columns(self, lexicons: Sequence[Lexicon]) -> list[str]:
         lexmap = {lx.dimension: lx for lx in lexicons}
@@ -210,25 +228,19 @@ class FramingClassifiers:
         sent_first = np.concatenate([[0], np.cumsum(n_sent)]).astype(np.int64)
         total_sent = int(sent_first[-1])
         norms = list(chain.from_iterable(s.norms for d in docs for s in d.sentences))
-        by_dim: list[dict[str, list[Match]]] = []
-        for found_matches in matches:
-            own: dict[str, list[Match]] = {}
-            for m in found_matches:
-                own.setdefault(m.dimension, []).append(m)
-            by_dim.append(own)
+        by_dim = [_by_dimension(found_matches) for found_matches in matches]
         sentence_models = [m for m in self.models.values() if m.unit != "passage"]
         passage_models = [m for m in self.models.values() if m.unit == "passage"]
         # every n-gram found once; sentence and passage counts are two groupings of them
         found = self.counter.occurrences(norms, np.repeat(np.arange(total_sent, dtype=np.int32), lengths))
         sentence_tokens = np.asarray(lengths, dtype=float)
-        # per unit kind: (units of each article, first unit of each article, counts, each
-        # article's unit of every sentence (None: the sentence itself), tokens and sentences per
-        # unit, the batch's unit of every sentence of the batch (None: the sentence itself))
-        layouts: dict[str, tuple[list[int], np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray, np.ndarray | None]] = {}
+        # per unit kind: (first unit of each article, counts, each article's unit of every
+        # sentence (None: the sentence itself), tokens per unit, the batch's unit of every
+        # sentence of the batch (None: the sentence itself))
+        layouts: dict[str, tuple[np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray | None]] = {}
         if sentence_models:
             sentence_analyzers = self.counter.analyzers(sentence_models)
-            layouts["sentence"] = (n_sent, sent_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in sentence_analyzers}), None, sentence_tokens,
-                                   np.ones(total_sent, dtype=int), None)
+            layouts["sentence"] = (sent_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in sentence_analyzers}), None, sentence_tokens, None)
         if passage_models:
             passage_analyzers = self.counter.analyzers(passage_models)  # (the passage models may read fewer)
             passage_of = [passages_of(n) for n in n_sent]
@@ -239,9 +251,8 @@ class FramingClassifiers:
             )
             total_pass = int(pass_first[-1])
             layouts["passage"] = (
-                n_pass, pass_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in passage_analyzers}, unit_of_sentence=global_passage), passage_of,
-                np.bincount(global_passage, weights=sentence_tokens, minlength=total_pass) if total_sent else np.zeros(0),
-                np.bincount(global_passage, minlength=total_pass) if total_sent else np.zeros(0, dtype=int), global_passage,
+                pass_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in passage_analyzers}, unit_of_sentence=global_passage), passage_of,
+                np.bincount(global_passage, weights=sentence_tokens, minlength=total_pass) if total_sent else np.zeros(0), global_passage,
             )
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         registers: list[dict[str, float]] = []
@@ -253,19 +264,16 @@ class FramingClassifiers:
         for kind, group in (("sentence", sentence_models), ("passage", passage_models)):
             if not group:
                 continue
-            units, first, counts, unit_of, tokens, n_sents, unit_of_all = layouts[kind]
+            first, counts, unit_of, tokens, unit_of_all = layouts[kind]
             total_units = int(first[-1])
             lex_raw: dict[int, np.ndarray] = {}
+            bounds = first.tolist()
             for model in group:
                 lx = lexmap.get(model.dimension)
                 if lx is not None and model.lexicon_features:
-                    parts = [
-                        lexicon_feature_matrix(lx, own.get(model.dimension, []), n, names=model.lexicon_features, unit_of_sentence=None if unit_of is None else unit_of[i])
-                        for i, (own, n) in enumerate(zip(by_dim, units))
-                    ]
-                    lex_raw[id(model)] = np.concatenate(parts) if parts else np.zeros((0, len(model.lexicon_features)))
+                    own = [found.get(model.dimension, ()) for found in by_dim]
+                    lex_raw[id(model)] = lexicon_feature_rows(lx, own, bounds, names=model.lexicon_features, unit_of_sentence=unit_of)
             decided = self.counter.decisions(group, counts, lex_raw, total_units)
-            bounds = first.tolist()
             for model in group:
                 dim = model.dimension
                 lx = lexmap.get(dim)
@@ -278,9 +286,8 @@ class FramingClassifiers:
                 decide = lx is not None and (self.keep_features or any(k.startswith(f"{dim}.") for k in self.heads))
                 units = _ActiveUnits.of(all_proba, all_active, bounds)
                 decisions = self._article_decisions(docs, dim, model, lx, units, all_active, bounds, unit_of, lexicon_scores, registers, contexts) if decide else None
-                lex_labels = [self._lexicon_labels(lx, by_dim[i].get(dim, []), bounds[i + 1] - bounds[i], None if unit_of is None else unit_of[i],
-                                                   tokens[bounds[i] : bounds[i + 1]], n_sents[bounds[i] : bounds[i + 1]]) for i in range(len(docs))]
-                all_labels = list(chain.from_iterable(lex_labels))
+                # `lexicon_unit_label` of every unit; units without a match share one computed label
+                all_labels = self._labeler(lx).labels([found.get(dim, ()) for found in by_dim], bounds, tokens, unit_of) if lx is not None else []
                 agreements = _agreements(model.classes, all_labels, all_top, all_active, bounds, empty=None if kind == "passage" else "none") if lx is not None else None
                 evidence_of = self._evidence(docs, dim, model, all_proba, all_top, all_labels if kind == "sentence" else [], all_active, bounds, unit_of_all, sent_first, quiet_class)
                 for i, doc in enumerate(docs):
@@ -404,12 +411,6 @@ class FramingClassifiers:
             if si is not None:
                 out.append(SentenceProbabilities(doc.article.id, f"{dim}.article", si, {what: round(abs(values[u]), 4)}))
         return out
-
-    def _lexicon_labels(self, lx: Lexicon | None, own: Sequence[Match], units: int, unit_of: Sequence[int] | None, tokens: np.ndarray, n_sents: np.ndarray) -> list[str]:
-        """`lexicon_unit_label` of every unit; units without a match share one computed label."""
-        if lx is None:
-            return []
-        return lexicon_unit_labels(lx, own, n_units=units, unit_tokens=tokens, unit_sentences=n_sents, unit_of_sentence=unit_of)
 
     def _evidence(self, docs: Sequence[Document], dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], active: np.ndarray,
                   bounds: Sequence[int], unit_of: np.ndarray | None, sentence_first: np.ndarray, quiet_class: np.ndarray) -> list[list[SentenceProbabilities]]:
