@@ -277,17 +277,18 @@ def unit_stats_many(proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[
 
     Each article's sums are numpy's sum of that article's own row of each class (pairwise, as
     one article alone is summed: `np.add.reduceat` adds in another order); the counts are
-    whole numbers, the maxima exact, so every number equals one article's alone."""
+    whole numbers, the maxima exact (in any order: found for all articles at once), so every
+    number equals one article's alone."""
     n_articles, n_classes = len(bounds) - 1, proba.shape[1]
     by_class = np.ascontiguousarray(proba.T)  # one row per class: each row summed as a column would be
-    sums, maxs = np.zeros((n_articles, n_classes)), np.zeros((n_articles, n_classes))
+    sums, maxs = np.zeros((n_articles, n_classes)), _segment_maxima(by_class, bounds).T
     lates = np.zeros((n_articles, n_classes)) if late is not None else None
     late_rows = np.ascontiguousarray(by_class[:, late]) if late is not None else None
     late_bounds = np.concatenate([[0], np.cumsum(late)])[np.asarray(bounds)].tolist() if late is not None else None
     for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
         if b > a:
             rows = by_class[:, a:b]
-            sums[i], maxs[i] = rows.sum(axis=1), rows.max(axis=1)
+            sums[i] = rows.sum(axis=1)
             if late_rows is not None:
                 lates[i] = late_rows[:, late_bounds[i] : late_bounds[i + 1]].sum(axis=1)
     article_of_unit = np.repeat(np.arange(n_articles), np.diff(np.asarray(bounds)))
@@ -414,17 +415,52 @@ def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_uni
                                     registers=[register or {}], contexts=[context])[0]
 
 
+_ROLES = ("advocate", "reject")  # the voices a policy is advocated or rejected in
+# the features of a category computed from its units, in the order every article's are listed
+_UNIT_FEATURES = tuple(f"unit.{stat}.{role}" for role in _ROLES for stat in ("joint_mean", "joint_max", "voice_max")) + ("unit.about_mean", "unit.most_discussed")
+
+
+@dataclass(frozen=True)
+class _CategoryPlan:
+    """What every article's features of one policy category share: the unit classes whose
+    statistics it reads (their indices), the names of its features up to the unit ones, in
+    order, the lexicon column of its net score, and its one-hot features."""
+
+    stat_classes: tuple[int, ...]
+    names: tuple[str, ...]  # mean, top and max of each stat class; the lexicon's net and lists; _UNIT_FEATURES
+    net_column: str
+    one_hot: Mapping[str, float]
+
+
 @lru_cache(maxsize=64)
-def _category_names(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str, str, str]]], dict[str, dict[str, float]]]:
-    """Per category, (class index, mean, top and max feature name) of each of its unit classes,
-    and its one-hot features."""
-    stats: dict[str, list[tuple[int, str, str, str]]] = {c: [] for c in categories}
+def _category_plans(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> tuple[_CategoryPlan, ...]:
+    """The `_CategoryPlan` of each category, in order."""
+    stats: dict[str, list[tuple[int, str]]] = {c: [] for c in categories}
     for k, c in enumerate(unit_classes):
         cat, _, role = c.partition(":")
         if cat in stats and c not in QUIET_UNIT_CLASSES:
-            stats[cat].append((k, f"unit.mean.{role}", f"unit.top.{role}", f"unit.max.{role}"))
-    one_hot = {category: {f"cat.{c}": 1.0 if c == category else 0.0 for c in categories} for category in categories}
-    return stats, one_hot
+            stats[cat].append((k, role))
+    return tuple(
+        _CategoryPlan(
+            tuple(k for k, _ in stats[category]),
+            tuple(f"unit.{stat}.{role}" for _, role in stats[category] for stat in ("mean", "top", "max")) + ("lex.net", "lex.advocated", "lex.rejected") + _UNIT_FEATURES,
+            f"prescription.{category}",
+            {f"cat.{c}": 1.0 if c == category else 0.0 for c in categories},
+        )
+        for category in categories
+    )
+
+
+def _segment_maxima(values: np.ndarray, bounds: Sequence[int]) -> np.ndarray:
+    """The maximum of each article's columns of `values` (article i's in columns
+    `bounds[i]:bounds[i + 1]`; one row per quantity), one column per article (0 for an article
+    without a column): one call for all articles, and a maximum is exact in any order."""
+    b = np.asarray(bounds, dtype=np.int64)
+    filled = np.flatnonzero(b[1:] > b[:-1])
+    out = np.zeros(values.shape[:-1] + (len(bounds) - 1,))
+    if filled.size:
+        out[..., filled] = np.maximum.reduceat(values, b[filled], axis=-1)
+    return out
 
 
 def categories_features_many(unit_classes: Sequence[str], proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[int], lexicon_scores: Sequence[Mapping[str, Any]],
@@ -434,19 +470,23 @@ def categories_features_many(unit_classes: Sequence[str], proba: np.ndarray, bou
     `registers` and `contexts` are their `register_features` and `context_features`.
 
     What is computed unit by unit (voices, how much each unit is about each category, their
-    products) is computed for all units at once; the sums over an article's units are numpy's
-    sums of that article's own rows (see `unit_stats_many`): the same bits as one article alone."""
+    products) is computed for all units at once, and so are the maxima (exact in any order);
+    the sums over an article's units are numpy's sums of that article's own rows (see
+    `unit_stats_many`): the same bits as one article alone."""
     unit_classes, categories = tuple(unit_classes), tuple(categories)
     role_idx, cat_idx = _class_plan(unit_classes, categories)
-    stat_names, one_hot = _category_names(unit_classes, categories)
+    plans = _category_plans(unit_classes, categories)
     stats = unit_stats_many(proba, bounds, n_units)
-    n_rows = proba.shape[0]
-    voices = {role: proba[:, idx].sum(axis=1) if idx else np.zeros(n_rows) for role, idx in role_idx.items()}
-    # How much each unit is about each category, one row per category: the joint sums and maxima
-    # of all categories are then one call per article each, and each row is summed exactly as the
-    # category's own vector would be (the same bits).
+    n_rows, n_cats = proba.shape[0], len(categories)
+    voices = np.stack([proba[:, role_idx[role]].sum(axis=1) if role_idx[role] else np.zeros(n_rows) for role in _ROLES])
+    # How much each unit is about each category (one row per category), then its products with
+    # each voice: stacked, an article's sums of all of them are one call, and each row is
+    # summed exactly as the category's own vector would be (the same bits).
     about = np.stack([proba[:, idx].sum(axis=1) if idx else np.zeros(n_rows) for idx in (cat_idx[c] for c in categories)]) if categories else np.zeros((0, n_rows))
-    joints = {role: about * voices[role] for role in ("advocate", "reject")}
+    per_unit = np.concatenate([about] + [about * voices[r] for r in range(len(_ROLES))])  # about, then each voice's joints
+    joint_maxs = _segment_maxima(per_unit[n_cats:], bounds).T.tolist()  # per article: each voice's joint maxima
+    voice_maxs = _segment_maxima(voices, bounds).T.tolist()
+    no_units = [0.0] * len(_UNIT_FEATURES)
     out: list[dict[str, dict[str, float]]] = []
     for i, (scores, register, context) in enumerate(zip(lexicon_scores, registers, contexts)):
         a, b = bounds[i], bounds[i + 1]
@@ -460,38 +500,29 @@ def categories_features_many(unit_classes: Sequence[str], proba: np.ndarray, bou
         shared.update(register)
         listed = {fld: str(scores.get(f"prescriptions.{fld}") or "").split(";") for fld in ("advocated", "rejected")}
         if b > a:
-            salience = {c: 0.0 for c in categories}
-            sums = proba[a:b].sum(axis=0)
+            sums = proba[a:b].sum(axis=0).tolist()  # (axis-0 sums: the order the salience was fitted with)
+            salience = {cat: 0.0 for cat in categories}
             for cat, idx in cat_idx.items():
                 for k in idx:
-                    salience[cat] += float(sums[k])  # (axis-0 sums: the order the salience was fitted with)
+                    salience[cat] += sums[k]
             most = max(salience, key=lambda c: (salience[c], c)) if salience else None
-            voice_max = {role: float(v[a:b].max()) for role, v in voices.items()}
-            about_mean = about[:, a:b].sum(axis=1).tolist()
-            joint_sums = {role: joint[:, a:b].sum(axis=1).tolist() for role, joint in joints.items()}
-            joint_maxs = {role: joint[:, a:b].max(axis=1).tolist() for role, joint in joints.items()}
+            unit_sums = per_unit[:, a:b].sum(axis=1).tolist()
+            joint_max, voice_max = joint_maxs[i], voice_maxs[i]
         per_cat: dict[str, dict[str, float]] = {}
-        for j, category in enumerate(categories):
-            feats: dict[str, float] = {}
-            for k, mean_name, top_name, max_name in stat_names[category]:
-                feats[mean_name], feats[top_name], feats[max_name] = means[k], tops[k], maxs[k]
-            net = scores.get(f"prescription.{category}")
-            feats["lex.net"] = float(net) if isinstance(net, (int, float)) and net == net else 0.0
-            for fld in ("advocated", "rejected"):
-                feats[f"lex.{fld}"] = 1.0 if category in listed[fld] else 0.0
+        for j, (category, plan) in enumerate(zip(categories, plans)):
+            values = [v for k in plan.stat_classes for v in (means[k], tops[k], maxs[k])]
+            net = scores.get(plan.net_column)
+            values += (float(net) if isinstance(net, (int, float)) and net == net else 0.0, 1.0 if category in listed["advocated"] else 0.0,
+                       1.0 if category in listed["rejected"] else 0.0)
             if b > a:
-                for role in ("advocate", "reject"):
-                    feats[f"unit.joint_mean.{role}"] = joint_sums[role][j] / n
-                    feats[f"unit.joint_max.{role}"] = joint_maxs[role][j]
-                    feats[f"unit.voice_max.{role}"] = voice_max[role]
-                feats["unit.about_mean"] = about_mean[j] / n
-                feats["unit.most_discussed"] = 1.0 if most == category else 0.0
+                for r in range(len(_ROLES)):
+                    values += (unit_sums[(r + 1) * n_cats + j] / n, joint_max[r * n_cats + j], voice_max[r])
+                values += (unit_sums[j] / n, 1.0 if most == category else 0.0)
             else:
-                for role in ("advocate", "reject"):
-                    feats[f"unit.joint_mean.{role}"] = feats[f"unit.joint_max.{role}"] = feats[f"unit.voice_max.{role}"] = 0.0
-                feats["unit.about_mean"] = feats["unit.most_discussed"] = 0.0
+                values += no_units
+            feats = dict(zip(plan.names, values))
             feats.update(shared)
-            feats.update(one_hot[category])
+            feats.update(plan.one_hot)
             per_cat[category] = feats
         out.append(per_cat)
     return out

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from itertools import chain, groupby, repeat
+from itertools import chain, compress, groupby, repeat
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -34,6 +34,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..models import Document, Lexicon, Match, SentenceProbabilities
+from ..records import fast_constructor
 from .article_heads import MIN_ARTICLE_SENTENCES, context_features
 from .features import UnitLabeler, lexicon_feature_rows
 from .ngram_model import NgramModel, load_model_dir, shipped_model_dir
@@ -53,6 +54,7 @@ PASSAGE_SENTENCES = 4  # ideology is scored on consecutive passages of this many
 MIN_EVIDENCE_PROBABILITY = 0.01  # probabilities below this are left out of evidence.jsonl
 MAX_BATCH_TOKENS = 40_000  # tokens whose n-grams the classifiers count together (see score_many)
 _QUIET = frozenset({"none", "neutral"})  # unit labels that find nothing (left out of the evidence)
+_make_record = fast_constructor(SentenceProbabilities)  # some forty evidence records an article
 
 
 # --- the pipeline hook ------------------------------------------------------------------------
@@ -409,7 +411,7 @@ class FramingClassifiers:
         for u, what in picked:
             si = u if unit_of is None else _first_index(unit_of, u)
             if si is not None:
-                out.append(SentenceProbabilities(doc.article.id, f"{dim}.article", si, {what: round(abs(values[u]), 4)}))
+                out.append(_make_record(doc.article.id, f"{dim}.article", si, {what: round(abs(values[u]), 4)}))
         return out
 
     def _evidence(self, docs: Sequence[Document], dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], active: np.ndarray,
@@ -429,7 +431,8 @@ class FramingClassifiers:
         if not kept.size:
             return out
         classes = model.classes
-        probs = {u: {c: p for c, p in zip(classes, row) if p >= MIN_EVIDENCE_PROBABILITY} for u, row in zip(kept.tolist(), proba[kept].tolist())}
+        rows = proba[kept]
+        probs = {u: dict(compress(zip(classes, row), shown)) for u, row, shown in zip(kept.tolist(), rows.tolist(), (rows >= MIN_EVIDENCE_PROBABILITY).tolist())}
         if unit_of is None:
             first, items = np.asarray(bounds[:-1]), kept
         else:
@@ -439,10 +442,10 @@ class FramingClassifiers:
         ids = [doc.article.id for doc in docs]
         if unit_of is None:
             for i, u, si in zip(article, items.tolist(), local):
-                out[i].append(SentenceProbabilities(ids[i], dim, si, probs[u]))
+                out[i].append(_make_record(ids[i], dim, si, probs[u]))
         else:
             for i, u, si in zip(article, unit_of[items].tolist(), local):
-                out[i].append(SentenceProbabilities(ids[i], dim, si, dict(probs[u])))  # each sentence of a passage its own copy
+                out[i].append(_make_record(ids[i], dim, si, dict(probs[u])))  # each sentence of a passage its own copy
         return out
 
     def _blend(self, dim: str, model: NgramModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:

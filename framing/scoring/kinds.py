@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -405,20 +405,27 @@ def blend_poles(dim: str, lx: Lexicon, counts: Mapping[str, float], lexicon_scor
     }
 
 
+@lru_cache(maxsize=64)
+def _blend_keys(prefix: str, categories: tuple[str, ...], classes: tuple[str, ...] = ()) -> tuple[tuple[str, ...], ...]:
+    """Per category: its name, its blended (and lexicon-read) column, its `_lexicon` and
+    `_classifier` columns and the classifier classes it reads (`<category><class>`), formatted
+    once for every article."""
+    return tuple((c, f"{prefix}.{c}", f"{prefix}.{c}_lexicon", f"{prefix}.{c}_classifier", *(f"{c}{k}" for k in classes)) for c in categories)
+
+
 def blend_prescriptions(dim: str, lx: Lexicon, counts: Mapping[str, float], lexicon_scores: Mapping[str, Any], *, w: float) -> dict[str, Any]:
-    prefix = category_columns_prefix(lx)
     smoothing = float(param(lx, "smoothing"))
     out: dict[str, Any] = {}
     net_cls: dict[str, float] = {}
     net_blend: dict[str, float] = {}
-    for c in lx.category_names:
-        adv, rej = counts.get(f"{c}:advocate", 0.0), counts.get(f"{c}:reject", 0.0)
+    for c, col, lex_col, cls_col, advocate, reject in _blend_keys(category_columns_prefix(lx), lx.category_names, (":advocate", ":reject")):
+        adv, rej = counts.get(advocate, 0.0), counts.get(reject, 0.0)
         net_cls[c] = (adv - rej) / (adv + rej + smoothing)
-        lex = _num(lexicon_scores.get(f"{prefix}.{c}"))
+        lex = _num(lexicon_scores.get(col))
         net_blend[c] = w * net_cls[c] + (1 - w) * lex
-        out[f"{prefix}.{c}"] = round(net_blend[c], 4)
-        out[f"{prefix}.{c}_lexicon"] = round(lex, 4)
-        out[f"{prefix}.{c}_classifier"] = round(net_cls[c], 4)
+        out[col] = round(net_blend[c], 4)
+        out[lex_col] = round(lex, 4)
+        out[cls_col] = round(net_cls[c], 4)
     out[f"{dim}.advocated"], out[f"{dim}.rejected"] = prescription_lists(net_blend, lexicon=lx)
     out[f"{dim}.advocated_lexicon"] = lexicon_scores.get(f"{dim}.advocated", "")
     out[f"{dim}.rejected_lexicon"] = lexicon_scores.get(f"{dim}.rejected", "")
@@ -430,13 +437,13 @@ def blend_stances(dim: str, lx: Lexicon, shares: Mapping[str, float], lexicon_sc
     names = lx.category_names
     out: dict[str, Any] = {}
     blended: dict[str, float] = {}
-    for c in names:
-        lex = _num(lexicon_scores.get(f"{dim}.{c}"))
+    for c, col, lex_col, cls_col in _blend_keys(dim, names):
+        lex = _num(lexicon_scores.get(col))
         cls = shares.get(c, 0.0)
         blended[c] = w * cls + (1 - w) * lex
-        out[f"{dim}.{c}"] = round(blended[c], 4)
-        out[f"{dim}.{c}_lexicon"] = round(lex, 4)
-        out[f"{dim}.{c}_classifier"] = round(cls, 4)
+        out[col] = round(blended[c], 4)
+        out[lex_col] = round(lex, 4)
+        out[cls_col] = round(cls, 4)
     out[f"{dim}.label"] = max(names, key=lambda c: blended[c])
     out[f"{dim}.label_lexicon"] = lexicon_scores.get(f"{dim}.label", "")
     out[f"{dim}.label_classifier"] = max(names, key=lambda c: shares.get(c, 0.0))
