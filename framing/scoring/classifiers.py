@@ -38,7 +38,7 @@ from ..records import fast_constructor
 from .article_heads import MIN_ARTICLE_SENTENCES, context_features
 from .features import UnitLabeler, lexicon_feature_rows
 from .ngram_model import NgramModel, load_model_dir, shipped_model_dir
-from .kinds import ClassifierVotes, kind_of
+from .kinds import ClassifierVotes, argmax_counts_many, kind_of
 from .ngram_counts import NgramCounter
 
 __all__ = [
@@ -55,6 +55,7 @@ MIN_EVIDENCE_PROBABILITY = 0.01  # probabilities below this are left out of evid
 MAX_BATCH_TOKENS = 40_000  # tokens whose n-grams the classifiers count together (see score_many)
 _QUIET = frozenset({"none", "neutral"})  # unit labels that find nothing (left out of the evidence)
 _make_record = fast_constructor(SentenceProbabilities)  # some forty evidence records an article
+_NORMS = attrgetter("norms")
 
 
 # --- the pipeline hook ------------------------------------------------------------------------
@@ -225,11 +226,12 @@ class FramingClassifiers:
         if not self.models or not docs:
             return [({}, []) for _ in docs]
         lexmap = self._lexicon_map()
-        lengths = [len(s.norms) for d in docs for s in d.sentences]
+        sentence_norms = list(map(_NORMS, chain.from_iterable(d.sentences for d in docs)))
+        lengths = list(map(len, sentence_norms))
         n_sent = [len(d.sentences) for d in docs]
         sent_first = np.concatenate([[0], np.cumsum(n_sent)]).astype(np.int64)
         total_sent = int(sent_first[-1])
-        norms = list(chain.from_iterable(s.norms for d in docs for s in d.sentences))
+        norms = list(chain.from_iterable(sentence_norms))
         by_dim = [_by_dimension(found_matches) for found_matches in matches]
         sentence_models = [m for m in self.models.values() if m.unit != "passage"]
         passage_models = [m for m in self.models.values() if m.unit == "passage"]
@@ -248,9 +250,7 @@ class FramingClassifiers:
             passage_of = [passages_of(n) for n in n_sent]
             n_pass = [max(p, default=-1) + 1 for p in passage_of]
             pass_first = np.concatenate([[0], np.cumsum(n_pass)]).astype(np.int64)
-            global_passage = np.fromiter(
-                chain.from_iterable((u + int(first) for u in p) for p, first in zip(passage_of, pass_first.tolist())), dtype=np.int64, count=total_sent
-            )
+            global_passage = np.fromiter(chain.from_iterable(passage_of), dtype=np.int64, count=total_sent) + np.repeat(pass_first[:-1], n_sent)
             total_pass = int(pass_first[-1])
             layouts["passage"] = (
                 pass_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in passage_analyzers}, unit_of_sentence=global_passage), passage_of,
@@ -291,6 +291,7 @@ class FramingClassifiers:
                 # `lexicon_unit_label` of every unit; units without a match share one computed label
                 all_labels = self._labeler(lx).labels([found.get(dim, ()) for found in by_dim], bounds, tokens, unit_of) if lx is not None else []
                 agreements = _agreements(model.classes, all_labels, all_top, all_active, bounds, empty=None if kind == "passage" else "none") if lx is not None else None
+                counts = argmax_counts_many(model.classes, units.proba, units.bounds)
                 evidence_of = self._evidence(docs, dim, model, all_proba, all_top, all_labels if kind == "sentence" else [], all_active, bounds, unit_of_all, sent_first, quiet_class)
                 for i, doc in enumerate(docs):
                     a, b = bounds[i], bounds[i + 1]
@@ -299,7 +300,7 @@ class FramingClassifiers:
                     # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
                     # only the model's intercept: the classifier abstains there instead of voting.
                     # (Copies: each article's arrays are laid out as if it had been scored alone.)
-                    cols.update(self._blend(dim, model, lx, units.proba[units.bounds[i] : units.bounds[i + 1]].copy(), tokens[a:b][active], lexicon_scores[i], n_tokens=doc.n_tokens))
+                    cols.update(self._blend(dim, model, lx, units.proba[units.bounds[i] : units.bounds[i + 1]].copy(), tokens[a:b][active], counts[i], lexicon_scores[i], n_tokens=doc.n_tokens))
                     if decisions is not None and len(doc.sentences) >= MIN_ARTICLE_SENTENCES:
                         head_cols, records = decisions[i]
                         cols.update(head_cols)
@@ -448,8 +449,9 @@ class FramingClassifiers:
                 out[i].append(_make_record(ids[i], dim, si, dict(probs[u])))  # each sentence of a passage its own copy
         return out
 
-    def _blend(self, dim: str, model: NgramModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
-        votes = ClassifierVotes(tuple(model.classes), proba, unit_tokens)
+    def _blend(self, dim: str, model: NgramModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, counts: Mapping[str, float],
+               lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
+        votes = ClassifierVotes(tuple(model.classes), proba, unit_tokens, counts)
         return kind_of(lx).blend(lx, dim, votes, lexicon_scores, w=model.blend_weight, n_tokens=n_tokens)
 
 

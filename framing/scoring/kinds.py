@@ -19,7 +19,7 @@ from ..lexicon.params import param
 from ..models import Document, Lexicon, Match
 from .lexicon_scores import _bootstrap_position, _rate, category_columns_prefix, poles_axis, poles_label, prescription_lists, stance_mass
 
-__all__ = ["LexiconKind", "ClassifierVotes", "KINDS", "kind_of", "score_dimension", "word_count", "dimension_schema", "argmax_counts"]
+__all__ = ["LexiconKind", "ClassifierVotes", "KINDS", "kind_of", "score_dimension", "word_count", "dimension_schema", "argmax_counts", "argmax_counts_many"]
 
 
 def argmax_counts(classes: Sequence[str], proba: np.ndarray) -> dict[str, float]:
@@ -30,6 +30,19 @@ def argmax_counts(classes: Sequence[str], proba: np.ndarray) -> dict[str, float]
     # bincount adds the weights in unit order in float64: the same sums as a loop from 0.0
     sums = np.bincount(top, weights=proba[np.arange(top.size), top], minlength=len(classes))
     return {c: float(v) for c, v in zip(classes, sums.tolist())}
+
+
+def argmax_counts_many(classes: Sequence[str], proba: np.ndarray, bounds: Sequence[int]) -> list[dict[str, float]]:
+    """`argmax_counts` of several articles' units end to end (article i's in rows
+    `bounds[i]:bounds[i + 1]`) with one bincount: each article's bins add its own weights in
+    unit order from 0.0, as its `argmax_counts` alone does."""
+    n_articles, n_classes = len(bounds) - 1, len(classes)
+    if not proba.size:
+        return [{c: 0.0 for c in classes} for _ in range(n_articles)]
+    top = np.argmax(proba, axis=1)
+    article = np.repeat(np.arange(n_articles), np.diff(np.asarray(bounds)))
+    sums = np.bincount(article * n_classes + top, weights=proba[np.arange(top.size), top], minlength=n_articles * n_classes)
+    return [dict(zip(classes, row)) for row in sums.reshape(n_articles, n_classes).tolist()]
 
 
 def token_weighted_shares(classes: Sequence[str], proba: np.ndarray, weights: np.ndarray) -> dict[str, float]:
@@ -52,15 +65,17 @@ def _num(value: Any, default: float = 0.0) -> float:
 @dataclass(frozen=True)
 class ClassifierVotes:
     """A frame classifier's unit probabilities for one article, with the two summaries the
-    blends use computed on first use (each kind needs one of them)."""
+    blends use computed on first use (each kind needs one of them); `known_counts`: the
+    `counts`, when already found with other articles' (`argmax_counts_many`)."""
 
     classes: tuple[str, ...]
     proba: np.ndarray
     unit_tokens: np.ndarray
+    known_counts: Mapping[str, float] | None = None
 
     @cached_property
-    def counts(self) -> dict[str, float]:
-        return argmax_counts(self.classes, self.proba)
+    def counts(self) -> Mapping[str, float]:
+        return argmax_counts(self.classes, self.proba) if self.known_counts is None else self.known_counts
 
     @cached_property
     def shares(self) -> dict[str, float]:
