@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -43,6 +43,8 @@ __all__ = [
     "category_features",
     "categories_features",
     "categories_features_many",
+    "category_feature_table",
+    "CategoryFeatures",
     "unit_contributions",
     "save_article_head",
     "load_article_head",
@@ -463,69 +465,127 @@ def _segment_maxima(values: np.ndarray, bounds: Sequence[int]) -> np.ndarray:
     return out
 
 
+def _number_or_zero(value: Any) -> float:
+    """A lexicon column as a feature: its number, 0.0 when it is missing, not a number or NaN."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value else 0.0
+
+
+@dataclass(frozen=True)
+class CategoryFeatures:
+    """`categories_features` of several articles as one array: `rows[i, j]` holds article i's
+    features of category j, one per name of `names` (0.0 where that article's category has no
+    such feature, as a head reads a missing feature). `listed[i * len(categories) + j]`: the
+    names of those features it has and their places in `names`, in the order
+    `categories_features` lists them."""
+
+    categories: tuple[str, ...]
+    names: tuple[str, ...]
+    rows: np.ndarray
+    listed: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
+
+    def matrix(self, features: Sequence[str]) -> np.ndarray:
+        """Every article's category rows (article by article, categories in order) with the
+        columns `features` (a head's), 0.0 for a name none has: `ArticleHead.matrix` of the
+        rows as mappings."""
+        index = {name: j for j, name in enumerate(self.names)}
+        cols = np.array([index.get(f, -1) for f in features], dtype=np.intp)
+        flat = self.rows.reshape(-1, len(self.names))
+        out = flat[:, np.maximum(cols, 0)] if len(self.names) else np.zeros((flat.shape[0], len(cols)))
+        out[:, cols < 0] = 0.0
+        return out
+
+    def as_mappings(self) -> list[dict[str, dict[str, float]]]:
+        """Each article's features by category, as `categories_features` gives them."""
+        values = iter(zip(chain.from_iterable(self.rows.tolist()), self.listed))
+        return [{category: dict(zip(names, [row[c] for c in cols])) for category, (row, (names, cols)) in zip(self.categories, values)} for _ in range(self.rows.shape[0])]
+
+
 def categories_features_many(unit_classes: Sequence[str], proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[int], lexicon_scores: Sequence[Mapping[str, Any]],
                              categories: Sequence[str], *, registers: Sequence[Mapping[str, float]], contexts: Sequence[Mapping[str, float]]) -> list[dict[str, dict[str, float]]]:
     """`categories_features` of several articles: `proba` holds their active units end to end
     (article i's in rows `bounds[i]:bounds[i + 1]`), `n_units` counts each article's units,
-    `registers` and `contexts` are their `register_features` and `context_features`.
+    `registers` and `contexts` are their `register_features` and `context_features`."""
+    return category_feature_table(unit_classes, proba, bounds, n_units, lexicon_scores, categories, registers=registers, contexts=contexts).as_mappings()
+
+
+def category_feature_table(unit_classes: Sequence[str], proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[int], lexicon_scores: Sequence[Mapping[str, Any]],
+                           categories: Sequence[str], *, registers: Sequence[Mapping[str, float]], contexts: Sequence[Mapping[str, float]]) -> CategoryFeatures:
+    """`categories_features_many` as a `CategoryFeatures` matrix (what the `sets` heads read).
 
     What is computed unit by unit (voices, how much each unit is about each category, their
-    products) is computed for all units at once, and so are the maxima (exact in any order);
-    the sums over an article's units are numpy's sums of that article's own rows (see
-    `unit_stats_many`): the same bits as one article alone."""
+    products) is computed for all units at once, and so are the maxima (exact in any order) and
+    each feature's column for every article; the sums over an article's units are numpy's sums
+    of that article's own rows (see `unit_stats_many`), the divisions the same divisions: the
+    same bits as one article alone. The columns are filled in the order `categories_features`
+    writes its mappings (a later feature of the same name wins in both)."""
     unit_classes, categories = tuple(unit_classes), tuple(categories)
     role_idx, cat_idx = _class_plan(unit_classes, categories)
     plans = _category_plans(unit_classes, categories)
     stats = unit_stats_many(proba, bounds, n_units)
-    n_rows, n_cats = proba.shape[0], len(categories)
+    n_rows, n_cats, n_articles = proba.shape[0], len(categories), len(bounds) - 1
     voices = np.stack([proba[:, role_idx[role]].sum(axis=1) if role_idx[role] else np.zeros(n_rows) for role in _ROLES])
     # How much each unit is about each category (one row per category), then its products with
     # each voice: stacked, an article's sums of all of them are one call, and each row is
     # summed exactly as the category's own vector would be (the same bits).
     about = np.stack([proba[:, idx].sum(axis=1) if idx else np.zeros(n_rows) for idx in (cat_idx[c] for c in categories)]) if categories else np.zeros((0, n_rows))
     per_unit = np.concatenate([about] + [about * voices[r] for r in range(len(_ROLES))])  # about, then each voice's joints
-    joint_maxs = _segment_maxima(per_unit[n_cats:], bounds).T.tolist()  # per article: each voice's joint maxima
-    voice_maxs = _segment_maxima(voices, bounds).T.tolist()
-    no_units = [0.0] * len(_UNIT_FEATURES)
-    out: list[dict[str, dict[str, float]]] = []
-    for i, (scores, register, context) in enumerate(zip(lexicon_scores, registers, contexts)):
+    unit_sums = np.zeros((n_articles, per_unit.shape[0]))
+    most: list[str | None] = [None] * n_articles
+    for i in range(n_articles):
         a, b = bounds[i], bounds[i + 1]
-        n = max(n_units[i], 1)
-        means, tops, maxs = stats.mean[i].tolist(), stats.top[i].tolist(), stats.max[i].tolist()
-        shared = {name: context[name] for name in _CONTEXT_NAMES}
-        for stance in ("neutral", "sovereigntist"):
-            value = scores.get(f"ideology.{stance}")
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
-            shared[f"lex.ideology.{stance}"] = float(value) if ok else 0.0
-        shared.update(register)
-        listed = {fld: str(scores.get(f"prescriptions.{fld}") or "").split(";") for fld in ("advocated", "rejected")}
         if b > a:
             sums = proba[a:b].sum(axis=0).tolist()  # (axis-0 sums: the order the salience was fitted with)
             salience = {cat: 0.0 for cat in categories}
             for cat, idx in cat_idx.items():
                 for k in idx:
                     salience[cat] += sums[k]
-            most = max(salience, key=lambda c: (salience[c], c)) if salience else None
-            unit_sums = per_unit[:, a:b].sum(axis=1).tolist()
-            joint_max, voice_max = joint_maxs[i], voice_maxs[i]
-        per_cat: dict[str, dict[str, float]] = {}
-        for j, (category, plan) in enumerate(zip(categories, plans)):
-            values = [v for k in plan.stat_classes for v in (means[k], tops[k], maxs[k])]
-            net = scores.get(plan.net_column)
-            values += (float(net) if isinstance(net, (int, float)) and net == net else 0.0, 1.0 if category in listed["advocated"] else 0.0,
-                       1.0 if category in listed["rejected"] else 0.0)
-            if b > a:
-                for r in range(len(_ROLES)):
-                    values += (unit_sums[(r + 1) * n_cats + j] / n, joint_max[r * n_cats + j], voice_max[r])
-                values += (unit_sums[j] / n, 1.0 if most == category else 0.0)
-            else:
-                values += no_units
-            feats = dict(zip(plan.names, values))
-            feats.update(shared)
-            feats.update(plan.one_hot)
-            per_cat[category] = feats
-        out.append(per_cat)
-    return out
+            most[i] = max(salience, key=lambda c: (salience[c], c)) if salience else None
+            unit_sums[i] = per_unit[:, a:b].sum(axis=1)
+    n = np.maximum(np.asarray(n_units, dtype=np.int64), 1).astype(np.float64)[:, None]
+    unit_means, joint_maxs, voice_maxs = unit_sums / n, _segment_maxima(per_unit[n_cats:], bounds).T, _segment_maxima(voices, bounds).T
+    # the columns: every category's own features, the shared ones, each register name, the one-hot
+    register_names = list(dict.fromkeys(name for register in registers for name in register))
+    shared_names = [*_CONTEXT_NAMES, "lex.ideology.neutral", "lex.ideology.sovereigntist"]
+    one_hot_names = [f"cat.{c}" for c in categories]
+    names = list(dict.fromkeys([name for plan in plans for name in plan.names] + shared_names + register_names + one_hot_names))
+    index = {name: j for j, name in enumerate(names)}
+    rows = np.zeros((n_articles, n_cats, len(names)))
+    listed_advocated = [str(scores.get("prescriptions.advocated") or "").split(";") for scores in lexicon_scores]
+    listed_rejected = [str(scores.get("prescriptions.rejected") or "").split(";") for scores in lexicon_scores]
+    for j, (category, plan) in enumerate(zip(categories, plans)):
+        for k, (mean_name, top_name, max_name) in zip(plan.stat_classes, zip(*[iter(plan.names[: 3 * len(plan.stat_classes)])] * 3)):
+            rows[:, j, index[mean_name]], rows[:, j, index[top_name]], rows[:, j, index[max_name]] = stats.mean[:, k], stats.top[:, k], stats.max[:, k]
+        nets = [scores.get(plan.net_column) for scores in lexicon_scores]
+        rows[:, j, index["lex.net"]] = [float(net) if isinstance(net, (int, float)) and net == net else 0.0 for net in nets]
+        rows[:, j, index["lex.advocated"]] = [1.0 if category in listed else 0.0 for listed in listed_advocated]
+        rows[:, j, index["lex.rejected"]] = [1.0 if category in listed else 0.0 for listed in listed_rejected]
+        for r, role in enumerate(_ROLES):  # (0.0 for an article without an active unit: its sums and maxima are 0.0)
+            rows[:, j, index[f"unit.joint_mean.{role}"]] = unit_means[:, (r + 1) * n_cats + j]
+            rows[:, j, index[f"unit.joint_max.{role}"]] = joint_maxs[:, r * n_cats + j]
+            rows[:, j, index[f"unit.voice_max.{role}"]] = voice_maxs[:, r]
+        rows[:, j, index["unit.about_mean"]] = unit_means[:, j]
+        rows[:, j, index["unit.most_discussed"]] = [1.0 if found == category else 0.0 for found in most]
+    for name in _CONTEXT_NAMES:
+        rows[:, :, index[name]] = np.array([context[name] for context in contexts], dtype=np.float64)[:, None]
+    for stance in ("neutral", "sovereigntist"):
+        rows[:, :, index[f"lex.ideology.{stance}"]] = np.array([_number_or_zero(scores.get(f"ideology.{stance}")) for scores in lexicon_scores])[:, None]
+    for i, register in enumerate(registers):
+        for name, value in register.items():
+            rows[i, :, index[name]] = value
+    for c, name in zip(categories, one_hot_names):
+        rows[:, :, index[name]] = np.array([1.0 if c == category else 0.0 for category in categories])
+    # each row's own features, in the order of its mapping (a register name may be missing from an article)
+    listed_of: dict[tuple[int, tuple[str, ...]], tuple[tuple[str, ...], tuple[int, ...]]] = {}
+    listed = []
+    for register in registers:
+        own = tuple(register)
+        for j, plan in enumerate(plans):
+            got = listed_of.get((j, own))
+            if got is None:
+                keys = tuple(dict.fromkeys([*plan.names, *shared_names, *own, *one_hot_names]))
+                got = listed_of[(j, own)] = (keys, tuple(index[key] for key in keys))
+            listed.append(got)
+    return CategoryFeatures(categories, tuple(names), rows, tuple(listed))
 
 
 def unit_contributions(head: ArticleHead, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, label: str, versus: str | None,

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..models import Document, Lexicon, Match, SentenceProbabilities
 from ..records import fast_constructor
-from .article_heads import MIN_ARTICLE_SENTENCES, context_features
+from .article_heads import MIN_ARTICLE_SENTENCES, CategoryFeatures, context_features
 from .features import UnitLabeler, lexicon_feature_rows
 from .ngram_model import NgramModel, load_model_dir, shipped_model_dir
 from .kinds import ClassifierVotes, argmax_counts_many, kind_of
@@ -318,7 +318,7 @@ class FramingClassifiers:
         records (`<dim>.article`). `active`, `bounds`: every unit's activity and where each
         article's units start; `registers`, `contexts`: each article's `register_features` and
         `context_features` (the latter computed here where still None)."""
-        from .article_heads import categories_features_many, unit_contributions, unit_stats_many
+        from .article_heads import category_feature_table, unit_contributions, unit_stats_many
 
         classes = tuple(model.classes)
         for i, doc in enumerate(docs):
@@ -331,8 +331,7 @@ class FramingClassifiers:
                                                           "positions": units.positions[a:b].copy(), "lexicon_scores": dict(lexicon_scores[i]),
                                                           "n_tokens": doc.n_tokens, "categories": tuple(lx.category_names), "register": dict(registers[i])}
         if lx.kind == "prescriptions":
-            per_article = categories_features_many(classes, units.proba, units.bounds, units.n_units, lexicon_scores, lx.category_names, registers=registers, contexts=contexts)
-            return self._set_decisions(dim, per_article)
+            return self._set_decisions(dim, category_feature_table(classes, units.proba, units.bounds, units.n_units, lexicon_scores, lx.category_names, registers=registers, contexts=contexts))
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         head, pos_head = self.heads.get(f"{dim}.label"), self.heads.get(f"{dim}.position")
         if pos_head is not None and lx.kind != "poles":
@@ -367,25 +366,24 @@ class FramingClassifiers:
                 cols[f"{dim}.ci_high"] = round(min(1.0, max(float(scores.get(f"{dim}.ci_high") or p_lex) + shift, position)), 4)
         return out
 
-    def _set_decisions(self, dim: str, per_article: Sequence[Mapping[str, Mapping[str, float]]]) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+    def _set_decisions(self, dim: str, features: CategoryFeatures) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
         """The `sets` heads' policies advocated and rejected by each article, from its
         `categories_features` (every article's rows standardised at once; the product one
         article at a time, as `positive_matrix` computes it)."""
         raw: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
-        margins: list[dict[str, dict[str, float]]] = [{} for _ in per_article]
+        categories, n_cats = features.categories, len(features.categories)
+        margins: list[dict[str, dict[str, float]]] = [{} for _ in range(features.rows.shape[0])]
         for fld in ("advocated", "rejected"):
             head = self.heads.get(f"{dim}.{fld}")
             if head is None:
                 continue
             if head.features not in raw:
-                raw[head.features] = head.matrix([feats for per_cat in per_article for feats in per_cat.values()])
+                raw[head.features] = features.matrix(head.features)
             standard = head.standardised(raw[head.features])
             threshold = float(head.metadata.get("threshold", 0.5))
-            row = 0
-            for per_cat, found in zip(per_article, margins):
-                probs = head.positive_of(standard[row : row + len(per_cat)]).tolist()
-                row += len(per_cat)
-                found[fld] = {c: p - threshold for c, p in zip(per_cat, probs)}
+            for i, found in enumerate(margins):
+                probs = head.positive_of(standard[i * n_cats : (i + 1) * n_cats]).tolist()
+                found[fld] = {c: p - threshold for c, p in zip(categories, probs)}
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = []
         for found in margins:
             cols: dict[str, Any] = {}
