@@ -71,6 +71,7 @@ FOUR = ("china", "russia", "north_korea", "iran")
 QUIET_UNIT_CLASSES = ("none",)  # unit classes that are not a reading (no feature of their own)
 _CONTEXT_NAMES = ("ctx.actors_present", "ctx.actor_rate", "ctx.log_tokens")  # context_features's own, beside the lexicon columns
 _LEXICON_PREFIXES = ("alliance.", "ideology.", "prescription.", "actors.")
+_ACTOR_COLUMNS = tuple(f"actors.{a}" for a in FOUR)  # the lexicon columns counting each of FOUR
 # Cues of an article's register, as token norms (lower case, curly quotes folded): opinion
 # argues in the first person, with modals and questions; news attributes and quotes. They
 # matter most for the prescriptions: a news report almost never calls for a policy in its own
@@ -209,8 +210,7 @@ class ArticleHead:
         """Class probabilities from the outputs (`logits`)."""
         if self.kind == "label":
             e = np.exp(z - z.max())
-            p = e / e.sum()
-            return {c: float(v) for c, v in zip(self.classes, p)}
+            return dict(zip(self.classes, (e / e.sum()).tolist()))
         p1 = 1.0 / (1.0 + math.exp(-float(z[0])))
         return {self.classes[0]: 1.0 - p1, self.classes[1]: p1}
 
@@ -367,7 +367,7 @@ def context_features(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[s
         value = lexicon_scores[key]
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
             out[name] = float(value)
-    counts = [float(lexicon_scores.get(f"actors.{a}", 0) or 0) for a in FOUR]
+    counts = [float(lexicon_scores.get(column, 0) or 0) for column in _ACTOR_COLUMNS]
     out["ctx.actors_present"] = float(sum(1 for c in counts if c > 0))
     out["ctx.actor_rate"] = 1000.0 * sum(counts) / n_tokens if n_tokens else 0.0
     out["ctx.log_tokens"] = math.log1p(n_tokens)

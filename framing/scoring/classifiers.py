@@ -71,7 +71,7 @@ def _agreements(classes: Sequence[str], lex_labels: Sequence[str], top: np.ndarr
     lexicon_class = np.fromiter(map(index.get, lex_labels, repeat(-1)), dtype=np.int64, count=len(lex_labels))
     counted = active.copy()
     if empty is not None:
-        counted &= ~(np.fromiter((label == empty for label in lex_labels), dtype=bool, count=len(lex_labels)) & np.asarray([c == empty for c in classes], dtype=bool)[top])
+        counted &= ~(np.fromiter(map(empty.__eq__, lex_labels), dtype=bool, count=len(lex_labels)) & np.asarray([c == empty for c in classes], dtype=bool)[top])
     article = np.repeat(np.arange(len(bounds) - 1), np.diff(np.asarray(bounds)))
     pairs = np.bincount(article[counted], minlength=len(bounds) - 1).tolist()
     agreed = np.bincount(article[counted & (lexicon_class == top)], minlength=len(bounds) - 1).tolist()
@@ -404,13 +404,15 @@ class FramingClassifiers:
         contribution is shown on its first sentence)."""
         order = np.argsort(contrib, kind="stable").tolist()
         values = contrib.tolist()
-        picked = [(u, f"for {label}") for u in order[::-1][:n] if values[u] > 1e-6]
-        picked += [(u, f"against {label}") for u in order[:n] if values[u] < -1e-6]
+        towards, away = f"for {label}", f"against {label}"
+        picked = [(u, towards) for u in order[: -n - 1 : -1] if values[u] > 1e-6]  # the last n, largest first
+        picked += [(u, away) for u in order[:n] if values[u] < -1e-6]
         out = []
+        article_id, pseudo = doc.article.id, f"{dim}.article"
         for u, what in picked:
             si = u if unit_of is None else _first_index(unit_of, u)
             if si is not None:
-                out.append(_make_record(doc.article.id, f"{dim}.article", si, {what: round(abs(values[u]), 4)}))
+                out.append(_make_record(article_id, pseudo, si, {what: round(abs(values[u]), 4)}))
         return out
 
     def _evidence(self, docs: Sequence[Document], dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], active: np.ndarray,
@@ -424,7 +426,7 @@ class FramingClassifiers:
         sentence; `quiet_class` whether each of the model's classes is one of `_QUIET`."""
         keep = active & ~quiet_class[top]
         if lex_labels:
-            keep |= active & np.fromiter((label not in _QUIET for label in lex_labels), dtype=bool, count=len(lex_labels))
+            keep |= active & ~np.fromiter(map(_QUIET.__contains__, lex_labels), dtype=bool, count=len(lex_labels))
         kept = np.flatnonzero(keep)
         out: list[list[SentenceProbabilities]] = [[] for _ in docs]
         if not kept.size:
