@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -43,6 +43,8 @@ __all__ = [
     "category_features",
     "categories_features",
     "categories_features_many",
+    "category_feature_table",
+    "CategoryFeatures",
     "unit_contributions",
     "save_article_head",
     "load_article_head",
@@ -69,6 +71,7 @@ FOUR = ("china", "russia", "north_korea", "iran")
 QUIET_UNIT_CLASSES = ("none",)  # unit classes that are not a reading (no feature of their own)
 _CONTEXT_NAMES = ("ctx.actors_present", "ctx.actor_rate", "ctx.log_tokens")  # context_features's own, beside the lexicon columns
 _LEXICON_PREFIXES = ("alliance.", "ideology.", "prescription.", "actors.")
+_ACTOR_COLUMNS = tuple(f"actors.{a}" for a in FOUR)  # the lexicon columns counting each of FOUR
 # Cues of an article's register, as token norms (lower case, curly quotes folded): opinion
 # argues in the first person, with modals and questions; news attributes and quotes. They
 # matter most for the prescriptions: a news report almost never calls for a policy in its own
@@ -207,8 +210,7 @@ class ArticleHead:
         """Class probabilities from the outputs (`logits`)."""
         if self.kind == "label":
             e = np.exp(z - z.max())
-            p = e / e.sum()
-            return {c: float(v) for c, v in zip(self.classes, p)}
+            return dict(zip(self.classes, (e / e.sum()).tolist()))
         p1 = 1.0 / (1.0 + math.exp(-float(z[0])))
         return {self.classes[0]: 1.0 - p1, self.classes[1]: p1}
 
@@ -277,17 +279,18 @@ def unit_stats_many(proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[
 
     Each article's sums are numpy's sum of that article's own row of each class (pairwise, as
     one article alone is summed: `np.add.reduceat` adds in another order); the counts are
-    whole numbers, the maxima exact, so every number equals one article's alone."""
+    whole numbers, the maxima exact (in any order: found for all articles at once), so every
+    number equals one article's alone."""
     n_articles, n_classes = len(bounds) - 1, proba.shape[1]
     by_class = np.ascontiguousarray(proba.T)  # one row per class: each row summed as a column would be
-    sums, maxs = np.zeros((n_articles, n_classes)), np.zeros((n_articles, n_classes))
+    sums, maxs = np.zeros((n_articles, n_classes)), _segment_maxima(by_class, bounds).T
     lates = np.zeros((n_articles, n_classes)) if late is not None else None
     late_rows = np.ascontiguousarray(by_class[:, late]) if late is not None else None
     late_bounds = np.concatenate([[0], np.cumsum(late)])[np.asarray(bounds)].tolist() if late is not None else None
     for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
         if b > a:
             rows = by_class[:, a:b]
-            sums[i], maxs[i] = rows.sum(axis=1), rows.max(axis=1)
+            sums[i] = rows.sum(axis=1)
             if late_rows is not None:
                 lates[i] = late_rows[:, late_bounds[i] : late_bounds[i + 1]].sum(axis=1)
     article_of_unit = np.repeat(np.arange(n_articles), np.diff(np.asarray(bounds)))
@@ -364,7 +367,7 @@ def context_features(lexicon_scores: Mapping[str, Any], n_tokens: int) -> dict[s
         value = lexicon_scores[key]
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
             out[name] = float(value)
-    counts = [float(lexicon_scores.get(f"actors.{a}", 0) or 0) for a in FOUR]
+    counts = [float(lexicon_scores.get(column, 0) or 0) for column in _ACTOR_COLUMNS]
     out["ctx.actors_present"] = float(sum(1 for c in counts if c > 0))
     out["ctx.actor_rate"] = 1000.0 * sum(counts) / n_tokens if n_tokens else 0.0
     out["ctx.log_tokens"] = math.log1p(n_tokens)
@@ -414,87 +417,175 @@ def categories_features(unit_classes: Sequence[str], proba: np.ndarray, *, n_uni
                                     registers=[register or {}], contexts=[context])[0]
 
 
+_ROLES = ("advocate", "reject")  # the voices a policy is advocated or rejected in
+# the features of a category computed from its units, in the order every article's are listed
+_UNIT_FEATURES = tuple(f"unit.{stat}.{role}" for role in _ROLES for stat in ("joint_mean", "joint_max", "voice_max")) + ("unit.about_mean", "unit.most_discussed")
+
+
+@dataclass(frozen=True)
+class _CategoryPlan:
+    """What every article's features of one policy category share: the unit classes whose
+    statistics it reads (their indices), the names of its features up to the unit ones, in
+    order, the lexicon column of its net score, and its one-hot features."""
+
+    stat_classes: tuple[int, ...]
+    names: tuple[str, ...]  # mean, top and max of each stat class; the lexicon's net and lists; _UNIT_FEATURES
+    net_column: str
+    one_hot: Mapping[str, float]
+
+
 @lru_cache(maxsize=64)
-def _category_names(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str, str, str]]], dict[str, dict[str, float]]]:
-    """Per category, (class index, mean, top and max feature name) of each of its unit classes,
-    and its one-hot features."""
-    stats: dict[str, list[tuple[int, str, str, str]]] = {c: [] for c in categories}
+def _category_plans(unit_classes: tuple[str, ...], categories: tuple[str, ...]) -> tuple[_CategoryPlan, ...]:
+    """The `_CategoryPlan` of each category, in order."""
+    stats: dict[str, list[tuple[int, str]]] = {c: [] for c in categories}
     for k, c in enumerate(unit_classes):
         cat, _, role = c.partition(":")
         if cat in stats and c not in QUIET_UNIT_CLASSES:
-            stats[cat].append((k, f"unit.mean.{role}", f"unit.top.{role}", f"unit.max.{role}"))
-    one_hot = {category: {f"cat.{c}": 1.0 if c == category else 0.0 for c in categories} for category in categories}
-    return stats, one_hot
+            stats[cat].append((k, role))
+    return tuple(
+        _CategoryPlan(
+            tuple(k for k, _ in stats[category]),
+            tuple(f"unit.{stat}.{role}" for _, role in stats[category] for stat in ("mean", "top", "max")) + ("lex.net", "lex.advocated", "lex.rejected") + _UNIT_FEATURES,
+            f"prescription.{category}",
+            {f"cat.{c}": 1.0 if c == category else 0.0 for c in categories},
+        )
+        for category in categories
+    )
+
+
+def _segment_maxima(values: np.ndarray, bounds: Sequence[int]) -> np.ndarray:
+    """The maximum of each article's columns of `values` (article i's in columns
+    `bounds[i]:bounds[i + 1]`; one row per quantity), one column per article (0 for an article
+    without a column): one call for all articles, and a maximum is exact in any order."""
+    b = np.asarray(bounds, dtype=np.int64)
+    filled = np.flatnonzero(b[1:] > b[:-1])
+    out = np.zeros(values.shape[:-1] + (len(bounds) - 1,))
+    if filled.size:
+        out[..., filled] = np.maximum.reduceat(values, b[filled], axis=-1)
+    return out
+
+
+def _number_or_zero(value: Any) -> float:
+    """A lexicon column as a feature: its number, 0.0 when it is missing, not a number or NaN."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value else 0.0
+
+
+@dataclass(frozen=True)
+class CategoryFeatures:
+    """`categories_features` of several articles as one array: `rows[i, j]` holds article i's
+    features of category j, one per name of `names` (0.0 where that article's category has no
+    such feature, as a head reads a missing feature). `listed[i * len(categories) + j]`: the
+    names of those features it has and their places in `names`, in the order
+    `categories_features` lists them."""
+
+    categories: tuple[str, ...]
+    names: tuple[str, ...]
+    rows: np.ndarray
+    listed: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
+
+    def matrix(self, features: Sequence[str]) -> np.ndarray:
+        """Every article's category rows (article by article, categories in order) with the
+        columns `features` (a head's), 0.0 for a name none has: `ArticleHead.matrix` of the
+        rows as mappings."""
+        index = {name: j for j, name in enumerate(self.names)}
+        cols = np.array([index.get(f, -1) for f in features], dtype=np.intp)
+        flat = self.rows.reshape(-1, len(self.names))
+        out = flat[:, np.maximum(cols, 0)] if len(self.names) else np.zeros((flat.shape[0], len(cols)))
+        out[:, cols < 0] = 0.0
+        return out
+
+    def as_mappings(self) -> list[dict[str, dict[str, float]]]:
+        """Each article's features by category, as `categories_features` gives them."""
+        values = iter(zip(chain.from_iterable(self.rows.tolist()), self.listed))
+        return [{category: dict(zip(names, [row[c] for c in cols])) for category, (row, (names, cols)) in zip(self.categories, values)} for _ in range(self.rows.shape[0])]
 
 
 def categories_features_many(unit_classes: Sequence[str], proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[int], lexicon_scores: Sequence[Mapping[str, Any]],
                              categories: Sequence[str], *, registers: Sequence[Mapping[str, float]], contexts: Sequence[Mapping[str, float]]) -> list[dict[str, dict[str, float]]]:
     """`categories_features` of several articles: `proba` holds their active units end to end
     (article i's in rows `bounds[i]:bounds[i + 1]`), `n_units` counts each article's units,
-    `registers` and `contexts` are their `register_features` and `context_features`.
+    `registers` and `contexts` are their `register_features` and `context_features`."""
+    return category_feature_table(unit_classes, proba, bounds, n_units, lexicon_scores, categories, registers=registers, contexts=contexts).as_mappings()
+
+
+def category_feature_table(unit_classes: Sequence[str], proba: np.ndarray, bounds: Sequence[int], n_units: Sequence[int], lexicon_scores: Sequence[Mapping[str, Any]],
+                           categories: Sequence[str], *, registers: Sequence[Mapping[str, float]], contexts: Sequence[Mapping[str, float]]) -> CategoryFeatures:
+    """`categories_features_many` as a `CategoryFeatures` matrix (what the `sets` heads read).
 
     What is computed unit by unit (voices, how much each unit is about each category, their
-    products) is computed for all units at once; the sums over an article's units are numpy's
-    sums of that article's own rows (see `unit_stats_many`): the same bits as one article alone."""
+    products) is computed for all units at once, and so are the maxima (exact in any order) and
+    each feature's column for every article; the sums over an article's units are numpy's sums
+    of that article's own rows (see `unit_stats_many`), the divisions the same divisions: the
+    same bits as one article alone. The columns are filled in the order `categories_features`
+    writes its mappings (a later feature of the same name wins in both)."""
     unit_classes, categories = tuple(unit_classes), tuple(categories)
     role_idx, cat_idx = _class_plan(unit_classes, categories)
-    stat_names, one_hot = _category_names(unit_classes, categories)
+    plans = _category_plans(unit_classes, categories)
     stats = unit_stats_many(proba, bounds, n_units)
-    n_rows = proba.shape[0]
-    voices = {role: proba[:, idx].sum(axis=1) if idx else np.zeros(n_rows) for role, idx in role_idx.items()}
-    # How much each unit is about each category, one row per category: the joint sums and maxima
-    # of all categories are then one call per article each, and each row is summed exactly as the
-    # category's own vector would be (the same bits).
+    n_rows, n_cats, n_articles = proba.shape[0], len(categories), len(bounds) - 1
+    voices = np.stack([proba[:, role_idx[role]].sum(axis=1) if role_idx[role] else np.zeros(n_rows) for role in _ROLES])
+    # How much each unit is about each category (one row per category), then its products with
+    # each voice: stacked, an article's sums of all of them are one call, and each row is
+    # summed exactly as the category's own vector would be (the same bits).
     about = np.stack([proba[:, idx].sum(axis=1) if idx else np.zeros(n_rows) for idx in (cat_idx[c] for c in categories)]) if categories else np.zeros((0, n_rows))
-    joints = {role: about * voices[role] for role in ("advocate", "reject")}
-    out: list[dict[str, dict[str, float]]] = []
-    for i, (scores, register, context) in enumerate(zip(lexicon_scores, registers, contexts)):
+    per_unit = np.concatenate([about] + [about * voices[r] for r in range(len(_ROLES))])  # about, then each voice's joints
+    unit_sums = np.zeros((n_articles, per_unit.shape[0]))
+    most: list[str | None] = [None] * n_articles
+    for i in range(n_articles):
         a, b = bounds[i], bounds[i + 1]
-        n = max(n_units[i], 1)
-        means, tops, maxs = stats.mean[i].tolist(), stats.top[i].tolist(), stats.max[i].tolist()
-        shared = {name: context[name] for name in _CONTEXT_NAMES}
-        for stance in ("neutral", "sovereigntist"):
-            value = scores.get(f"ideology.{stance}")
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
-            shared[f"lex.ideology.{stance}"] = float(value) if ok else 0.0
-        shared.update(register)
-        listed = {fld: str(scores.get(f"prescriptions.{fld}") or "").split(";") for fld in ("advocated", "rejected")}
         if b > a:
-            salience = {c: 0.0 for c in categories}
-            sums = proba[a:b].sum(axis=0)
+            sums = proba[a:b].sum(axis=0).tolist()  # (axis-0 sums: the order the salience was fitted with)
+            salience = {cat: 0.0 for cat in categories}
             for cat, idx in cat_idx.items():
                 for k in idx:
-                    salience[cat] += float(sums[k])  # (axis-0 sums: the order the salience was fitted with)
-            most = max(salience, key=lambda c: (salience[c], c)) if salience else None
-            voice_max = {role: float(v[a:b].max()) for role, v in voices.items()}
-            about_mean = about[:, a:b].sum(axis=1).tolist()
-            joint_sums = {role: joint[:, a:b].sum(axis=1).tolist() for role, joint in joints.items()}
-            joint_maxs = {role: joint[:, a:b].max(axis=1).tolist() for role, joint in joints.items()}
-        per_cat: dict[str, dict[str, float]] = {}
-        for j, category in enumerate(categories):
-            feats: dict[str, float] = {}
-            for k, mean_name, top_name, max_name in stat_names[category]:
-                feats[mean_name], feats[top_name], feats[max_name] = means[k], tops[k], maxs[k]
-            net = scores.get(f"prescription.{category}")
-            feats["lex.net"] = float(net) if isinstance(net, (int, float)) and net == net else 0.0
-            for fld in ("advocated", "rejected"):
-                feats[f"lex.{fld}"] = 1.0 if category in listed[fld] else 0.0
-            if b > a:
-                for role in ("advocate", "reject"):
-                    feats[f"unit.joint_mean.{role}"] = joint_sums[role][j] / n
-                    feats[f"unit.joint_max.{role}"] = joint_maxs[role][j]
-                    feats[f"unit.voice_max.{role}"] = voice_max[role]
-                feats["unit.about_mean"] = about_mean[j] / n
-                feats["unit.most_discussed"] = 1.0 if most == category else 0.0
-            else:
-                for role in ("advocate", "reject"):
-                    feats[f"unit.joint_mean.{role}"] = feats[f"unit.joint_max.{role}"] = feats[f"unit.voice_max.{role}"] = 0.0
-                feats["unit.about_mean"] = feats["unit.most_discussed"] = 0.0
-            feats.update(shared)
-            feats.update(one_hot[category])
-            per_cat[category] = feats
-        out.append(per_cat)
-    return out
+                    salience[cat] += sums[k]
+            most[i] = max(salience, key=lambda c: (salience[c], c)) if salience else None
+            unit_sums[i] = per_unit[:, a:b].sum(axis=1)
+    n = np.maximum(np.asarray(n_units, dtype=np.int64), 1).astype(np.float64)[:, None]
+    unit_means, joint_maxs, voice_maxs = unit_sums / n, _segment_maxima(per_unit[n_cats:], bounds).T, _segment_maxima(voices, bounds).T
+    # the columns: every category's own features, the shared ones, each register name, the one-hot
+    register_names = list(dict.fromkeys(name for register in registers for name in register))
+    shared_names = [*_CONTEXT_NAMES, "lex.ideology.neutral", "lex.ideology.sovereigntist"]
+    one_hot_names = [f"cat.{c}" for c in categories]
+    names = list(dict.fromkeys([name for plan in plans for name in plan.names] + shared_names + register_names + one_hot_names))
+    index = {name: j for j, name in enumerate(names)}
+    rows = np.zeros((n_articles, n_cats, len(names)))
+    listed_advocated = [str(scores.get("prescriptions.advocated") or "").split(";") for scores in lexicon_scores]
+    listed_rejected = [str(scores.get("prescriptions.rejected") or "").split(";") for scores in lexicon_scores]
+    for j, (category, plan) in enumerate(zip(categories, plans)):
+        for k, (mean_name, top_name, max_name) in zip(plan.stat_classes, zip(*[iter(plan.names[: 3 * len(plan.stat_classes)])] * 3)):
+            rows[:, j, index[mean_name]], rows[:, j, index[top_name]], rows[:, j, index[max_name]] = stats.mean[:, k], stats.top[:, k], stats.max[:, k]
+        nets = [scores.get(plan.net_column) for scores in lexicon_scores]
+        rows[:, j, index["lex.net"]] = [float(net) if isinstance(net, (int, float)) and net == net else 0.0 for net in nets]
+        rows[:, j, index["lex.advocated"]] = [1.0 if category in listed else 0.0 for listed in listed_advocated]
+        rows[:, j, index["lex.rejected"]] = [1.0 if category in listed else 0.0 for listed in listed_rejected]
+        for r, role in enumerate(_ROLES):  # (0.0 for an article without an active unit: its sums and maxima are 0.0)
+            rows[:, j, index[f"unit.joint_mean.{role}"]] = unit_means[:, (r + 1) * n_cats + j]
+            rows[:, j, index[f"unit.joint_max.{role}"]] = joint_maxs[:, r * n_cats + j]
+            rows[:, j, index[f"unit.voice_max.{role}"]] = voice_maxs[:, r]
+        rows[:, j, index["unit.about_mean"]] = unit_means[:, j]
+        rows[:, j, index["unit.most_discussed"]] = [1.0 if found == category else 0.0 for found in most]
+    for name in _CONTEXT_NAMES:
+        rows[:, :, index[name]] = np.array([context[name] for context in contexts], dtype=np.float64)[:, None]
+    for stance in ("neutral", "sovereigntist"):
+        rows[:, :, index[f"lex.ideology.{stance}"]] = np.array([_number_or_zero(scores.get(f"ideology.{stance}")) for scores in lexicon_scores])[:, None]
+    for i, register in enumerate(registers):
+        for name, value in register.items():
+            rows[i, :, index[name]] = value
+    for c, name in zip(categories, one_hot_names):
+        rows[:, :, index[name]] = np.array([1.0 if c == category else 0.0 for category in categories])
+    # each row's own features, in the order of its mapping (a register name may be missing from an article)
+    listed_of: dict[tuple[int, tuple[str, ...]], tuple[tuple[str, ...], tuple[int, ...]]] = {}
+    listed = []
+    for register in registers:
+        own = tuple(register)
+        for j, plan in enumerate(plans):
+            got = listed_of.get((j, own))
+            if got is None:
+                keys = tuple(dict.fromkeys([*plan.names, *shared_names, *own, *one_hot_names]))
+                got = listed_of[(j, own)] = (keys, tuple(index[key] for key in keys))
+            listed.append(got)
+    return CategoryFeatures(categories, tuple(names), rows, tuple(listed))
 
 
 def unit_contributions(head: ArticleHead, unit_classes: Sequence[str], proba: np.ndarray, *, n_units: int, label: str, versus: str | None,

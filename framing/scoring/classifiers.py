@@ -26,17 +26,19 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, compress, groupby, repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from ..models import Document, Lexicon, Match, SentenceProbabilities
-from .article_heads import MIN_ARTICLE_SENTENCES, context_features
-from .features import lexicon_feature_matrix, lexicon_unit_labels
+from ..records import fast_constructor
+from .article_heads import MIN_ARTICLE_SENTENCES, CategoryFeatures, context_features
+from .features import UnitLabeler, lexicon_feature_rows
 from .ngram_model import NgramModel, load_model_dir, shipped_model_dir
-from .kinds import ClassifierVotes, kind_of
+from .kinds import ClassifierVotes, argmax_counts_many, kind_of
 from .ngram_counts import NgramCounter
 
 __all__ = [
@@ -52,6 +54,8 @@ PASSAGE_SENTENCES = 4  # ideology is scored on consecutive passages of this many
 MIN_EVIDENCE_PROBABILITY = 0.01  # probabilities below this are left out of evidence.jsonl
 MAX_BATCH_TOKENS = 40_000  # tokens whose n-grams the classifiers count together (see score_many)
 _QUIET = frozenset({"none", "neutral"})  # unit labels that find nothing (left out of the evidence)
+_make_record = fast_constructor(SentenceProbabilities)  # some forty evidence records an article
+_NORMS = attrgetter("norms")
 
 
 # --- the pipeline hook ------------------------------------------------------------------------
@@ -67,7 +71,7 @@ def _agreements(classes: Sequence[str], lex_labels: Sequence[str], top: np.ndarr
     lexicon_class = np.fromiter(map(index.get, lex_labels, repeat(-1)), dtype=np.int64, count=len(lex_labels))
     counted = active.copy()
     if empty is not None:
-        counted &= ~(np.fromiter((label == empty for label in lex_labels), dtype=bool, count=len(lex_labels)) & np.asarray([c == empty for c in classes], dtype=bool)[top])
+        counted &= ~(np.fromiter(map(empty.__eq__, lex_labels), dtype=bool, count=len(lex_labels)) & np.asarray([c == empty for c in classes], dtype=bool)[top])
     article = np.repeat(np.arange(len(bounds) - 1), np.diff(np.asarray(bounds)))
     pairs = np.bincount(article[counted], minlength=len(bounds) - 1).tolist()
     agreed = np.bincount(article[counted & (lexicon_class == top)], minlength=len(bounds) - 1).tolist()
@@ -92,6 +96,15 @@ def passages_of(n_sentences: int, size: int = PASSAGE_SENTENCES) -> list[int]:
     if n_sentences % size and n_sentences % size < (size + 1) // 2 and n_full > 0:
         unit = [min(u, n_full - 1) for u in unit]
     return unit
+
+
+def _by_dimension(matches: Sequence[Match]) -> dict[str, list[Match]]:
+    """An article's matches by dimension, each in match order (the matcher gives each
+    dimension's matches in one run: a run is one `extend`, not a step per match)."""
+    own: dict[str, list[Match]] = {}
+    for dim, run in groupby(matches, key=attrgetter("dimension")):
+        own.setdefault(dim, []).extend(run)
+    return own
 
 
 @dataclass(frozen=True)
@@ -127,6 +140,7 @@ class FramingClassifiers:
                  heads: Mapping[str, Any] | None = None, keep_features: bool = False) -> None:
         self._given_lexicons = tuple(lexicons) if lexicons else None  # () or None: the shipped lexicons
         self._lexicons: dict[str, Lexicon] | None = None
+        self._labelers: dict[str, UnitLabeler] = {}  # each lexicon's unit labeler, made on first use
         self.models = dict(models)
         # article-level decisions (framing.scoring.article_heads), by head key (`alliance.label`)
         self.heads = dict(heads or {})
@@ -162,6 +176,13 @@ class FramingClassifiers:
 
                 self._lexicons = {lx.dimension: lx for lx in load_lexicons([], include_shipped=True)}
         return self._lexicons
+
+    def _labeler(self, lx: Lexicon) -> UnitLabeler:
+        """The unit labeler of one of `_lexicon_map`'s lexicons (made once: the map never changes)."""
+        labeler = self._labelers.get(lx.dimension)
+        if labeler is None:
+            labeler = self._labelers[lx.dimension] = UnitLabeler.of(lx)
+        return labeler
 
     def columns(self, lexicons: Sequence[Lexicon]) -> list[str]:
         lexmap = {lx.dimension: lx for lx in lexicons}
@@ -205,43 +226,35 @@ class FramingClassifiers:
         if not self.models or not docs:
             return [({}, []) for _ in docs]
         lexmap = self._lexicon_map()
-        lengths = [len(s.norms) for d in docs for s in d.sentences]
+        sentence_norms = list(map(_NORMS, chain.from_iterable(d.sentences for d in docs)))
+        lengths = list(map(len, sentence_norms))
         n_sent = [len(d.sentences) for d in docs]
         sent_first = np.concatenate([[0], np.cumsum(n_sent)]).astype(np.int64)
         total_sent = int(sent_first[-1])
-        norms = list(chain.from_iterable(s.norms for d in docs for s in d.sentences))
-        by_dim: list[dict[str, list[Match]]] = []
-        for found_matches in matches:
-            own: dict[str, list[Match]] = {}
-            for m in found_matches:
-                own.setdefault(m.dimension, []).append(m)
-            by_dim.append(own)
+        norms = list(chain.from_iterable(sentence_norms))
+        by_dim = [_by_dimension(found_matches) for found_matches in matches]
         sentence_models = [m for m in self.models.values() if m.unit != "passage"]
         passage_models = [m for m in self.models.values() if m.unit == "passage"]
         # every n-gram found once; sentence and passage counts are two groupings of them
         found = self.counter.occurrences(norms, np.repeat(np.arange(total_sent, dtype=np.int32), lengths))
         sentence_tokens = np.asarray(lengths, dtype=float)
-        # per unit kind: (units of each article, first unit of each article, counts, each
-        # article's unit of every sentence (None: the sentence itself), tokens and sentences per
-        # unit, the batch's unit of every sentence of the batch (None: the sentence itself))
-        layouts: dict[str, tuple[list[int], np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray, np.ndarray | None]] = {}
+        # per unit kind: (first unit of each article, counts, each article's unit of every
+        # sentence (None: the sentence itself), tokens per unit, the batch's unit of every
+        # sentence of the batch (None: the sentence itself))
+        layouts: dict[str, tuple[np.ndarray, Any, list[list[int]] | None, np.ndarray, np.ndarray | None]] = {}
         if sentence_models:
             sentence_analyzers = self.counter.analyzers(sentence_models)
-            layouts["sentence"] = (n_sent, sent_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in sentence_analyzers}), None, sentence_tokens,
-                                   np.ones(total_sent, dtype=int), None)
+            layouts["sentence"] = (sent_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in sentence_analyzers}), None, sentence_tokens, None)
         if passage_models:
             passage_analyzers = self.counter.analyzers(passage_models)  # (the passage models may read fewer)
             passage_of = [passages_of(n) for n in n_sent]
             n_pass = [max(p, default=-1) + 1 for p in passage_of]
             pass_first = np.concatenate([[0], np.cumsum(n_pass)]).astype(np.int64)
-            global_passage = np.fromiter(
-                chain.from_iterable((u + int(first) for u in p) for p, first in zip(passage_of, pass_first.tolist())), dtype=np.int64, count=total_sent
-            )
+            global_passage = np.fromiter(chain.from_iterable(passage_of), dtype=np.int64, count=total_sent) + np.repeat(pass_first[:-1], n_sent)
             total_pass = int(pass_first[-1])
             layouts["passage"] = (
-                n_pass, pass_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in passage_analyzers}, unit_of_sentence=global_passage), passage_of,
-                np.bincount(global_passage, weights=sentence_tokens, minlength=total_pass) if total_sent else np.zeros(0),
-                np.bincount(global_passage, minlength=total_pass) if total_sent else np.zeros(0, dtype=int), global_passage,
+                pass_first, self.counter.unit_counts({key: occ for key, occ in found.items() if key in passage_analyzers}, unit_of_sentence=global_passage), passage_of,
+                np.bincount(global_passage, weights=sentence_tokens, minlength=total_pass) if total_sent else np.zeros(0), global_passage,
             )
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         registers: list[dict[str, float]] = []
@@ -253,19 +266,16 @@ class FramingClassifiers:
         for kind, group in (("sentence", sentence_models), ("passage", passage_models)):
             if not group:
                 continue
-            units, first, counts, unit_of, tokens, n_sents, unit_of_all = layouts[kind]
+            first, counts, unit_of, tokens, unit_of_all = layouts[kind]
             total_units = int(first[-1])
             lex_raw: dict[int, np.ndarray] = {}
+            bounds = first.tolist()
             for model in group:
                 lx = lexmap.get(model.dimension)
                 if lx is not None and model.lexicon_features:
-                    parts = [
-                        lexicon_feature_matrix(lx, own.get(model.dimension, []), n, names=model.lexicon_features, unit_of_sentence=None if unit_of is None else unit_of[i])
-                        for i, (own, n) in enumerate(zip(by_dim, units))
-                    ]
-                    lex_raw[id(model)] = np.concatenate(parts) if parts else np.zeros((0, len(model.lexicon_features)))
+                    own = [found.get(model.dimension, ()) for found in by_dim]
+                    lex_raw[id(model)] = lexicon_feature_rows(lx, own, bounds, names=model.lexicon_features, unit_of_sentence=unit_of)
             decided = self.counter.decisions(group, counts, lex_raw, total_units)
-            bounds = first.tolist()
             for model in group:
                 dim = model.dimension
                 lx = lexmap.get(dim)
@@ -278,10 +288,10 @@ class FramingClassifiers:
                 decide = lx is not None and (self.keep_features or any(k.startswith(f"{dim}.") for k in self.heads))
                 units = _ActiveUnits.of(all_proba, all_active, bounds)
                 decisions = self._article_decisions(docs, dim, model, lx, units, all_active, bounds, unit_of, lexicon_scores, registers, contexts) if decide else None
-                lex_labels = [self._lexicon_labels(lx, by_dim[i].get(dim, []), bounds[i + 1] - bounds[i], None if unit_of is None else unit_of[i],
-                                                   tokens[bounds[i] : bounds[i + 1]], n_sents[bounds[i] : bounds[i + 1]]) for i in range(len(docs))]
-                all_labels = list(chain.from_iterable(lex_labels))
+                # `lexicon_unit_label` of every unit; units without a match share one computed label
+                all_labels = self._labeler(lx).labels([found.get(dim, ()) for found in by_dim], bounds, tokens, unit_of) if lx is not None else []
                 agreements = _agreements(model.classes, all_labels, all_top, all_active, bounds, empty=None if kind == "passage" else "none") if lx is not None else None
+                counts = argmax_counts_many(model.classes, units.proba, units.bounds)
                 evidence_of = self._evidence(docs, dim, model, all_proba, all_top, all_labels if kind == "sentence" else [], all_active, bounds, unit_of_all, sent_first, quiet_class)
                 for i, doc in enumerate(docs):
                     a, b = bounds[i], bounds[i + 1]
@@ -290,7 +300,7 @@ class FramingClassifiers:
                     # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
                     # only the model's intercept: the classifier abstains there instead of voting.
                     # (Copies: each article's arrays are laid out as if it had been scored alone.)
-                    cols.update(self._blend(dim, model, lx, units.proba[units.bounds[i] : units.bounds[i + 1]].copy(), tokens[a:b][active], lexicon_scores[i], n_tokens=doc.n_tokens))
+                    cols.update(self._blend(dim, model, lx, units.proba[units.bounds[i] : units.bounds[i + 1]].copy(), tokens[a:b][active], counts[i], lexicon_scores[i], n_tokens=doc.n_tokens))
                     if decisions is not None and len(doc.sentences) >= MIN_ARTICLE_SENTENCES:
                         head_cols, records = decisions[i]
                         cols.update(head_cols)
@@ -308,7 +318,7 @@ class FramingClassifiers:
         records (`<dim>.article`). `active`, `bounds`: every unit's activity and where each
         article's units start; `registers`, `contexts`: each article's `register_features` and
         `context_features` (the latter computed here where still None)."""
-        from .article_heads import categories_features_many, unit_contributions, unit_stats_many
+        from .article_heads import category_feature_table, unit_contributions, unit_stats_many
 
         classes = tuple(model.classes)
         for i, doc in enumerate(docs):
@@ -321,8 +331,7 @@ class FramingClassifiers:
                                                           "positions": units.positions[a:b].copy(), "lexicon_scores": dict(lexicon_scores[i]),
                                                           "n_tokens": doc.n_tokens, "categories": tuple(lx.category_names), "register": dict(registers[i])}
         if lx.kind == "prescriptions":
-            per_article = categories_features_many(classes, units.proba, units.bounds, units.n_units, lexicon_scores, lx.category_names, registers=registers, contexts=contexts)
-            return self._set_decisions(dim, per_article)
+            return self._set_decisions(dim, category_feature_table(classes, units.proba, units.bounds, units.n_units, lexicon_scores, lx.category_names, registers=registers, contexts=contexts))
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
         head, pos_head = self.heads.get(f"{dim}.label"), self.heads.get(f"{dim}.position")
         if pos_head is not None and lx.kind != "poles":
@@ -357,25 +366,24 @@ class FramingClassifiers:
                 cols[f"{dim}.ci_high"] = round(min(1.0, max(float(scores.get(f"{dim}.ci_high") or p_lex) + shift, position)), 4)
         return out
 
-    def _set_decisions(self, dim: str, per_article: Sequence[Mapping[str, Mapping[str, float]]]) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
+    def _set_decisions(self, dim: str, features: CategoryFeatures) -> list[tuple[dict[str, Any], list[SentenceProbabilities]]]:
         """The `sets` heads' policies advocated and rejected by each article, from its
         `categories_features` (every article's rows standardised at once; the product one
         article at a time, as `positive_matrix` computes it)."""
         raw: dict[tuple[str, ...], np.ndarray] = {}  # the two heads read the same features
-        margins: list[dict[str, dict[str, float]]] = [{} for _ in per_article]
+        categories, n_cats = features.categories, len(features.categories)
+        margins: list[dict[str, dict[str, float]]] = [{} for _ in range(features.rows.shape[0])]
         for fld in ("advocated", "rejected"):
             head = self.heads.get(f"{dim}.{fld}")
             if head is None:
                 continue
             if head.features not in raw:
-                raw[head.features] = head.matrix([feats for per_cat in per_article for feats in per_cat.values()])
+                raw[head.features] = features.matrix(head.features)
             standard = head.standardised(raw[head.features])
             threshold = float(head.metadata.get("threshold", 0.5))
-            row = 0
-            for per_cat, found in zip(per_article, margins):
-                probs = head.positive_of(standard[row : row + len(per_cat)]).tolist()
-                row += len(per_cat)
-                found[fld] = {c: p - threshold for c, p in zip(per_cat, probs)}
+            for i, found in enumerate(margins):
+                probs = head.positive_of(standard[i * n_cats : (i + 1) * n_cats]).tolist()
+                found[fld] = {c: p - threshold for c, p in zip(categories, probs)}
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = []
         for found in margins:
             cols: dict[str, Any] = {}
@@ -396,20 +404,16 @@ class FramingClassifiers:
         contribution is shown on its first sentence)."""
         order = np.argsort(contrib, kind="stable").tolist()
         values = contrib.tolist()
-        picked = [(u, f"for {label}") for u in order[::-1][:n] if values[u] > 1e-6]
-        picked += [(u, f"against {label}") for u in order[:n] if values[u] < -1e-6]
+        towards, away = f"for {label}", f"against {label}"
+        picked = [(u, towards) for u in order[: -n - 1 : -1] if values[u] > 1e-6]  # the last n, largest first
+        picked += [(u, away) for u in order[:n] if values[u] < -1e-6]
         out = []
+        article_id, pseudo = doc.article.id, f"{dim}.article"
         for u, what in picked:
             si = u if unit_of is None else _first_index(unit_of, u)
             if si is not None:
-                out.append(SentenceProbabilities(doc.article.id, f"{dim}.article", si, {what: round(abs(values[u]), 4)}))
+                out.append(_make_record(article_id, pseudo, si, {what: round(abs(values[u]), 4)}))
         return out
-
-    def _lexicon_labels(self, lx: Lexicon | None, own: Sequence[Match], units: int, unit_of: Sequence[int] | None, tokens: np.ndarray, n_sents: np.ndarray) -> list[str]:
-        """`lexicon_unit_label` of every unit; units without a match share one computed label."""
-        if lx is None:
-            return []
-        return lexicon_unit_labels(lx, own, n_units=units, unit_tokens=tokens, unit_sentences=n_sents, unit_of_sentence=unit_of)
 
     def _evidence(self, docs: Sequence[Document], dim: str, model: NgramModel, proba: np.ndarray, top: np.ndarray, lex_labels: Sequence[str], active: np.ndarray,
                   bounds: Sequence[int], unit_of: np.ndarray | None, sentence_first: np.ndarray, quiet_class: np.ndarray) -> list[list[SentenceProbabilities]]:
@@ -422,13 +426,14 @@ class FramingClassifiers:
         sentence; `quiet_class` whether each of the model's classes is one of `_QUIET`."""
         keep = active & ~quiet_class[top]
         if lex_labels:
-            keep |= active & np.fromiter((label not in _QUIET for label in lex_labels), dtype=bool, count=len(lex_labels))
+            keep |= active & ~np.fromiter(map(_QUIET.__contains__, lex_labels), dtype=bool, count=len(lex_labels))
         kept = np.flatnonzero(keep)
         out: list[list[SentenceProbabilities]] = [[] for _ in docs]
         if not kept.size:
             return out
         classes = model.classes
-        probs = {u: {c: p for c, p in zip(classes, row) if p >= MIN_EVIDENCE_PROBABILITY} for u, row in zip(kept.tolist(), proba[kept].tolist())}
+        rows = proba[kept]
+        probs = {u: dict(compress(zip(classes, row), shown)) for u, row, shown in zip(kept.tolist(), rows.tolist(), (rows >= MIN_EVIDENCE_PROBABILITY).tolist())}
         if unit_of is None:
             first, items = np.asarray(bounds[:-1]), kept
         else:
@@ -438,14 +443,15 @@ class FramingClassifiers:
         ids = [doc.article.id for doc in docs]
         if unit_of is None:
             for i, u, si in zip(article, items.tolist(), local):
-                out[i].append(SentenceProbabilities(ids[i], dim, si, probs[u]))
+                out[i].append(_make_record(ids[i], dim, si, probs[u]))
         else:
             for i, u, si in zip(article, unit_of[items].tolist(), local):
-                out[i].append(SentenceProbabilities(ids[i], dim, si, dict(probs[u])))  # each sentence of a passage its own copy
+                out[i].append(_make_record(ids[i], dim, si, dict(probs[u])))  # each sentence of a passage its own copy
         return out
 
-    def _blend(self, dim: str, model: NgramModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
-        votes = ClassifierVotes(tuple(model.classes), proba, unit_tokens)
+    def _blend(self, dim: str, model: NgramModel, lx: Lexicon | None, proba: np.ndarray, unit_tokens: np.ndarray, counts: Mapping[str, float],
+               lexicon_scores: Mapping[str, Any], *, n_tokens: int) -> dict[str, Any]:
+        votes = ClassifierVotes(tuple(model.classes), proba, unit_tokens, counts)
         return kind_of(lx).blend(lx, dim, votes, lexicon_scores, w=model.blend_weight, n_tokens=n_tokens)
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -31,9 +33,11 @@ __all__ = [
     "ROLES",
     "lexicon_feature_names",
     "lexicon_feature_matrix",
+    "lexicon_feature_rows",
     "finish_lexicon_features",
     "lexicon_unit_label",
     "lexicon_unit_labels",
+    "UnitLabeler",
     "match_units",
     "LexiconFeatures",
     "WordVectorFeatures",
@@ -128,15 +132,63 @@ def lexicon_feature_names(lexicon: Lexicon) -> list[str]:
     return list(lexicon.category_names)
 
 
-def _match_feature(lexicon: Lexicon, m: Match) -> tuple[str | None, float]:
-    """Where one match counts as a feature, and with what weight (the lexicon's own rules)."""
+_SENTENCE_INDEX, _COUNTS_FOR, _EFFECTIVE_WEIGHT, _CATEGORY = map(attrgetter, ("sentence_index", "counts_for", "effective_weight", "category"))
+
+
+def _match_features(lexicon: Lexicon, matches: Sequence[Match]) -> tuple[list[str | None], list[float]]:
+    """Where each of `matches` counts as a feature, and with what weight (the lexicon's own
+    rules), as a list of keys and a list of weights (where the rule reads one field, the list
+    is read in C: ideology has some twenty matches per article)."""
     if lexicon.kind == "prescriptions":
-        scope = lexicon.scope
-        w = m.weight * (scope.hedging.factor if m.hedged else 1.0) * (scope.quotation.factor if m.quoted else 1.0)
-        return (f"{m.category}:{m.role}" if m.role else None), w
+        hedging, quotation = lexicon.scope.hedging.factor, lexicon.scope.quotation.factor
+        keys = [f"{m.category}:{m.role}" if m.role else None for m in matches]
+        return keys, [m.weight * (hedging if m.hedged else 1.0) * (quotation if m.quoted else 1.0) for m in matches]
     if lexicon.kind == "actors":
-        return m.category, 1.0
-    return m.counts_for, m.effective_weight
+        return list(map(_CATEGORY, matches)), [1.0] * len(matches)
+    return list(map(_COUNTS_FOR, matches)), list(map(_EFFECTIVE_WEIGHT, matches))
+
+
+def _unit_rows(lexicon: Lexicon, matches: Sequence[Iterable[Match]], unit_bounds: Sequence[int], unit_of_sentence: Sequence[Sequence[int]] | None,
+               *, whole: bool = False) -> tuple[list[Match], np.ndarray]:
+    """The matches of `lexicon`'s dimension in several articles that fall in a unit of their
+    article, in order, and the row of each one's unit: article i's units are rows
+    `unit_bounds[i]:unit_bounds[i + 1]`, to which `unit_of_sentence[i]` maps its sentences
+    (None: the sentences themselves; `whole`: every match in its article's first unit)."""
+    dim = lexicon.dimension
+    kept: list[Match] = []
+    rows: list[int] = []
+    for i, found in enumerate(matches):
+        own = [m for m in found if m.dimension == dim]
+        if not own:
+            continue
+        first, n_units = unit_bounds[i], unit_bounds[i + 1] - unit_bounds[i]
+        if whole:
+            local = [0] * len(own)
+        else:
+            local = list(map(_SENTENCE_INDEX, own))
+            if unit_of_sentence is not None:
+                local = list(map(unit_of_sentence[i].__getitem__, local))
+        if 0 <= min(local) and max(local) < n_units:
+            kept += own
+            rows += [first + u for u in local]
+            continue
+        for m, u in zip(own, local):
+            if 0 <= u < n_units:
+                kept.append(m)
+                rows.append(first + u)
+    return kept, np.asarray(rows, dtype=np.intp)
+
+
+def _weight_sums(keys: Sequence[str | None], weights: Sequence[float], rows: np.ndarray, index: Mapping[str, int], shape: tuple[int, int]) -> np.ndarray:
+    """Each row's summed weight per column (`index`: each key's column; other keys count
+    nowhere). A cell adds its weights in their order from 0.0 (`np.add.at` adds in index order,
+    one at a time): the sums a loop over the matches makes."""
+    cols = np.fromiter(map(index.get, keys, repeat(-1)), dtype=np.intp, count=len(keys))
+    w = np.asarray(weights, dtype=np.float64)
+    counted = (cols >= 0) & (w != 0.0)  # (adding 0.0 to a sum from 0.0 changes no bit)
+    out = np.zeros(shape, dtype=np.float64)
+    np.add.at(out, (rows[counted], cols[counted]), w[counted])
+    return out
 
 
 def lexicon_feature_matrix(
@@ -150,20 +202,21 @@ def lexicon_feature_matrix(
     `names` fixes the feature order (a trained model's); features it lacks are dropped, so a
     model keeps working when a user's lexicon layer adds a category.
     """
+    return lexicon_feature_rows(lexicon, [matches], [0, n_units], names=names, unit_of_sentence=None if unit_of_sentence is None else [unit_of_sentence], whole=whole)
+
+
+def lexicon_feature_rows(
+    lexicon: Lexicon, matches: Sequence[Iterable[Match]], unit_bounds: Sequence[int], *, names: Sequence[str] | None = None,
+    unit_of_sentence: Sequence[Sequence[int]] | None = None, whole: bool = False,
+) -> np.ndarray:
+    """`lexicon_feature_matrix` of several articles end to end: article i's `matches[i]` fill
+    rows `unit_bounds[i]:unit_bounds[i + 1]` (its units; `unit_of_sentence[i]` maps its
+    sentences to them). Each cell adds its matches in match order, so every row has the bits
+    of its article's matrix alone."""
     names = list(names) if names is not None else lexicon_feature_names(lexicon)
-    index = {n: i for i, n in enumerate(names)}
-    out = np.zeros((n_units, len(names)), dtype=np.float64)
-    for m in matches:
-        if m.dimension != lexicon.dimension:
-            continue
-        key, w = _match_feature(lexicon, m)
-        j = index.get(key) if key is not None else None
-        if j is None or w == 0.0:
-            continue
-        unit = 0 if whole else (m.sentence_index if unit_of_sentence is None else unit_of_sentence[m.sentence_index])
-        if 0 <= unit < n_units:
-            out[unit, j] += w
-    return out
+    kept, rows = _unit_rows(lexicon, matches, unit_bounds, unit_of_sentence, whole=whole)
+    keys, weights = _match_features(lexicon, kept)
+    return _weight_sums(keys, weights, rows, {n: i for i, n in enumerate(names)}, (unit_bounds[-1], len(names)))
 
 
 def finish_lexicon_features(raw: np.ndarray) -> np.ndarray:
@@ -209,16 +262,15 @@ def lexicon_unit_label(lexicon: Lexicon, matches: Sequence[Match], *, n_tokens: 
 def _strongest_label(lexicon: Lexicon, own: Sequence[Match], names: Sequence[str]) -> str:
     """`lexicon_unit_label` of a unit's matches of a `poles`, `prescriptions` or `categories`
     dimension (`own`: the matches of that dimension; `names`: its `category_names`)."""
+    keys, weights = _match_features(lexicon, own)
     if lexicon.kind == "prescriptions":
         best: tuple[float, str] | None = None
-        for m in own:
-            key, w = _match_feature(lexicon, m)
+        for key, w in zip(keys, weights):
             if key is not None and (best is None or w > best[0]):
                 best = (w, key)
         return best[1] if best else "none"
     totals = dict.fromkeys(names, 0.0)
-    for m in own:
-        key, w = _match_feature(lexicon, m)
+    for key, w in zip(keys, weights):
         if key in totals:
             totals[key] += w
     top = max(names, key=totals.__getitem__, default=None)
@@ -233,33 +285,77 @@ def lexicon_unit_labels(
     units `unit_of_sentence` maps them to (ideology passages), with their token and sentence
     counts. Units without a match share one label; stance labels are computed directly, as
     `score_dimension` computes them, instead of through its whole column dictionary."""
-    dim = lexicon.dimension
-    by_unit: dict[int, list[Match]] = {}
-    for m in matches:
-        if m.dimension == dim:
-            u = m.sentence_index if unit_of_sentence is None else unit_of_sentence[m.sentence_index]
-            if 0 <= u < n_units:
-                by_unit.setdefault(u, []).append(m)
-    if lexicon.kind != "stances":
-        names = lexicon.category_names
-        labels = [_strongest_label(lexicon, [], names)] * n_units
-        for u, own in by_unit.items():
-            labels[u] = _strongest_label(lexicon, own, names)
-        return labels
-    # score_dimension's stance label, from the same stance_mass (as lexicon_unit_label does)
-    from .lexicon_scores import stance_mass
+    return UnitLabeler.of(lexicon).labels([matches], [0, n_units], unit_tokens, None if unit_of_sentence is None else [unit_of_sentence])
 
-    names = lexicon.category_names
-    empty = stance_mass(lexicon, dict.fromkeys(names, 0.0), n_tokens=1)
-    labels = [max(names, key=empty.__getitem__, default="")] * n_units
-    for u, own in by_unit.items():
-        totals = dict.fromkeys(names, 0.0)
-        for m in own:
-            if m.counts_for in totals:
-                totals[m.counts_for] += m.effective_weight
-        mass = stance_mass(lexicon, totals, n_tokens=max(int(unit_tokens[u]), 1))
-        labels[u] = max(names, key=mass.__getitem__)
-    return labels
+
+@dataclass(frozen=True, eq=False)
+class UnitLabeler:
+    """`lexicon_unit_labels` of one lexicon for the units of many articles, with what every
+    unit shares worked out once (`UnitLabeler.of(lexicon)`): the category names and their
+    columns, the label of a unit without a match and, for stances, each stance's prior and the
+    smoothing."""
+
+    lexicon: Lexicon
+    names: tuple[str, ...]
+    index: Mapping[str, int]  # each category's column
+    labels_of: np.ndarray  # the names as an object array, to pick many labels in one call
+    empty: str  # the label of a unit without a match
+    priors: np.ndarray  # stances: each one's prior, as `stance_mass` reads it
+    smoothing: float  # stances: `stance_mass`'s smoothing
+
+    @classmethod
+    def of(cls, lexicon: Lexicon) -> "UnitLabeler":
+        names = lexicon.category_names
+        index, labels_of = {c: k for k, c in enumerate(names)}, np.array(names, dtype=object)
+        if lexicon.kind != "stances":
+            return cls(lexicon, names, index, labels_of, _strongest_label(lexicon, [], names), np.zeros(0), 0.0)
+        from ..lexicon.params import param
+        from .lexicon_scores import stance_mass
+
+        empty = stance_mass(lexicon, dict.fromkeys(names, 0.0), n_tokens=1)
+        prior = param(lexicon, "prior") or {}
+        return cls(lexicon, names, index, labels_of, max(names, key=empty.__getitem__, default=""),
+                   np.array([float(prior.get(c, 0.0)) for c in names]), float(param(lexicon, "smoothing")))
+
+    def labels(self, matches: Sequence[Iterable[Match]], unit_bounds: Sequence[int], unit_tokens: Sequence[float],
+               unit_of_sentence: Sequence[Sequence[int]] | None = None) -> list[str]:
+        """The labels of several articles' units end to end: article i's `matches[i]` label
+        units `unit_bounds[i]:unit_bounds[i + 1]`, whose tokens are in `unit_tokens` (indexed
+        like the labels) and to which `unit_of_sentence[i]` maps its sentences (None: the
+        sentences themselves)."""
+        n_units = unit_bounds[-1]
+        kept, rows = _unit_rows(self.lexicon, matches, unit_bounds, unit_of_sentence)
+        if not kept:
+            return [self.empty] * n_units
+        keys, weights = _match_features(self.lexicon, kept)
+        if self.lexicon.kind == "prescriptions":
+            # `_strongest_label`: each unit's first match of the largest weight among those with a key
+            keyed = np.flatnonzero(np.fromiter((key is not None for key in keys), dtype=bool, count=len(keys)))
+            w, r = np.asarray(weights, dtype=np.float64)[keyed], rows[keyed]
+            order = np.lexsort((keyed, -w, r))  # by unit, then the weight downwards, then the match order
+            units, first = np.unique(r[order], return_index=True)
+            found = [keys[j] for j in keyed[order[first]].tolist()]
+            return self._placed(n_units, units, found)
+        if not self.names:
+            return [self.empty] * n_units
+        # the units with a match (most units of a sentence model have none), one row each
+        units, row_of_match = np.unique(rows, return_inverse=True)
+        totals = _weight_sums(keys, weights, row_of_match, self.index, (units.size, len(self.names)))
+        if self.lexicon.kind == "stances":
+            # `stance_mass` (the same operations in the same order) and its largest, the first on ties
+            n_tokens = np.maximum(np.asarray(unit_tokens, dtype=np.float64)[units].astype(np.int64), 1).astype(np.float64)
+            found = self.labels_of[(1000.0 * totals / n_tokens[:, None] + self.priors + self.smoothing).argmax(axis=1)].tolist()
+        else:  # `_strongest_label`: the largest total (the first on ties), `none` when nothing counts
+            top = totals.argmax(axis=1)
+            found = np.where(totals[np.arange(units.size), top] > 0, self.labels_of[top], "none").tolist()
+        return self._placed(n_units, units, found)
+
+    def _placed(self, n_units: int, units: np.ndarray, found: Sequence[str]) -> list[str]:
+        """`n_units` labels: `found[k]` for unit `units[k]`, `empty` for the others."""
+        labels = [self.empty] * n_units
+        for u, label in zip(units.tolist(), found):
+            labels[u] = label
+        return labels
 
 
 def _texts(X: Any, estimator: Any = None, fitted: str = "") -> list[str]:

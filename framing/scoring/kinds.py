@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -19,7 +19,7 @@ from ..lexicon.params import param
 from ..models import Document, Lexicon, Match
 from .lexicon_scores import _bootstrap_position, _rate, category_columns_prefix, poles_axis, poles_label, prescription_lists, stance_mass
 
-__all__ = ["LexiconKind", "ClassifierVotes", "KINDS", "kind_of", "score_dimension", "word_count", "dimension_schema", "argmax_counts"]
+__all__ = ["LexiconKind", "ClassifierVotes", "KINDS", "kind_of", "score_dimension", "word_count", "dimension_schema", "argmax_counts", "argmax_counts_many"]
 
 
 def argmax_counts(classes: Sequence[str], proba: np.ndarray) -> dict[str, float]:
@@ -30,6 +30,19 @@ def argmax_counts(classes: Sequence[str], proba: np.ndarray) -> dict[str, float]
     # bincount adds the weights in unit order in float64: the same sums as a loop from 0.0
     sums = np.bincount(top, weights=proba[np.arange(top.size), top], minlength=len(classes))
     return {c: float(v) for c, v in zip(classes, sums.tolist())}
+
+
+def argmax_counts_many(classes: Sequence[str], proba: np.ndarray, bounds: Sequence[int]) -> list[dict[str, float]]:
+    """`argmax_counts` of several articles' units end to end (article i's in rows
+    `bounds[i]:bounds[i + 1]`) with one bincount: each article's bins add its own weights in
+    unit order from 0.0, as its `argmax_counts` alone does."""
+    n_articles, n_classes = len(bounds) - 1, len(classes)
+    if not proba.size:
+        return [{c: 0.0 for c in classes} for _ in range(n_articles)]
+    top = np.argmax(proba, axis=1)
+    article = np.repeat(np.arange(n_articles), np.diff(np.asarray(bounds)))
+    sums = np.bincount(article * n_classes + top, weights=proba[np.arange(top.size), top], minlength=n_articles * n_classes)
+    return [dict(zip(classes, row)) for row in sums.reshape(n_articles, n_classes).tolist()]
 
 
 def token_weighted_shares(classes: Sequence[str], proba: np.ndarray, weights: np.ndarray) -> dict[str, float]:
@@ -52,15 +65,17 @@ def _num(value: Any, default: float = 0.0) -> float:
 @dataclass(frozen=True)
 class ClassifierVotes:
     """A frame classifier's unit probabilities for one article, with the two summaries the
-    blends use computed on first use (each kind needs one of them)."""
+    blends use computed on first use (each kind needs one of them); `known_counts`: the
+    `counts`, when already found with other articles' (`argmax_counts_many`)."""
 
     classes: tuple[str, ...]
     proba: np.ndarray
     unit_tokens: np.ndarray
+    known_counts: Mapping[str, float] | None = None
 
     @cached_property
-    def counts(self) -> dict[str, float]:
-        return argmax_counts(self.classes, self.proba)
+    def counts(self) -> Mapping[str, float]:
+        return argmax_counts(self.classes, self.proba) if self.known_counts is None else self.known_counts
 
     @cached_property
     def shares(self) -> dict[str, float]:
@@ -405,20 +420,27 @@ def blend_poles(dim: str, lx: Lexicon, counts: Mapping[str, float], lexicon_scor
     }
 
 
+@lru_cache(maxsize=64)
+def _blend_keys(prefix: str, categories: tuple[str, ...], classes: tuple[str, ...] = ()) -> tuple[tuple[str, ...], ...]:
+    """Per category: its name, its blended (and lexicon-read) column, its `_lexicon` and
+    `_classifier` columns and the classifier classes it reads (`<category><class>`), formatted
+    once for every article."""
+    return tuple((c, f"{prefix}.{c}", f"{prefix}.{c}_lexicon", f"{prefix}.{c}_classifier", *(f"{c}{k}" for k in classes)) for c in categories)
+
+
 def blend_prescriptions(dim: str, lx: Lexicon, counts: Mapping[str, float], lexicon_scores: Mapping[str, Any], *, w: float) -> dict[str, Any]:
-    prefix = category_columns_prefix(lx)
     smoothing = float(param(lx, "smoothing"))
     out: dict[str, Any] = {}
     net_cls: dict[str, float] = {}
     net_blend: dict[str, float] = {}
-    for c in lx.category_names:
-        adv, rej = counts.get(f"{c}:advocate", 0.0), counts.get(f"{c}:reject", 0.0)
+    for c, col, lex_col, cls_col, advocate, reject in _blend_keys(category_columns_prefix(lx), lx.category_names, (":advocate", ":reject")):
+        adv, rej = counts.get(advocate, 0.0), counts.get(reject, 0.0)
         net_cls[c] = (adv - rej) / (adv + rej + smoothing)
-        lex = _num(lexicon_scores.get(f"{prefix}.{c}"))
+        lex = _num(lexicon_scores.get(col))
         net_blend[c] = w * net_cls[c] + (1 - w) * lex
-        out[f"{prefix}.{c}"] = round(net_blend[c], 4)
-        out[f"{prefix}.{c}_lexicon"] = round(lex, 4)
-        out[f"{prefix}.{c}_classifier"] = round(net_cls[c], 4)
+        out[col] = round(net_blend[c], 4)
+        out[lex_col] = round(lex, 4)
+        out[cls_col] = round(net_cls[c], 4)
     out[f"{dim}.advocated"], out[f"{dim}.rejected"] = prescription_lists(net_blend, lexicon=lx)
     out[f"{dim}.advocated_lexicon"] = lexicon_scores.get(f"{dim}.advocated", "")
     out[f"{dim}.rejected_lexicon"] = lexicon_scores.get(f"{dim}.rejected", "")
@@ -430,13 +452,13 @@ def blend_stances(dim: str, lx: Lexicon, shares: Mapping[str, float], lexicon_sc
     names = lx.category_names
     out: dict[str, Any] = {}
     blended: dict[str, float] = {}
-    for c in names:
-        lex = _num(lexicon_scores.get(f"{dim}.{c}"))
+    for c, col, lex_col, cls_col in _blend_keys(dim, names):
+        lex = _num(lexicon_scores.get(col))
         cls = shares.get(c, 0.0)
         blended[c] = w * cls + (1 - w) * lex
-        out[f"{dim}.{c}"] = round(blended[c], 4)
-        out[f"{dim}.{c}_lexicon"] = round(lex, 4)
-        out[f"{dim}.{c}_classifier"] = round(cls, 4)
+        out[col] = round(blended[c], 4)
+        out[lex_col] = round(lex, 4)
+        out[cls_col] = round(cls, 4)
     out[f"{dim}.label"] = max(names, key=lambda c: blended[c])
     out[f"{dim}.label_lexicon"] = lexicon_scores.get(f"{dim}.label", "")
     out[f"{dim}.label_classifier"] = max(names, key=lambda c: shares.get(c, 0.0))

@@ -276,3 +276,32 @@ def test_min_article_sentences_is_the_shortest_yardstick_article():
 
     lengths = [len(preprocess(Article(id=a["id"], text=a["text"])).sentences) for a in load_real()["articles"]]
     assert min(lengths) == MIN_ARTICLE_SENTENCES
+
+
+def test_the_category_feature_table_reads_as_its_mappings_bit_for_bit():
+    from framing.scoring.article_heads import category_feature_table, context_features
+
+    rng = np.random.default_rng(13)
+    proba, bounds, n_units = _articles_of_units(rng, len(PRESCRIPTION_CLASSES))
+    scores = [{"prescription.talks": [0.25, None, float("nan"), 1][i % 4], "prescriptions.rejected": "talks;aid" if i % 2 else "", "ideology.sovereigntist": 0.1 * i}
+              for i in range(len(n_units))]
+    registers = [{"reg.modal": 0.5, "reg.quote": 0.25} if i % 3 else {"reg.question": 1.0} for i in range(len(n_units))]  # not every article has every name
+    contexts = [context_features(s, 50 + i) for i, s in enumerate(scores)]
+    table = category_feature_table(PRESCRIPTION_CLASSES, proba, bounds, n_units, scores, PRESCRIPTION_CATEGORIES, registers=registers, contexts=contexts)
+    mappings = table.as_mappings()
+    rows = [feats for per_cat in mappings for feats in per_cat.values()]
+    names = {name for feats in rows for name in feats}
+    features = tuple(sorted(names)) + ("not a feature",)
+    head = ArticleHead("prescriptions", "sets", ("no", "yes"), features, np.zeros(len(features)), np.ones(len(features)), np.zeros((1, len(features))), np.zeros(1))
+    assert table.matrix(features).tobytes() == head.matrix(rows).tobytes()
+    # the unit features are each article's own sums and maxima of the unit products
+    voice = proba[:, [k for k, c in enumerate(PRESCRIPTION_CLASSES) if c.endswith(":advocate")]].sum(axis=1)
+    about = proba[:, [k for k, c in enumerate(PRESCRIPTION_CLASSES) if c.startswith("sanctions:")]].sum(axis=1)
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        feats = mappings[i]["sanctions"]
+        if b > a:
+            assert feats["unit.joint_mean.advocate"] == (about[a:b] * voice[a:b]).sum() / max(n_units[i], 1)
+            assert feats["unit.joint_max.advocate"] == (about[a:b] * voice[a:b]).max() and feats["unit.voice_max.advocate"] == voice[a:b].max()
+        else:
+            assert feats["unit.joint_mean.advocate"] == feats["unit.joint_max.advocate"] == feats["unit.voice_max.advocate"] == 0.0
+        assert [k for k in feats if k.startswith("reg.")] == list(registers[i])

@@ -427,3 +427,93 @@ def test_stance_mass_is_the_rate_plus_prior_plus_smoothing(totals, n_tokens):
         expected = {c: _rate(found[c], n_tokens) + float(prior.get(c, 0.0)) + smoothing for c in names}
         got = stance_mass(lx, found, n_tokens=n_tokens)
         assert list(got) == list(expected) and [v.hex() for v in got.values()] == [v.hex() for v in expected.values()]
+
+
+def _batch_of_documents():
+    """Three articles of the fixture texts (one without a sentence), their sentences' passages."""
+    docs = [preprocess(Article(id=f"b{k}", text=text)) for k, text in enumerate([
+        " ".join(TEXTS + ["Restraint, restraint and appeasement, it was said.", "Peace through strength; the national interest."]),
+        "",
+        " ".join(reversed(TEXTS)),
+    ])]
+    return docs, [C.passages_of(len(d.sentences)) for d in docs]
+
+
+def _reference_feature_matrix(lexicon, matches, n_units, names, unit_of):
+    """`lexicon_feature_matrix` as a loop over the matches, one cell at a time from 0.0."""
+    index = {n: i for i, n in enumerate(names)}
+    out = np.zeros((n_units, len(names)))
+    for m in matches:
+        if m.dimension != lexicon.dimension:
+            continue
+        if lexicon.kind == "prescriptions":
+            key = f"{m.category}:{m.role}" if m.role else None
+            w = m.weight * (lexicon.scope.hedging.factor if m.hedged else 1.0) * (lexicon.scope.quotation.factor if m.quoted else 1.0)
+        elif lexicon.kind == "actors":
+            key, w = m.category, 1.0
+        else:
+            key, w = m.counts_for, m.effective_weight
+        j = index.get(key) if key is not None else None
+        unit = m.sentence_index if unit_of is None else unit_of[m.sentence_index]
+        if j is not None and w != 0.0 and 0 <= unit < n_units:
+            out[unit, j] += w
+    return out
+
+
+def test_lexicon_features_of_a_batch_equal_each_article_alone_bit_for_bit(fixture_lexicon_map):
+    from framing.scoring.features import lexicon_feature_matrix, lexicon_feature_names, lexicon_feature_rows
+
+    docs, passages = _batch_of_documents()
+    all_matches = [[m for lx in fixture_lexicon_map.values() for m in match_document(doc, CompiledLexicon(lx))] for doc in docs]
+    found = set()
+    for lx in fixture_lexicon_map.values():
+        names = lexicon_feature_names(lx)[::-1] + ["not a feature"]  # a model's own order, and a name the lexicon lacks
+        for unit_of in (None, passages):
+            n_units = [len(d.sentences) if unit_of is None else max(p, default=-1) + 1 for d, p in zip(docs, passages)]
+            bounds = np.concatenate([[0], np.cumsum(n_units)]).astype(int).tolist()
+            together = lexicon_feature_rows(lx, all_matches, bounds, names=names, unit_of_sentence=unit_of)
+            for i, matches in enumerate(all_matches):
+                own_units = None if unit_of is None else unit_of[i]
+                expected = _reference_feature_matrix(lx, matches, n_units[i], names, own_units)
+                alone = lexicon_feature_matrix(lx, matches, n_units[i], names=names, unit_of_sentence=own_units)
+                assert together[bounds[i] : bounds[i + 1]].tobytes() == alone.tobytes() == expected.tobytes(), (lx.dimension, i)
+            if together.any():
+                found.add(lx.kind)
+        whole = lexicon_feature_matrix(lx, all_matches[0], 1, names=names, whole=True)
+        assert whole.tobytes() == _reference_feature_matrix(lx, all_matches[0], 1, names, [0] * len(docs[0].sentences)).tobytes()
+    assert {"poles", "prescriptions", "stances"} <= found  # every kind's rule had matches to add up
+
+
+def test_unit_labels_of_a_batch_equal_each_unit_alone(fixture_lexicon_map):
+    from framing.scoring.features import UnitLabeler
+
+    docs, passages = _batch_of_documents()
+    for lx in fixture_lexicon_map.values():
+        matches = [match_document(doc, CompiledLexicon(lx)) for doc in docs]
+        for unit_of in (None, passages):
+            n_units = [len(d.sentences) if unit_of is None else max(p, default=-1) + 1 for d, p in zip(docs, passages)]
+            bounds = np.concatenate([[0], np.cumsum(n_units)]).astype(int).tolist()
+            tokens = np.zeros(bounds[-1])
+            expected = []
+            for i, doc in enumerate(docs):
+                units = list(range(len(doc.sentences))) if unit_of is None else unit_of[i]
+                unit_tokens = np.bincount(units, weights=[len(s.norms) for s in doc.sentences], minlength=n_units[i]) if units else np.zeros(0)
+                tokens[bounds[i] : bounds[i + 1]] = unit_tokens
+                for u in range(n_units[i]):
+                    own = [m for m in matches[i] if units[m.sentence_index] == u]
+                    expected.append(lexicon_unit_label(lx, own, n_tokens=int(unit_tokens[u]), n_sentences=units.count(u)))
+            assert UnitLabeler.of(lx).labels(matches, bounds, tokens, unit_of) == expected, (lx.dimension, unit_of is None)
+
+
+def test_argmax_counts_of_a_batch_equal_each_article_alone():
+    from framing.scoring.kinds import argmax_counts_many
+
+    rng = np.random.default_rng(5)
+    classes = ["a", "b", "c"]
+    sizes = [0, 3, 40, 0, 1, 17]
+    proba = rng.dirichlet(np.ones(3), size=sum(sizes))
+    proba[::7] = np.eye(3)[1]  # certain rows: ties for the top
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
+    together = argmax_counts_many(classes, proba, bounds)
+    assert together == [argmax_counts(classes, proba[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]  # exactly
+    assert argmax_counts_many(classes, np.zeros((0, 3)), [0, 0, 0]) == [{c: 0.0 for c in classes}] * 2
