@@ -94,11 +94,10 @@ def verdict(base: dict[str, float], new: dict[str, float], dim: str) -> tuple[bo
 def run(names: list[str], *, units_dir: Path, folds: int, log) -> dict[str, dict[str, float]]:
     from framing.io.real_corpus import load_real
     from framing.scoring.encoder_features import MINILM, get_encoder
-    from framing.training.articles import TRAINING_ROUNDS, article_folds, features_from_units, fit_heads, oof_units, read_units_cache, write_units_cache, written_rows
+    from framing.training.articles import features_from_units, fit_heads, oof_units, read_units_cache, training_dev, write_units_cache, written_rows
 
     data = load_real()
-    dev = [a for a in data["articles"] if a["split"] == "dev" and int(a.get("round", 1)) in set(TRAINING_ROUNDS)]
-    fold_of = article_folds(dev, folds)
+    dev, fold_of = training_dev(data, folds)
     written = written_rows()
     results: dict[str, dict[str, float]] = {}
     for name in names:

@@ -121,12 +121,11 @@ def sentence_macro_f1(data: Mapping[str, Any], fold_models: list[tuple[set[str],
 
 def run(names: list[str], *, units_dir: Path, folds: int, log: Any) -> dict[str, dict[str, float]]:
     from framing.io.real_corpus import load_real
-    from framing.training.articles import (SHIPPED_DIMENSIONS, TRAINING_ROUNDS, _train_models, _units_of, article_folds, features_from_units, fit_heads,
-                                           real_unit_rows, written_rows)
+    from framing.training.articles import _train_models, _units_of, features_from_units, fit_heads, real_unit_rows, training_dev, written_rows
+    from framing.training.frames import SHIPPED_DIMENSIONS
 
     data = load_real()
-    dev = [a for a in data["articles"] if a["split"] == "dev" and int(a.get("round", 1)) in set(TRAINING_ROUNDS)]
-    fold_of = article_folds(dev, folds)
+    dev, fold_of = training_dev(data, folds)
     written = written_rows()
     results: dict[str, dict[str, float]] = {}
     for name in names:

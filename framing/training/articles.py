@@ -36,7 +36,7 @@ import numpy as np
 from ..errors import ConfigError
 from .frames import SEED, SHIPPED_DIMENSIONS, TrainingConfig
 
-__all__ = ["REAL_CONFIGS", "TRAINING_ROUNDS", "config_for", "real_unit_rows", "prescription_unit_label", "article_folds", "oof_units", "features_from_units", "fit_heads", "main"]
+__all__ = ["REAL_CONFIGS", "TRAINING_ROUNDS", "config_for", "real_unit_rows", "prescription_unit_label", "article_folds", "training_dev", "oof_units", "features_from_units", "fit_heads", "main"]
 
 ALLIANCE_ARTICLE_LABELS = ("threat", "hollow", "legitimate", "mixed", "absent")
 # The real units bring many more n-grams than the written ones; scoring time grows with the
@@ -345,6 +345,13 @@ def fit_heads(dev: Sequence[Mapping[str, Any]], folds: Sequence[int], feats: Map
 TRAINING_ROUNDS = (1,)
 
 
+def training_dev(data: Mapping[str, Any], folds: int, *, rounds: Sequence[int] = TRAINING_ROUNDS) -> tuple[list[Mapping[str, Any]], list[int]]:
+    """The `dev` articles of these coding rounds (what the shipped models learn from) and the
+    grouped fold of each (`article_folds`)."""
+    dev = [a for a in data["articles"] if a["split"] == "dev" and int(a.get("round", 1)) in set(rounds)]
+    return dev, article_folds(dev, folds)
+
+
 def train_real(out_dir: Path, *, folds: int = 5, rounds: Sequence[int] = TRAINING_ROUNDS, config: TrainingConfig | Mapping[str, TrainingConfig] = REAL_CONFIGS, gold_dir: Path | None = None,
                units_cache: Path | None = None, heads_only: bool = False, card: Path | None = None, log: Any = print) -> dict[str, Any]:
     from ..io.real_corpus import load_real
@@ -354,10 +361,9 @@ def train_real(out_dir: Path, *, folds: int = 5, rounds: Sequence[int] = TRAININ
     from .frames import cross_validate, train
 
     data = load_real(directory=gold_dir)
-    dev = [a for a in data["articles"] if a["split"] == "dev" and int(a.get("round", 1)) in set(rounds)]
+    dev, fold_of = training_dev(data, folds, rounds=rounds)
     if not dev:
         raise ConfigError("the yardstick has no dev articles")
-    fold_of = article_folds(dev, folds)
     written = written_rows()
     units = None
     if units_cache is not None and units_cache.is_file():
