@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ..lexicon.matcher import MatcherGroup, PhraseMatcher
+from ..lexicon.matcher import MatcherGroup, PhraseMatcher, by_sentence
 from ..lexicon.params import param
 from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence
 from ..records import fast_constructor
@@ -313,7 +313,7 @@ def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache) -> tuple[list[
     return flat, starts
 
 
-def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCache) -> Iterator[tuple[int, Sentence, list[str], list[tuple[int, int, LexiconEntry]]]]:
+def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCache) -> Iterator[tuple[int, Sentence, Sequence[str], list[tuple[int, int, LexiconEntry]]]]:
     """(position, sentence, its token norms, the lexicon's matches in it) for every sentence
     with a match.
 
@@ -332,18 +332,10 @@ def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCach
         return
     flat, starts = cache.document_norms(doc, stemmed)
     sentences = doc.sentences
-    k, base, next_start, group = -1, 0, 0, None
-    for s, e, entry in cache.document_matches(compiled.group, compiled.terms, doc, stemmed):
-        if s >= next_start:  # hits come in text order: find the sentence only when it changes
-            if group:
-                yield k, sentences[k], flat[base : next_start - 1], group
-            k = bisect.bisect_right(starts, s) - 1
-            base = starts[k]
-            next_start = base + len(sentences[k].norms) + 1  # the next sentence's start, past the sentinel
-            group = []
-        group.append((s - base, e - base, entry))
-    if group:
-        yield k, sentences[k], flat[base : next_start - 1], group
+    for k, base, hits in by_sentence(cache.document_matches(compiled.group, compiled.terms, doc, stemmed), starts):
+        sent = sentences[k]
+        # unstemmed, the sentence's own tuple holds the same norms: no copy
+        yield k, sent, flat[base : base + len(sent.norms)] if stemmed else sent.norms, hits
 
 
 def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentCache | None = None) -> list[Match]:
