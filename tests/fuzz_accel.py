@@ -85,6 +85,8 @@ def one_input(data: bytes) -> None:
         assert m.find(norms) == m._pure_find(norms), norms
     # all of them in one group pass, over a document-like list (sentences joined by the sentinel)
     group, document = MatcherGroup(matchers), [*norms, "\x00", *norms[::-1]]
+    parts = [norms, (), norms[::-1], norms[start % 5 :]]
+    assert MATCHER.joined(parts, "\x00") == matcher_module._pure_joined(parts, "\x00"), parts
     assert group.find(document) == [m._pure_find(document) for m in group.matchers], document
     # those matches grouped by sentence (framing/_accel/matcher.c's by_sentence), with the real
     # sentence starts and with starts made of the input (unsorted, negative, past the end)

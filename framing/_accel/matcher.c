@@ -616,10 +616,72 @@ fail:
     return NULL;
 }
 
+/* joined(parts, separator): framing.lexicon.matcher._pure_joined, the reference. */
+PyDoc_STRVAR(joined_doc,
+"joined(parts, separator) -> (items, starts)\n\n"
+"The items of every part end to end, `separator` after each part, and where each part starts:\n"
+"a document's token list for MatcherGroup.find (sentences' norms, a sentinel between them).");
+
+static PyObject *matcher_joined(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *given, *separator, *parts = NULL, *items = NULL, *starts = NULL, *out = NULL;
+    Py_ssize_t n_parts, total = 0, i, j, at = 0;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "joined() takes parts, separator");
+        return NULL;
+    }
+    separator = args[1];
+    given = PySequence_Tuple(args[0]);
+    if (!given)
+        return NULL;
+    n_parts = PyTuple_GET_SIZE(given);
+    /* every part as a list or tuple, held here: no Python code runs while they are copied */
+    parts = PyTuple_New(n_parts);
+    if (!parts)
+        goto done;
+    for (i = 0; i < n_parts; i++) {
+        PyObject *part = PySequence_Fast(PyTuple_GET_ITEM(given, i), "joined(): each part must be a sequence");
+        if (!part)
+            goto done;
+        PyTuple_SET_ITEM(parts, i, part);
+        total += PySequence_Fast_GET_SIZE(part) + 1;
+    }
+    items = PyList_New(total);
+    starts = PyList_New(n_parts);
+    if (!items || !starts)
+        goto done;
+    for (i = 0; i < n_parts; i++) {
+        PyObject *part = PyTuple_GET_ITEM(parts, i), **values = PySequence_Fast_ITEMS(part);
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(part);
+        PyObject *start = PyLong_FromSsize_t(at);
+        if (!start)
+            goto done;
+        PyList_SET_ITEM(starts, i, start);
+        if (n + 1 > total - at) { /* the sizes were summed above: a bounds check all the same */
+            PyErr_SetString(PyExc_RuntimeError, "joined(): a part changed size");
+            goto done;
+        }
+        for (j = 0; j < n; j++) {
+            Py_INCREF(values[j]);
+            PyList_SET_ITEM(items, at++, values[j]);
+        }
+        Py_INCREF(separator);
+        PyList_SET_ITEM(items, at++, separator);
+    }
+    out = PyTuple_Pack(2, items, starts);
+done:
+    Py_XDECREF(items);
+    Py_XDECREF(starts);
+    Py_XDECREF(parts);
+    Py_DECREF(given);
+    return out;
+}
+
 static PyMethodDef matcher_methods[] = {
     {"find", (PyCFunction)(void (*)(void))matcher_find, METH_FASTCALL, find_doc},
     {"find_group", (PyCFunction)(void (*)(void))matcher_find_group, METH_FASTCALL, find_group_doc},
     {"by_sentence", (PyCFunction)(void (*)(void))matcher_by_sentence, METH_FASTCALL, by_sentence_doc},
+    {"joined", (PyCFunction)(void (*)(void))matcher_joined, METH_FASTCALL, joined_doc},
     {NULL, NULL, 0, NULL},
 };
 

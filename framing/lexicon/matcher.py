@@ -239,3 +239,23 @@ def _pure_by_sentence(hits: Sequence[tuple[int, int, Any]], starts: Sequence[int
             out.append((k, base, group))
         group.append((s - base, e - base, payload))
     return out
+
+
+def joined(parts: Iterable[Sequence[T]], separator: T) -> tuple[list[T], list[int]]:
+    """The items of every part end to end, `separator` after each part, and where each part
+    starts: a document's token list for `MatcherGroup.find` (its sentences' norms with a
+    sentinel between them, which no pattern matches). Compiled, without a Python call per part."""
+    if _MATCHER is not None:
+        return _MATCHER.joined(parts, separator)
+    return _pure_joined(parts, separator)
+
+
+def _pure_joined(parts: Iterable[Sequence[T]], separator: T) -> tuple[list[T], list[int]]:
+    """`joined` in Python: the reference of the compiled one."""
+    items: list[T] = []
+    starts: list[int] = []
+    for part in parts:
+        starts.append(len(items))
+        items.extend(part)
+        items.append(separator)
+    return items, starts

@@ -241,3 +241,34 @@ def test_by_sentence_on_at_least_ten_thousand_real_sentences():
             assert matcher_module._MATCHER.by_sentence(hits, starts) == matcher_module._pure_by_sentence(hits, starts)
         n += len(doc.sentences)
     assert n >= 10_000, n
+
+
+# --- joined: a document's token list, sentences separated by a sentinel -------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.lists(word, max_size=8), st.lists(word, max_size=8).map(tuple)), max_size=12), word)
+def test_joined_lays_parts_end_to_end_as_the_reference(parts, separator):
+    assert matcher_module._MATCHER.joined(parts, separator) == matcher_module._pure_joined(parts, separator)
+    assert matcher_module._MATCHER.joined(iter(parts), separator) == matcher_module._pure_joined(parts, separator)
+
+
+def test_joined_on_at_least_ten_thousand_real_sentences():
+    n = 0
+    for article in abp_articles(400):
+        parts = [sent.norms for sent in text.preprocess(Article("x", article)).sentences]
+        assert matcher_module._MATCHER.joined(parts, "\x00") == matcher_module._pure_joined(parts, "\x00")
+        n += len(parts)
+    assert n >= 10_000, n
+
+
+def test_joined_bad_arguments_raise_on_both_paths():
+    for args in (([["a"], 3], "\x00"), (None, "\x00"), ([["a"], None], "\x00")):
+        with pytest.raises(TypeError):
+            matcher_module._MATCHER.joined(*args)
+        with pytest.raises(TypeError):
+            matcher_module._pure_joined(*args)
+    with pytest.raises(TypeError):
+        matcher_module._MATCHER.joined([["a"]])
+    # strings are sequences: their characters are the items, on both paths
+    assert matcher_module._MATCHER.joined(["ab", "c"], 0) == matcher_module._pure_joined(["ab", "c"], 0) == (["a", "b", 0, "c", 0], [0, 3])
