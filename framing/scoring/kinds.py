@@ -140,7 +140,7 @@ class LexiconKind:
         return []
 
 
-def _by_sentence(matches: Sequence[Match], pos: str, n_sentences: int) -> tuple[np.ndarray, np.ndarray]:
+def _pole_weights_by_sentence(matches: Sequence[Match], pos: str, n_sentences: int) -> tuple[np.ndarray, np.ndarray]:
     """The weight each sentence gives the positive pole and the negative pole (`matches` count
     for one of them)."""
     ps = np.zeros(max(n_sentences, 1))
@@ -175,7 +175,8 @@ class Poles(LexiconKind):
         if pos and neg:
             position = (totals[pos] - totals[neg]) / (totals[pos] + totals[neg] + smoothing)
             evidence = [m for m in matches if m.counts_for == pos or m.counts_for == neg]
-            lo, hi = _bootstrap_position(*_by_sentence(evidence, pos, n_sentences), smoothing) if evidence else (0.0, 0.0)  # no evidence: no interval
+            # without evidence the interval is (0, 0): no arrays to make and resample
+            lo, hi = _bootstrap_position(*_pole_weights_by_sentence(evidence, pos, n_sentences), smoothing) if evidence else (0.0, 0.0)
         else:
             position, lo, hi = 0.0, 0.0, 0.0
         out[f"{dim}.position"] = round(position, 4)

@@ -18,7 +18,7 @@ level = st.one_of(st.sampled_from([0.90, 0.0, 1.0, 0.5, 0.95, 0.99]), st.floats(
 
 
 def reference(x: np.ndarray, low: float, high: float) -> tuple[float, float]:
-    with np.errstate(invalid="ignore"):  # infinities: inf - inf in the interpolation
+    with np.errstate(all="ignore"):  # infinities: inf - inf and inf * 0 in the interpolation
         lo, hi = np.quantile(x, [low, high])
     return float(lo), float(hi)
 
@@ -28,7 +28,8 @@ def reference(x: np.ndarray, low: float, high: float) -> tuple[float, float]:
 def test_the_same_percentiles_as_np_quantile(x, lvl):
     low, high = (1 - lvl) / 2, 1 - (1 - lvl) / 2
     before = x.copy()
-    assert repr(_quantiles(x, low, high)) == repr(reference(x, low, high))
+    with np.errstate(all="ignore"):  # np.quantile's own warnings on infinities (also where _quantiles hands over to it)
+        assert repr(_quantiles(x, low, high)) == repr(reference(x, low, high))
     assert np.array_equal(x, before, equal_nan=True)  # the values are left as they were
 
 
