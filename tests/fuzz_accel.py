@@ -85,7 +85,22 @@ def one_input(data: bytes) -> None:
         assert m.find(norms) == m._pure_find(norms), norms
     # all of them in one group pass, over a document-like list (sentences joined by the sentinel)
     group, document = MatcherGroup(matchers), [*norms, "\x00", *norms[::-1]]
+    parts = [norms, (), norms[::-1], norms[start % 5 :]]
+    assert MATCHER.joined(parts, "\x00") == matcher_module._pure_joined(parts, "\x00"), parts
     assert group.find(document) == [m._pure_find(document) for m in group.matchers], document
+    # those matches grouped by sentence (framing/_accel/matcher.c's by_sentence), with the real
+    # sentence starts and with starts made of the input (unsorted, negative, past the end)
+    for starts in ([0, len(norms) + 1], [start, end, start % 7, -end]):
+        for hits in group.find(document):
+            try:
+                expected = matcher_module._pure_by_sentence(hits, starts)
+            except ValueError:
+                expected = ValueError
+            try:
+                got = MATCHER.by_sentence(hits, starts)
+            except ValueError:
+                got = ValueError
+            assert got == expected, (hits, starts)
     _ngrams(norms, start, end)
     # a match made of the input, compiled (framing/_accel/records.c) and by the dataclass
     values = (s[:9], s[9:20], s[:3], s, start, end, end - start, s[start:end], float(len(s)), bool(start % 2), bool(end % 2), False, s[-3:] or None, 0.5, "", True, ())

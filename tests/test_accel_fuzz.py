@@ -47,7 +47,7 @@ def _exercise(rounds: int) -> None:
     group, tiny = MatcherGroup([m, exact]), MatcherGroup([exact, m])
     make_match, slots = fast_constructor(Match), tuple(getattr(Match, name) for name in Match.__slots__)
     match_values = ("a", "alliance", "axis", "axis", 1, 10, 14, s[:4], 1.0, False, True, False, "axis", 0.5, "", False, ())
-    find_group = matcher_module._MATCHER.find_group
+    find_group, by_sentence, joined = matcher_module._MATCHER.find_group, matcher_module._MATCHER.by_sentence, matcher_module._MATCHER.joined
     splitter = text._CompiledPunktSpans(text._sentence_tokenizer())
     lines = s.replace("\n", " ").split("\r")
 
@@ -70,9 +70,13 @@ def _exercise(rounds: int) -> None:
         find(exact._memo, norms)
         group.find(norms)
         find_group(tiny._memo, norms, tiny._specs, 3)  # the memo cleared over and over
+        by_sentence([(0, 2, "a"), (1, 3, None), (7, 8, "b")], [0, 5, 7])
+        joined([norms, (), norms[:3]], "\x00")
         for bad in (lambda: tokens.norms(s, 0, len(s), lambda raw: 1 / 0), lambda: tokens.norms(s, 0, len(s), lambda raw: 1),
                     lambda: find(m._memo, [*norms, 3], m._root, 50_000), lambda: group.find([*norms, 3]),
                     lambda: find_group({"ab": (1,)}, ["ab"], group._specs, 10), lambda: find_group({}, ["ab"], ((1,),), 10),
+                    lambda: by_sentence([(3, 4, "a"), (0, 1, "b")], [1]), lambda: by_sentence([(3, 4, "a"), ("x", 1, "b")], [1]),
+                    lambda: joined([norms, 3], "\x00"),
                     lambda: tokens.spans(s, 0), lambda: tokens.range_spans(s, 0, len(s), [(0, 1), (0, 10**6)]),
                     lambda: tokens.range_spans(s, 0, len(s), [(0, 1), ("x", 1)]), lambda: splitter("a\nb"),
                     lambda: make_match(*match_values[:-1]), lambda: records.make(Match, slots[:3], ("a", 1, 2)),

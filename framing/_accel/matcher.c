@@ -516,9 +516,172 @@ fail:
     return NULL;
 }
 
+/* by_sentence(hits, starts): framing.lexicon.matcher._pure_by_sentence, the reference. */
+PyDoc_STRVAR(by_sentence_doc,
+"by_sentence(hits, starts) -> list of (k, base, hits)\n\n"
+"Matches (start, end, payload) found over a document's token list grouped by sentence: for\n"
+"each run of matches in one sentence k (the last of `starts` at or before the match's start,\n"
+"as bisect_right finds it), (k, starts[k], [(start - base, end - base, payload), ...]).\n"
+"ValueError for a match before the first start.");
+
+/* the int `value` as a Py_ssize_t; -1 with TypeError (not an int) or OverflowError */
+static int position_of(PyObject *value, Py_ssize_t *out)
+{
+    if (!PyLong_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "by_sentence(): positions must be int");
+        return -1;
+    }
+    *out = PyLong_AsSsize_t(value);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *matcher_by_sentence(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *hits = NULL, *starts = NULL, *out = NULL, *group = NULL; /* group: borrowed from `out` */
+    Py_ssize_t *first = NULL, n_starts, i, current = -1, base = 0;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "by_sentence() takes hits, starts");
+        return NULL;
+    }
+    /* snapshots: their items are held while they are read */
+    hits = PySequence_Tuple(args[0]);
+    starts = hits ? PySequence_Tuple(args[1]) : NULL;
+    if (!starts)
+        goto fail;
+    n_starts = PyTuple_GET_SIZE(starts);
+    first = PyMem_Malloc((n_starts ? n_starts : 1) * sizeof(Py_ssize_t));
+    out = PyList_New(0);
+    if (!first || !out) {
+        if (!first)
+            PyErr_NoMemory();
+        goto fail;
+    }
+    for (i = 0; i < n_starts; i++)
+        if (position_of(PyTuple_GET_ITEM(starts, i), &first[i]) < 0)
+            goto fail;
+    for (i = 0; i < PyTuple_GET_SIZE(hits); i++) {
+        PyObject *hit = PyTuple_GET_ITEM(hits, i), *relative;
+        Py_ssize_t s, e, lo = 0, hi = n_starts, rs, re;
+        if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 3) {
+            PyErr_SetString(PyExc_TypeError, "by_sentence(): each hit must be a tuple (start, end, payload)");
+            goto fail;
+        }
+        if (position_of(PyTuple_GET_ITEM(hit, 0), &s) < 0 || position_of(PyTuple_GET_ITEM(hit, 1), &e) < 0)
+            goto fail;
+        while (lo < hi) { /* bisect_right: the first start after s */
+            Py_ssize_t mid = lo + (hi - lo) / 2;
+            if (s < first[mid])
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        if (lo == 0) {
+            PyErr_SetString(PyExc_ValueError, "by_sentence(): a match starts before the first sentence");
+            goto fail;
+        }
+        if (lo - 1 != current) {
+            PyObject *run;
+            current = lo - 1;
+            base = first[current];
+            group = PyList_New(0);
+            if (!group)
+                goto fail;
+            run = Py_BuildValue("(nnN)", current, base, group); /* the run holds the group */
+            if (!run || PyList_Append(out, run) < 0) {
+                Py_XDECREF(run);
+                goto fail;
+            }
+            Py_DECREF(run); /* `out` holds the run: the group is borrowed from here on */
+        }
+        if (__builtin_sub_overflow(s, base, &rs) || __builtin_sub_overflow(e, base, &re)) {
+            PyErr_SetString(PyExc_OverflowError, "by_sentence(): position out of range");
+            goto fail;
+        }
+        relative = Py_BuildValue("(nnO)", rs, re, PyTuple_GET_ITEM(hit, 2));
+        if (!relative || PyList_Append(group, relative) < 0) {
+            Py_XDECREF(relative);
+            goto fail;
+        }
+        Py_DECREF(relative);
+    }
+    PyMem_Free(first);
+    Py_DECREF(hits);
+    Py_DECREF(starts);
+    return out;
+fail:
+    PyMem_Free(first);
+    Py_XDECREF(hits);
+    Py_XDECREF(starts);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* joined(parts, separator): framing.lexicon.matcher._pure_joined, the reference. */
+PyDoc_STRVAR(joined_doc,
+"joined(parts, separator) -> (items, starts)\n\n"
+"The items of every part end to end, `separator` after each part, and where each part starts:\n"
+"a document's token list for MatcherGroup.find (sentences' norms, a sentinel between them).");
+
+static PyObject *matcher_joined(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *given, *separator, *parts = NULL, *items = NULL, *starts = NULL, *out = NULL;
+    Py_ssize_t n_parts, total = 0, i, j, at = 0;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "joined() takes parts, separator");
+        return NULL;
+    }
+    separator = args[1];
+    given = PySequence_Tuple(args[0]);
+    if (!given)
+        return NULL;
+    n_parts = PyTuple_GET_SIZE(given);
+    /* every part as a list or tuple, held here: no Python code runs while they are copied */
+    parts = PyTuple_New(n_parts);
+    if (!parts)
+        goto done;
+    for (i = 0; i < n_parts; i++) {
+        PyObject *part = PySequence_Fast(PyTuple_GET_ITEM(given, i), "joined(): each part must be a sequence");
+        if (!part)
+            goto done;
+        PyTuple_SET_ITEM(parts, i, part);
+        total += PySequence_Fast_GET_SIZE(part) + 1;
+    }
+    items = PyList_New(total);
+    starts = PyList_New(n_parts);
+    if (!items || !starts)
+        goto done;
+    for (i = 0; i < n_parts; i++) {
+        PyObject *part = PyTuple_GET_ITEM(parts, i), **values = PySequence_Fast_ITEMS(part);
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(part);
+        PyObject *start = PyLong_FromSsize_t(at);
+        if (!start)
+            goto done;
+        PyList_SET_ITEM(starts, i, start);
+        if (n + 1 > total - at) { /* the sizes were summed above: a bounds check all the same */
+            PyErr_SetString(PyExc_RuntimeError, "joined(): a part changed size");
+            goto done;
+        }
+        for (j = 0; j < n; j++) {
+            Py_INCREF(values[j]);
+            PyList_SET_ITEM(items, at++, values[j]);
+        }
+        Py_INCREF(separator);
+        PyList_SET_ITEM(items, at++, separator);
+    }
+    out = PyTuple_Pack(2, items, starts);
+done:
+    Py_XDECREF(items);
+    Py_XDECREF(starts);
+    Py_XDECREF(parts);
+    Py_DECREF(given);
+    return out;
+}
+
 static PyMethodDef matcher_methods[] = {
     {"find", (PyCFunction)(void (*)(void))matcher_find, METH_FASTCALL, find_doc},
     {"find_group", (PyCFunction)(void (*)(void))matcher_find_group, METH_FASTCALL, find_group_doc},
+    {"by_sentence", (PyCFunction)(void (*)(void))matcher_by_sentence, METH_FASTCALL, by_sentence_doc},
+    {"joined", (PyCFunction)(void (*)(void))matcher_joined, METH_FASTCALL, joined_doc},
     {NULL, NULL, 0, NULL},
 };
 

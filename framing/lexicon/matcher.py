@@ -12,8 +12,9 @@ matchers over one token list (a document's, for every lexicon and cue list) in o
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from itertools import compress
-from typing import Generic, Iterable, Sequence, TypeVar
+from typing import Any, Generic, Iterable, Sequence, TypeVar
 
 from .. import accel
 
@@ -213,3 +214,48 @@ class MatcherGroup:
 
     def __reduce__(self):  # pickled (for Dask workers) without the memo: it is only a cache
         return (MatcherGroup, (self.matchers,))
+
+
+def by_sentence(hits: Sequence[tuple[int, int, Any]], starts: Sequence[int]) -> list[tuple[int, int, list[tuple[int, int, Any]]]]:
+    """Matches found over a document's token list (`MatcherGroup.find` on the sentences' tokens
+    end to end), grouped by sentence: for each run of matches in one sentence k (the last of
+    `starts` at or before the match), (k, starts[k], the matches with positions from there).
+    Compiled, without Python work per match (a document has dozens)."""
+    if _MATCHER is not None:
+        return _MATCHER.by_sentence(hits, starts)
+    return _pure_by_sentence(hits, starts)
+
+
+def _pure_by_sentence(hits: Sequence[tuple[int, int, Any]], starts: Sequence[int]) -> list[tuple[int, int, list[tuple[int, int, Any]]]]:
+    """`by_sentence` in Python: the reference of the compiled one."""
+    out: list[tuple[int, int, list[tuple[int, int, Any]]]] = []
+    current, base, group = -1, 0, []
+    for s, e, payload in hits:
+        k = bisect_right(starts, s) - 1
+        if k < 0:
+            raise ValueError("by_sentence(): a match starts before the first sentence")
+        if k != current:
+            current, base, group = k, starts[k], []
+            out.append((k, base, group))
+        group.append((s - base, e - base, payload))
+    return out
+
+
+def joined(parts: Iterable[Sequence[T]], separator: T) -> tuple[list[T], list[int]]:
+    """The items of every part end to end, `separator` after each part, and where each part
+    starts: a document's token list for `MatcherGroup.find` (its sentences' norms with a
+    sentinel between them, which no pattern matches). Compiled, without a Python call per part."""
+    if _MATCHER is not None:
+        return _MATCHER.joined(parts, separator)
+    return _pure_joined(parts, separator)
+
+
+def _pure_joined(parts: Iterable[Sequence[T]], separator: T) -> tuple[list[T], list[int]]:
+    """`joined` in Python: the reference of the compiled one."""
+    items: list[T] = []
+    starts: list[int] = []
+    for part in parts:
+        starts.append(len(items))
+        items.extend(part)
+        items.append(separator)
+    return items, starts

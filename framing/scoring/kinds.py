@@ -17,7 +17,7 @@ import numpy as np
 from ..lexicon.build import DICTIONARY_COVERAGE, DICTIONARY_PER_1000
 from ..lexicon.params import param
 from ..models import Document, Lexicon, Match
-from .lexicon_scores import _bootstrap_position, _rate, category_columns_prefix, poles_axis, poles_label, prescription_lists, stance_mass
+from .lexicon_scores import _bootstrap_position, _rate, category_columns_prefix, category_names, poles_axis, poles_label, prescription_lists, stance_mass
 
 __all__ = ["LexiconKind", "ClassifierVotes", "KINDS", "kind_of", "score_dimension", "word_count", "dimension_schema", "argmax_counts", "argmax_counts_many"]
 
@@ -83,7 +83,7 @@ class ClassifierVotes:
 
 
 def _totals(lexicon: Lexicon, matches: Sequence[Match]) -> dict[str, float]:
-    totals = {c: 0.0 for c in lexicon.category_names}
+    totals = {c: 0.0 for c in category_names(lexicon)}
     for m in matches:
         if m.counts_for in totals:
             totals[m.counts_for] += m.effective_weight
@@ -140,6 +140,19 @@ class LexiconKind:
         return []
 
 
+def _pole_weights_by_sentence(matches: Sequence[Match], pos: str, n_sentences: int) -> tuple[np.ndarray, np.ndarray]:
+    """The weight each sentence gives the positive pole and the negative pole (`matches` count
+    for one of them)."""
+    ps = np.zeros(max(n_sentences, 1))
+    ns = np.zeros(max(n_sentences, 1))
+    for m in matches:
+        if m.counts_for == pos:
+            ps[m.sentence_index] += m.effective_weight
+        else:
+            ns[m.sentence_index] += m.effective_weight
+    return ps[:n_sentences], ns[:n_sentences]
+
+
 class Poles(LexiconKind):
     name = "poles"
     unit = "weighted matches per 1,000 tokens"
@@ -153,7 +166,7 @@ class Poles(LexiconKind):
         return ["absent", "mixed", *lx.category_names]
 
     def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
-        dim, names = lx.dimension, lx.category_names
+        dim, names = lx.dimension, category_names(lx)
         totals = _totals(lx, matches)
         smoothing = float(param(lx, "smoothing"))
         pos, neg = poles_axis(lx)
@@ -161,14 +174,9 @@ class Poles(LexiconKind):
         out: dict[str, Any] = {f"{dim}.{c}": round(_rate(totals[c], n_tokens), 4) for c in names}
         if pos and neg:
             position = (totals[pos] - totals[neg]) / (totals[pos] + totals[neg] + smoothing)
-            ps = np.zeros(max(n_sentences, 1))
-            ns = np.zeros(max(n_sentences, 1))
-            for m in matches:
-                if m.counts_for == pos:
-                    ps[m.sentence_index] += m.effective_weight
-                elif m.counts_for == neg:
-                    ns[m.sentence_index] += m.effective_weight
-            lo, hi = _bootstrap_position(ps[:n_sentences], ns[:n_sentences], smoothing)
+            evidence = [m for m in matches if m.counts_for == pos or m.counts_for == neg]
+            # without evidence the interval is (0, 0): no arrays to make and resample
+            lo, hi = _bootstrap_position(*_pole_weights_by_sentence(evidence, pos, n_sentences), smoothing) if evidence else (0.0, 0.0)
         else:
             position, lo, hi = 0.0, 0.0, 0.0
         out[f"{dim}.position"] = round(position, 4)
@@ -199,7 +207,7 @@ class Prescriptions(LexiconKind):
         return self.category_columns(lx) + [f"{lx.dimension}.advocated", f"{lx.dimension}.rejected"]
 
     def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
-        dim, names = lx.dimension, lx.category_names
+        dim, names = lx.dimension, category_names(lx)
         smoothing = float(param(lx, "smoothing"))
         prefix = category_columns_prefix(lx)
         adv = {c: 0.0 for c in names}
@@ -239,7 +247,7 @@ class Stances(LexiconKind):
         return list(lx.category_names)
 
     def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
-        dim, names = lx.dimension, lx.category_names
+        dim, names = lx.dimension, category_names(lx)
         mass = stance_mass(lx, _totals(lx, matches), n_tokens=n_tokens)
         z = sum(mass.values()) or 1.0
         out: dict[str, Any] = {f"{dim}.{c}": round(mass[c] / z, 4) for c in names}
@@ -264,10 +272,11 @@ class Actors(LexiconKind):
         return self.category_columns(lx)
 
     def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
-        counts = {c: 0 for c in lx.category_names}
+        names = category_names(lx)
+        counts = {c: 0 for c in names}
         for m in matches:
             counts[m.category] += 1
-        return {f"{lx.dimension}.{c}": counts[c] for c in lx.category_names}
+        return {f"{lx.dimension}.{c}": counts[c] for c in names}
 
 
 class Categories(LexiconKind):
@@ -284,7 +293,7 @@ class Categories(LexiconKind):
         return ["absent", *lx.category_names]
 
     def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
-        dim, names = lx.dimension, lx.category_names
+        dim, names = lx.dimension, category_names(lx)
         totals = _totals(lx, matches)
         intensity = _rate(sum(totals.values()), n_tokens)
         out: dict[str, Any] = {f"{dim}.{c}": round(_rate(totals[c], n_tokens), 4) for c in names}
@@ -324,7 +333,7 @@ class Dictionary(LexiconKind):
         return ["absent", *lx.category_names] if param(lx, "label") else []
 
     def score(self, lx: Lexicon, matches: Sequence[Match], *, n_tokens: int, n_sentences: int, n_words: int | None = None) -> dict[str, Any]:
-        dim, names = lx.dimension, lx.category_names
+        dim, names = lx.dimension, category_names(lx)
         words = n_tokens if n_words is None else n_words
         totals = {c: 0.0 for c in names}
         matched = 0.0

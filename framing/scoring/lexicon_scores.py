@@ -7,6 +7,7 @@ columns. How each kind scores is documented in `lexicons/README.md` and the READ
 from __future__ import annotations
 
 import bisect
+import math
 import re
 import weakref
 from dataclasses import dataclass, replace
@@ -14,13 +15,13 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ..lexicon.matcher import MatcherGroup, PhraseMatcher
+from ..lexicon.matcher import MatcherGroup, PhraseMatcher, by_sentence, joined
 from ..lexicon.params import param
 from ..models import Document, Lexicon, LexiconEntry, Match, ScopeRule, Sentence
 from ..records import fast_constructor
 from ..text import stem, token_range_spans
 
-__all__ = ["CompiledLexicon", "DocumentCache", "compile_lexicons", "match_document", "quoted_spans", "BOOTSTRAP_SAMPLES"]
+__all__ = ["CompiledLexicon", "DocumentCache", "category_names", "compile_lexicons", "match_document", "quoted_spans", "BOOTSTRAP_SAMPLES"]
 
 BOOTSTRAP_SAMPLES = 1000
 _BOOTSTRAP_SEED = 20240901  # fixed: the same article always gets the same interval
@@ -62,10 +63,16 @@ class _Cues:
             ends = starts[1:] + [len(flat)]
             return {k: found for k, (a, b) in enumerate(zip(starts, ends)) if (found := self.spans(flat[a : b - 1]))}
         out: dict[int, list[tuple[int, int, int]]] = {}
-        for hit in cache.document_matches(group, self.matcher, doc, stemmed):
-            if hit[2][0] == "cue":
-                k = bisect.bisect_right(starts, hit[0]) - 1
-                out.setdefault(k, []).extend(self._reaches((hit,), starts[k]))
+        default = self.rule.window
+        k, base, next_start = -1, 0, 0
+        for s, e, (kind, entry) in cache.document_matches(group, self.matcher, doc, stemmed):
+            if kind == "cue":
+                if s >= next_start:  # hits come in text order: find the sentence only when it changes
+                    k = bisect.bisect_right(starts, s) - 1
+                    base = starts[k]
+                    next_start = starts[k + 1] if k + 1 < len(starts) else len(flat)
+                reach = default if entry.window is None else entry.window
+                out.setdefault(k, []).append((s - base, e - base, reach))
         return out
 
 
@@ -142,17 +149,44 @@ _OPENING_QUOTES, _CLOSING_QUOTES = "“«", "”»"
 _SINGLE_QUOTED_RE = re.compile(r"['‘](?<!\w['‘])([^'‘’\n]{1,200}?)['’](?!\w)")
 
 
-def _double_quote_positions(text: str) -> list[tuple[int, str]]:
-    """(position, character) of every double quotation mark, in text order: str.find per mark,
-    which skips the text far faster than a regular expression steps through it."""
+def _positions(text: str, mark: str) -> list[int]:
+    """Every position of `mark` in the text: str.find, which skips the text far faster than a
+    regular expression steps through it."""
     found = []
-    for mark in ('"',) if text.isascii() else _DOUBLE_QUOTES:
-        at = text.find(mark)
-        while at >= 0:
-            found.append((at, mark))
-            at = text.find(mark, at + 1)
+    at = text.find(mark)
+    while at >= 0:
+        found.append(at)
+        at = text.find(mark, at + 1)
+    return found
+
+
+def _double_quote_positions(text: str) -> list[tuple[int, str]]:
+    """(position, character) of every double quotation mark, in text order."""
+    found = [(at, mark) for mark in (('"',) if text.isascii() else _DOUBLE_QUOTES) for at in _positions(text, mark)]
     found.sort()
     return found
+
+
+def _single_quoted_spans(text: str) -> list[tuple[int, int]]:
+    """The spans `_SINGLE_QUOTED_RE.finditer` finds (without those opening on a space), the
+    pattern tried only where a single quote is: the same scan, each try resuming after the
+    last match, without the regex engine stepping through the text between quotes."""
+    starts = _positions(text, "'")
+    if not text.isascii():
+        starts.extend(_positions(text, "‘"))
+        starts.sort()
+    spans: list[tuple[int, int]] = []
+    resume = 0
+    match = _SINGLE_QUOTED_RE.match
+    for at in starts:
+        if at < resume:
+            continue
+        m = match(text, at)
+        if m is not None:
+            resume = m.end()
+            if not m.group(1)[:1].isspace():
+                spans.append((m.start(1), m.end(1)))
+    return spans
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -181,7 +215,7 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     if open_at is not None:
         line_end = text.find("\n", open_at)
         spans.append((open_at, len(text) if line_end < 0 else line_end))
-    spans.extend((m.start(1), m.end(1)) for m in _SINGLE_QUOTED_RE.finditer(text) if not m.group(1)[:1].isspace())
+    spans.extend(_single_quoted_spans(text))
     spans.sort()
     return _merge_spans(spans)
 
@@ -194,11 +228,6 @@ def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
-
-
-def _in_spans(pos: int, starts: list[int], spans: list[tuple[int, int]]) -> bool:
-    i = bisect.bisect_right(starts, pos) - 1
-    return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
 def _cue_before(cues: list[tuple[int, int, int]], start: int, norms: Sequence[str], boundaries: frozenset[str]) -> bool:
@@ -233,16 +262,16 @@ class DocumentCache:
     matcher groups and of each cue list by sentence. One per document."""
 
     def __init__(self) -> None:
-        self._quotes: tuple[list[tuple[int, int]], list[int]] | None = None
+        self._quotes: tuple[list[int], list[int]] | None = None
         self._norms: dict[bool, tuple[list[str], list[int]]] = {}
         self._cues: dict[tuple[Any, ...], Any] = {}
         self._groups: dict[tuple[int, bool], list[list[tuple[int, int, Any]]]] = {}
 
-    def quotes(self, text: str) -> tuple[list[tuple[int, int]], list[int]]:
-        """The text's quoted spans and their starts."""
+    def quotes(self, text: str) -> tuple[list[int], list[int]]:
+        """The ends and the starts of the text's quoted spans."""
         if self._quotes is None:
             spans = quoted_spans(text)
-            self._quotes = spans, [s for s, _ in spans]
+            self._quotes = [e for _, e in spans], [s for s, _ in spans]
         return self._quotes
 
     def document_norms(self, doc: Document, stemmed: bool) -> tuple[list[str], list[int]]:
@@ -276,16 +305,10 @@ def _norms_of(doc: Document, stemmed: bool, cache: DocumentCache) -> tuple[list[
     if stemmed:
         plain, starts = cache.document_norms(doc, False)
         return list(map(stem, plain)), starts
-    flat: list[str] = []
-    starts: list[int] = []
-    for sent in doc.sentences:
-        starts.append(len(flat))
-        flat.extend(sent.norms)
-        flat.append(_SENTINEL)
-    return flat, starts
+    return joined([sent.norms for sent in doc.sentences], _SENTINEL)
 
 
-def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCache) -> Iterator[tuple[int, Sentence, list[str], list[tuple[int, int, LexiconEntry]]]]:
+def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCache) -> Iterator[tuple[int, Sentence, Sequence[str], list[tuple[int, int, LexiconEntry]]]]:
     """(position, sentence, its token norms, the lexicon's matches in it) for every sentence
     with a match.
 
@@ -304,18 +327,10 @@ def _sentence_hits(doc: Document, compiled: CompiledLexicon, cache: DocumentCach
         return
     flat, starts = cache.document_norms(doc, stemmed)
     sentences = doc.sentences
-    current, base, group = -1, 0, []
-    for s, e, entry in cache.document_matches(compiled.group, compiled.terms, doc, stemmed):
-        k = bisect.bisect_right(starts, s) - 1
-        if k != current:
-            if group:
-                sent = sentences[current]
-                yield current, sent, flat[base : base + len(sent.norms)], group
-            current, base, group = k, starts[k], []
-        group.append((s - base, e - base, entry))
-    if group:
-        sent = sentences[current]
-        yield current, sent, flat[base : base + len(sent.norms)], group
+    for k, base, hits in by_sentence(cache.document_matches(compiled.group, compiled.terms, doc, stemmed), starts):
+        sent = sentences[k]
+        # unstemmed, the sentence's own tuple holds the same norms: no copy
+        yield k, sent, flat[base : base + len(sent.norms)] if stemmed else sent.norms, hits
 
 
 def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentCache | None = None) -> list[Match]:
@@ -330,6 +345,8 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
     lexicon = compiled.lexicon
     article_id, dimension, text = doc.article.id, lexicon.dimension, doc.article.text
     negation, hedging, quotation = lexicon.scope.negation, lexicon.scope.hedging, lexicon.scope.quotation
+    negation_bounds, hedging_bounds, reporting_bounds = negation.boundaries, hedging.boundaries, quotation.boundaries
+    hedging_factor, quotation_factor, marks = hedging.factor, quotation.factor, quotation.marks
     prescriptions = lexicon.kind == "prescriptions"
     memberships, opposite = compiled.memberships, compiled.opposite
     matches: list[Match] = []
@@ -337,13 +354,14 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
     for k, sent, norms, hits in _sentence_hits(doc, compiled, cache):
         if first:  # what only a document with a match needs
             first = False
-            quote_spans, quote_starts = cache.quotes(text) if quotation.marks else ([], [])
+            quote_ends, quote_starts = cache.quotes(text) if marks else ([], [])
             negation_cues = cache.sentence_cues(compiled.negation, doc, compiled)
             hedging_cues = cache.sentence_cues(compiled.hedging, doc, compiled)
             reporting_cues = cache.sentence_cues(compiled.quotation, doc, compiled)
-        neg = negation_cues.get(k, ())
-        hedge = hedging_cues.get(k, ())
-        report = reporting_cues.get(k, ())
+        neg = negation_cues.get(k)
+        hedge = hedging_cues.get(k)
+        report = reporting_cues.get(k)
+        index = sent.index
         if prescriptions:
             # Stance cues count within the clause that holds the policy term: "Washington should
             # not rush into talks; rather, it should hold firm" advocates only the second clause.
@@ -352,11 +370,14 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
             advocate_clauses = {clause[cs] for cs, _, _ in compiled.advocate.find(norms)}
         for (s, e, entry), (a, b) in zip(hits, token_range_spans(sent, hits)):
             # most sentences hold no cue: no call then
-            negated = _cue_before(neg, s, norms, negation.boundaries) if neg else False
-            hedged = _cue_before(hedge, s, norms, hedging.boundaries) if hedge else False
-            quoted = (quotation.marks and _in_spans(a, quote_starts, quote_spans)) or (
-                _cue_before(report, s, norms, quotation.boundaries) if report else False
-            )
+            negated = _cue_before(neg, s, norms, negation_bounds) if neg else False
+            hedged = _cue_before(hedge, s, norms, hedging_bounds) if hedge else False
+            quoted = False
+            if marks:  # inside the quoted span that starts last at or before `a`
+                i = bisect.bisect_right(quote_starts, a) - 1
+                quoted = i >= 0 and a < quote_ends[i]
+            if not quoted and report:
+                quoted = _cue_before(report, s, norms, reporting_bounds)
             weight = entry.weight
             counts_for: str | None = entry.category
             role = ""
@@ -379,10 +400,10 @@ def match_document(doc: Document, compiled: CompiledLexicon, *, cache: DocumentC
             if counts_for is None:
                 eff = 0.0
             else:
-                eff = weight * ((hedging.factor if hedged else 1.0) * (quotation.factor if quoted else 1.0))
+                eff = weight * ((hedging_factor if hedged else 1.0) * (quotation_factor if quoted else 1.0))
             categories = memberships.get(entry.pattern, ()) if memberships else ()
             matches.append(
-                _make_match(article_id, dimension, entry.category, entry.term, sent.index, a, b, text[a:b], weight,
+                _make_match(article_id, dimension, entry.category, entry.term, index, a, b, text[a:b], weight,
                             negated, hedged, quoted, counts_for, eff, role, False, categories)
             )
     return matches
@@ -393,9 +414,11 @@ def _actor_matches(doc: Document, compiled: CompiledLexicon, cache: DocumentCach
     article_id, dimension, text = doc.article.id, compiled.lexicon.dimension, doc.article.text
     matches: list[Match] = []
     for _, sent, _, hits in _sentence_hits(doc, compiled, cache):
+        index = sent.index
         for (_, _, entry), (a, b) in zip(hits, token_range_spans(sent, hits)):
-            matches.append(_make_match(article_id, dimension, entry.category, entry.term, sent.index, a, b, text[a:b], entry.weight,
-                                       False, False, False, entry.category, entry.weight, "", False, ()))
+            category, weight = entry.category, entry.weight
+            matches.append(_make_match(article_id, dimension, category, entry.term, index, a, b, text[a:b], weight,
+                                       False, False, False, category, weight, "", False, ()))
     return matches
 
 
@@ -416,6 +439,21 @@ def apply_topic(matches: Sequence[Match], *, mentions: Iterable[int], reach: int
     for i in mentions:
         near.update(range(i - reach, i + reach + 1))
     return [m if m.sentence_index in near else replace(m, off_topic=True, counts_for=None, effective_weight=0.0) for m in matches]
+
+
+_CATEGORY_NAMES: dict[int, tuple[Lexicon, tuple[str, ...]]] = {}
+
+
+def category_names(lexicon: Lexicon) -> tuple[str, ...]:
+    """`lexicon.category_names`, made once per lexicon: the property builds a new tuple on every
+    read, and scoring reads it about ten times an article. Keyed by identity (a lexicon holds
+    dicts: no hash); the entry holds the lexicon, so its id is not reused while it is kept."""
+    found = _CATEGORY_NAMES.get(id(lexicon))
+    if found is None:
+        if len(_CATEGORY_NAMES) >= 256:  # lexicons built and dropped by the hundred (tests): stay small
+            _CATEGORY_NAMES.clear()
+        found = _CATEGORY_NAMES[id(lexicon)] = (lexicon, lexicon.category_names)
+    return found[1]
 
 
 def _rate(total: float, n_tokens: int) -> float:
@@ -440,7 +478,7 @@ def poles_label(weights: Mapping[str, float], position: float, intensity: float,
     a category off the axis when it outweighs both poles; `mixed` when |position| is within
     `mixed_band`; else the pole the position leans to."""
     pos, neg = axis
-    names = lexicon.category_names
+    names = category_names(lexicon)
     if intensity < float(param(lexicon, "min_intensity")) or not any(weights.get(c, 0.0) for c in names):
         return "absent"
     top = max(names, key=lambda c: weights.get(c, 0.0))
@@ -455,7 +493,7 @@ def prescription_lists(net: Mapping[str, float], *, lexicon: Lexicon) -> tuple[s
     """The advocated and rejected lists of a prescriptions lexicon from each category's net score
     (`;`-joined, strongest first): at or beyond `advocated_threshold` either way."""
     threshold = float(param(lexicon, "advocated_threshold"))
-    names = lexicon.category_names
+    names = category_names(lexicon)
 
     def listed(sign: int) -> str:
         return ";".join(sorted((c for c in names if sign * net[c] >= threshold), key=lambda c: -sign * net[c]))
@@ -488,8 +526,29 @@ def _bootstrap_position(pos_by_sent: np.ndarray, neg_by_sent: np.ndarray, smooth
         p = counts @ p_vals
         q = counts @ q_vals
         positions[lo:hi] = (p - q) / (p + q + smoothing)
-    lo_q, hi_q = np.quantile(positions, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return float(lo_q), float(hi_q)
+    return _quantiles(positions, (1 - level) / 2, 1 - (1 - level) / 2)
+
+
+def _quantiles(values: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """`np.quantile(values, [low, high])` (its default, linear method) with one partition and
+    the interpolation in Python floats: the same operations on the same order statistics, without
+    np.quantile's general machinery (a fifth of an interval's cost). Values with a NaN, which
+    np.quantile answers with NaN, and quantiles at the ends go to np.quantile itself."""
+    last = values.size - 1
+    at = [last * q for q in (low, high)]  # the virtual indexes, as numpy computes them
+    if not all(0.0 <= v < last for v in at) or np.isnan(values).any():
+        lo_q, hi_q = np.quantile(values, [low, high])
+        return float(lo_q), float(hi_q)
+    below = [math.floor(v) for v in at]
+    ordered = np.partition(values, sorted({k for b in below for k in (b, b + 1)}))
+    out = []
+    for v, b in zip(at, below):
+        a, c = float(ordered[b]), float(ordered[b + 1])
+        t = v - b
+        diff = c - a
+        # numpy's _lerp: from the nearer end
+        out.append(c - diff * (1 - t) if t >= 0.5 else a + diff * t)
+    return out[0], out[1]
 
 
 def category_columns_prefix(lexicon: Lexicon) -> str:
@@ -511,5 +570,5 @@ def stance_mass(lexicon: Lexicon, totals: Mapping[str, float], *, n_tokens: int)
     smoothing = float(param(lexicon, "smoothing"))
     # _rate written out (this runs for every unit with a match): the same operations in the same order
     if not n_tokens:
-        return {c: 0.0 + float(prior.get(c, 0.0)) + smoothing for c in lexicon.category_names}
-    return {c: 1000.0 * totals[c] / n_tokens + float(prior.get(c, 0.0)) + smoothing for c in lexicon.category_names}
+        return {c: 0.0 + float(prior.get(c, 0.0)) + smoothing for c in category_names(lexicon)}
+    return {c: 1000.0 * totals[c] / n_tokens + float(prior.get(c, 0.0)) + smoothing for c in category_names(lexicon)}

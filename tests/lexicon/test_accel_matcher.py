@@ -168,3 +168,107 @@ def _shipped_once():
     if not _SCORER:
         _SCORER.append(_shipped())
     return _SCORER[0]
+
+
+# --- by_sentence: a document's matches grouped by sentence -------------------------------------
+
+position = st.integers(min_value=-50, max_value=400)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(position, position, st.one_of(st.none(), st.text(max_size=3), st.integers()))), st.lists(position, max_size=12))
+def test_by_sentence_groups_as_the_reference_on_any_hits_and_starts(hits, starts):
+    # any order, overlaps, unsorted starts (bisect's answer on them is still defined)
+    try:
+        expected = matcher_module._pure_by_sentence(hits, starts)
+    except ValueError:
+        with pytest.raises(ValueError):
+            matcher_module._MATCHER.by_sentence(hits, starts)
+        return
+    assert matcher_module._MATCHER.by_sentence(hits, starts) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=30), min_size=1, max_size=20), st.data())
+def test_by_sentence_on_document_like_hits(lengths, data):
+    # hits in text order inside sentences laid end to end with a sentinel between them
+    starts = [sum(lengths[:k]) + k for k in range(len(lengths))]
+    hits = []
+    for k, n in enumerate(lengths):
+        for s in sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=4))):
+            hits.append((starts[k] + s, starts[k] + s + 1, ("payload", k)))
+    assert matcher_module._MATCHER.by_sentence(hits, starts) == matcher_module._pure_by_sentence(hits, starts)
+
+
+def test_by_sentence_bad_arguments_raise_on_both_paths():
+    compiled, pure = matcher_module._MATCHER.by_sentence, matcher_module._pure_by_sentence
+    cases = [
+        (([(0, 1, "a")], []), ValueError),  # no sentence
+        (([(-1, 1, "a")], [0]), ValueError),  # before the first sentence
+        (([(0, 1)], [0]), (TypeError, ValueError)),  # not (start, end, payload)
+        (([(0, 1, "a", "b")], [0]), (TypeError, ValueError)),
+        (([("0", 1, "a")], [0]), TypeError),
+        (([(0, 1, "a")], ["0"]), TypeError),
+        ((None, [0]), TypeError),
+        (([(0, 1, "a")], None), TypeError),
+        (([5], [0]), TypeError),
+    ]
+    for args, error in cases:
+        with pytest.raises(error):
+            compiled(*args)
+        with pytest.raises(error):
+            pure(*args)
+    with pytest.raises(OverflowError):
+        compiled([(2**70, 1, "a")], [0])
+    with pytest.raises(OverflowError):  # end - start past the C range
+        compiled([(2**62, -(2**63) + 1, "a")], [2**62])
+    with pytest.raises(TypeError):
+        compiled([])
+
+
+def test_by_sentence_on_at_least_ten_thousand_real_sentences():
+    # the shipped lexicons' document matches, as `_sentence_hits` groups them
+    from framing.scoring.lexicon_scores import DocumentCache
+
+    scorer = _shipped()
+    group = scorer.compiled[0].group
+    n = 0
+    for article in abp_articles(400):
+        doc = text.preprocess(Article("x", article))
+        cache = DocumentCache()
+        flat, starts = cache.document_norms(doc, False)
+        for hits in group.find(flat):
+            assert matcher_module._MATCHER.by_sentence(hits, starts) == matcher_module._pure_by_sentence(hits, starts)
+        n += len(doc.sentences)
+    assert n >= 10_000, n
+
+
+# --- joined: a document's token list, sentences separated by a sentinel -------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.lists(word, max_size=8), st.lists(word, max_size=8).map(tuple)), max_size=12), word)
+def test_joined_lays_parts_end_to_end_as_the_reference(parts, separator):
+    assert matcher_module._MATCHER.joined(parts, separator) == matcher_module._pure_joined(parts, separator)
+    assert matcher_module._MATCHER.joined(iter(parts), separator) == matcher_module._pure_joined(parts, separator)
+
+
+def test_joined_on_at_least_ten_thousand_real_sentences():
+    n = 0
+    for article in abp_articles(400):
+        parts = [sent.norms for sent in text.preprocess(Article("x", article)).sentences]
+        assert matcher_module._MATCHER.joined(parts, "\x00") == matcher_module._pure_joined(parts, "\x00")
+        n += len(parts)
+    assert n >= 10_000, n
+
+
+def test_joined_bad_arguments_raise_on_both_paths():
+    for args in (([["a"], 3], "\x00"), (None, "\x00"), ([["a"], None], "\x00")):
+        with pytest.raises(TypeError):
+            matcher_module._MATCHER.joined(*args)
+        with pytest.raises(TypeError):
+            matcher_module._pure_joined(*args)
+    with pytest.raises(TypeError):
+        matcher_module._MATCHER.joined([["a"]])
+    # strings are sequences: their characters are the items, on both paths
+    assert matcher_module._MATCHER.joined(["ab", "c"], 0) == matcher_module._pure_joined(["ab", "c"], 0) == (["a", "b", 0, "c", 0], [0, 3])

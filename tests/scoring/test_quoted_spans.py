@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framing.scoring.lexicon_scores import _SINGLE_QUOTED_RE, _merge_spans, quoted_spans
+from framing.scoring.lexicon_scores import _SINGLE_QUOTED_RE, _merge_spans, _single_quoted_spans, quoted_spans
 
 from accel_helpers import abp_articles
 
@@ -61,3 +61,13 @@ def test_news_text():
 def test_real_articles():
     for text in abp_articles(300):
         assert quoted_spans(text) == reference(text)
+
+
+single_quotey = st.text(alphabet=st.sampled_from(list("ab 1_\n'‘’\"é")), max_size=120)
+
+
+@settings(max_examples=600, deadline=None)
+@given(single_quotey)
+def test_single_quotes_tried_where_they_are_find_what_the_regex_scan_finds(text):
+    expected = [(m.start(1), m.end(1)) for m in _SINGLE_QUOTED_RE.finditer(text) if not m.group(1)[:1].isspace()]
+    assert _single_quoted_spans(text) == expected
