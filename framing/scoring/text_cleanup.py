@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Container, Iterable, Mapping, Sequence
 
 from .. import accel
 
@@ -28,6 +28,13 @@ _AT_RE = re.compile(r"[\w.+-]*@[\w-]+(?:\.[\w-]+)*")  # e-mail addresses and @ha
 _AT_TAIL_RE = re.compile(r"@[\w-]+(?:\.[\w-]+)*")  # the part from the @ on
 _DOMAIN_TAIL_RE = re.compile(r"\.(?:com|org|net|gov|edu|co\.uk|io|tv)\b", re.IGNORECASE)
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+# A text is searched for URLs only when its lower-cased form holds one of these.
+_URL_STARTS = ("http", "www.", "pic.twitter")
+# A "." then a character that `_DOMAIN_TAIL_RE` (re.IGNORECASE) lets start a domain ending, as
+# str.lower begins it ("İ" becomes "i̇"; "ı" stays): a text whose lower-cased form holds none has
+# no bare domain, and cleaning cannot make one (what it removes becomes a space; dropped lines
+# leave newlines). Found over every code point: tests/scoring/test_lean_fastpath.py.
+_DOMAIN_STARTS = (".c", ".e", ".g", ".i", ".n", ".o", ".t", ".ı")
 
 
 def _pure_markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
@@ -59,17 +66,25 @@ def _marked_lines(text: str, markers: Iterable[str]) -> set[int]:
     return marked
 
 
-def _remove_urls(text: str, low: str | None = None) -> str:
+def _remove_urls(text: str, low: str | None = None, present: Container[str] | None = None) -> str:
     """Remove URLs, e-mail addresses, @handles and bare domains (example.com), cheaply.
 
     ``low``: ``text.lower()``, or that of the text ``text`` was made from by dropping whole lines
-    (only used to decide whether to look for URLs at all: no URL start spans a newline)."""
-    if low is None:
-        low = text.lower()
-    if "http" in low or "www." in low or "pic.twitter" in low:
+    (only used to decide whether to look for URLs at all: no URL start spans a newline).
+    ``present``: which of `_URL_STARTS` and `_DOMAIN_STARTS` ``low`` holds, when the caller
+    found them (with its line markers, in one walk), so ``low`` is not searched again."""
+    if present is None:
+        if low is None:
+            low = text.lower()
+        urls, domains = "http" in low or "www." in low or "pic.twitter" in low, True
+    else:
+        urls, domains = any(s in present for s in _URL_STARTS), any(s in present for s in _DOMAIN_STARTS)
+    if urls:
         text = _URL_RE.sub(" ", text)
     if "@" in text:
         text = _remove_at_addresses(text)
+    if not domains:
+        return text
     spans = []
     for m in _DOMAIN_TAIL_RE.finditer(text):
         start = m.start()
@@ -174,7 +189,7 @@ class TextPreprocess:
     _phrase_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _markers: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _always: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
-    _either: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _looked_for: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _phrases_by_head: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -194,16 +209,18 @@ class TextPreprocess:
             object.__setattr__(self, "_phrases_by_head", tuple(sorted(set(self.remove_phrases), key=lambda p: (p[0], -len(p)))))
         object.__setattr__(self, "_markers", tuple(m.lower() for m in self.drop_lines_containing))
         object.__setattr__(self, "_always", tuple(m.lower() for m in self.drop_any_line_containing))
-        # both lists looked for in one walk over the text (apply)
-        object.__setattr__(self, "_either", tuple(dict.fromkeys(self._always + self._markers)))
+        # both lists, and what decides whether to look for URLs and domains, looked for in one walk
+        # over the text (apply)
+        urls = _URL_STARTS + _DOMAIN_STARTS if self.remove_urls else ()
+        object.__setattr__(self, "_looked_for", tuple(dict.fromkeys(self._always + self._markers + urls)))
 
     @property
     def is_identity(self) -> bool:
         return not (self.remove_phrases or self.drop_lines_containing or self.drop_any_line_containing or self.remove_urls)
 
-    def _clean(self, text: str, low: str | None = None) -> str:
+    def _clean(self, text: str, low: str | None = None, present: Container[str] | None = None) -> str:
         if self.remove_urls:
-            text = _remove_urls(text, low)
+            text = _remove_urls(text, low, present)
         if self._phrase_re is not None:
             compiled = _CLEANUP
             text = compiled.remove_phrases(text, self._phrases_by_head) if compiled is not None else self._phrase_re.sub(" ", text)
@@ -232,19 +249,19 @@ class TextPreprocess:
     def apply(self, text: str) -> str:
         """Drop marked lines, then remove URLs and phrases. Short lines are measured once
         cleaned, so applying the cleaning twice gives the same text."""
-        low = None
-        if self._markers or self._always:
-            # The text is lower-cased once: str.lower maps characters one by one (its one context
-            # rule, the final sigma, never looks across a newline), so the lines of text.lower()
-            # are the lower-cased lines, and only markers found in the whole text need be looked
-            # for in its lines (most texts have none).
-            low = text.lower()
-            present = set(_markers_in(low, self._either))
-            always = [m for m in self._always if m in present]
-            markers = [m for m in self._markers if m in present]
-            if always or markers:
-                text = self._kept_lines(text, low, always, markers)
-        return self._clean(text, low)
+        if not self._looked_for:
+            return self._clean(text)
+        # The text is lower-cased once: str.lower maps characters one by one (its one context
+        # rule, the final sigma, never looks across a newline), so the lines of text.lower() are
+        # the lower-cased lines, and only markers found in the whole text need be looked for in
+        # its lines (most texts have none).
+        low = text.lower()
+        present = set(_markers_in(low, self._looked_for))
+        always = [m for m in self._always if m in present]
+        markers = [m for m in self._markers if m in present]
+        if always or markers:
+            text = self._kept_lines(text, low, always, markers)
+        return self._clean(text, low, present)
 
     def to_dict(self) -> dict[str, Any]:
         return {
