@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Container, Iterable, Mapping, Sequence
+from typing import Any, Container, Iterable, Mapping
 
 from .. import accel
 
 __all__ = ["TextPreprocess"]
 
-# The compiled clean-up (framing/_accel/cleanup.c: `markers_in`, `remove_phrases`), or None on the pure-Python
+# The compiled clean-up (framing/_accel/cleanup.c: `marker_lines`, `remove_phrases`), or None on the pure-Python
 # path; read at each call, so a test can compare both paths in one process.
 _CLEANUP = accel.compiled("cleanup")
 
@@ -37,16 +37,17 @@ _URL_STARTS = ("http", "www.", "pic.twitter")
 _DOMAIN_STARTS = (".c", ".e", ".g", ".i", ".n", ".o", ".t", ".ı")
 
 
-def _pure_markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
-    return [m for m in markers if m in text]
+def _pure_marker_lines(low: str, markers: tuple[str, ...]) -> dict[str, list[int]]:
+    return {m: sorted(lines) for m in markers if (lines := _marked_lines(low, (m,)))}
 
 
-def _markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
-    """The markers that occur in ``text``, in their order (one walk over the text when compiled)."""
+def _marker_lines(text: str, markers: tuple[str, ...]) -> dict[str, list[int]]:
+    """{marker: the numbers of the lines of ``text.lower()`` holding it, ascending} for each of
+    ``markers`` (one-line strings) that occurs: one walk over the text when compiled, lower-casing
+    A-Z as it reads, unless str.lower would change other characters of the text (rare)."""
     compiled = _CLEANUP
-    if compiled is not None:
-        return compiled.markers_in(text, markers)
-    return _pure_markers_in(text, markers)
+    found = None if compiled is None else compiled.marker_lines(text, markers)
+    return found if found is not None else _pure_marker_lines(text.lower(), markers)
 
 
 def _marked_lines(text: str, markers: Iterable[str]) -> set[int]:
@@ -71,8 +72,8 @@ def _remove_urls(text: str, low: str | None = None, present: Container[str] | No
 
     ``low``: ``text.lower()``, or that of the text ``text`` was made from by dropping whole lines
     (only used to decide whether to look for URLs at all: no URL start spans a newline).
-    ``present``: which of `_URL_STARTS` and `_DOMAIN_STARTS` ``low`` holds, when the caller
-    found them (with its line markers, in one walk), so ``low`` is not searched again."""
+    ``present``: which of `_URL_STARTS` and `_DOMAIN_STARTS` that lower-cased text holds, when
+    the caller found them (with its line markers, in one walk), in place of ``low``."""
     if present is None:
         if low is None:
             low = text.lower()
@@ -226,19 +227,14 @@ class TextPreprocess:
             text = compiled.remove_phrases(text, self._phrases_by_head) if compiled is not None else self._phrase_re.sub(" ", text)
         return text
 
-    def _kept_lines(self, text: str, low: str, always: Sequence[str], markers: Sequence[str]) -> str:
-        """``text`` without the lines to drop (``low`` is ``text.lower()``; ``always`` and
-        ``markers``: those found in it): only the lines holding a marker are looked at."""
+    def _kept_lines(self, text: str, dropped: set[int], marked: set[int]) -> str:
+        """``text`` without the lines to drop: ``dropped`` (holding a marker of any line's length)
+        and those of ``marked`` (holding a marker of short lines) short once cleaned."""
         lines = text.split("\n")
-        lows: list[str] | None = None  # the lines of low, for a long line only (most marked ones are short)
-        dropped = _marked_lines(low, always)
         limit = self.drop_lines_max_chars
-        for k in _marked_lines(low, markers) - dropped:
-            if len(lines[k]) > limit:
-                if lows is None:
-                    lows = low.split("\n")
-                if len(self._clean(lines[k], lows[k])) > limit:
-                    continue
+        for k in marked - dropped:
+            if len(lines[k]) > limit and len(self._clean(lines[k])) > limit:
+                continue
             dropped.add(k)
         if not dropped:
             return text
@@ -251,17 +247,16 @@ class TextPreprocess:
         cleaned, so applying the cleaning twice gives the same text."""
         if not self._looked_for:
             return self._clean(text)
-        # The text is lower-cased once: str.lower maps characters one by one (its one context
-        # rule, the final sigma, never looks across a newline), so the lines of text.lower() are
-        # the lower-cased lines, and only markers found in the whole text need be looked for in
-        # its lines (most texts have none).
-        low = text.lower()
-        present = set(_markers_in(low, self._looked_for))
-        always = [m for m in self._always if m in present]
-        markers = [m for m in self._markers if m in present]
-        if always or markers:
-            text = self._kept_lines(text, low, always, markers)
-        return self._clean(text, low, present)
+        # The markers are looked for in the whole text lower-cased: str.lower maps characters
+        # one by one (its one context rule, the final sigma, never looks across a newline), so
+        # the lines of text.lower() are the lower-cased lines.
+        found = _marker_lines(text, self._looked_for)
+        if found:
+            dropped = {k for m in self._always if m in found for k in found[m]}
+            marked = {k for m in self._markers if m in found for k in found[m]}
+            if dropped or marked:
+                text = self._kept_lines(text, dropped, marked)
+        return self._clean(text, None, found)
 
     def to_dict(self) -> dict[str, Any]:
         return {
