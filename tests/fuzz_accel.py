@@ -92,7 +92,7 @@ def one_input(data: bytes) -> None:
     values = (s[:9], s[9:20], s[:3], s, start, end, end - start, s[start:end], float(len(s)), bool(start % 2), bool(end % 2), False, s[-3:] or None, 0.5, "", True, ())
     assert MAKE_MATCH(*values) == Match(*values), values
     # the lean model's marked lines (framing/_accel/cleanup.c), on markers cut from the input
-    markers = tuple(m for m in (s[k : k + 1 + k % 5] for k in range(0, min(len(s), 60), 3)) if "\n" not in m) + (s[-4:] + "x", "caption", "©")
+    markers = tuple(m for m in (*(s[k : k + 1 + k % 5] for k in range(0, min(len(s), 60), 3)), s[-4:] + "x", "caption", "©") if "\n" not in m)
     markers += tuple(m.lower() for m in markers)
     for haystack in (s, s.lower(), s[::-1]):
         got = text_cleanup._CLEANUP.marker_lines(haystack, markers)
