@@ -1,7 +1,8 @@
 /* The lean model's text clean-up (framing/scoring/text_cleanup.py), compiled.
  *
- * - markers_in: which of a set of literal markers occur in a text, `[m for m in markers if m in
- *   text]` (`_pure_markers_in`), in one walk over the text instead of one search per marker;
+ * - marker_lines: the lines of a text's lower-cased form holding each of a set of literal markers
+ *   (`_pure_marker_lines`), in one walk over the text, A-Z lower-cased as it is read, instead of
+ *   str.lower and one search per marker;
  * - remove_phrases: `TextPreprocess._phrase_re.sub(" ", text)`, the literal phrases removed where
  *   they stand as whole words (`(?<![\w@])(?:phrases, longest first)(?!\w)`).
  *
@@ -159,7 +160,7 @@ static int all_str(PyObject *literals, const char *message)
     return 1;
 }
 
-/* --- markers_in ----------------------------------------------------------------------------- */
+/* --- marker_lines --------------------------------------------------------------------------- */
 
 static int head_order(const void *a, const void *b)
 {
@@ -169,42 +170,67 @@ static int head_order(const void *a, const void *b)
     return x->index < y->index ? -1 : (x->index > y->index);
 }
 
-PyDoc_STRVAR(markers_in_doc, "markers_in(text, markers) -> list[str]\n\n"
-             "[m for m in markers if m in text]: the markers (a tuple of str) that occur in text, in\n"
-             "their order, each as often as the tuple holds it.");
+PyDoc_STRVAR(marker_lines_doc, "marker_lines(text, markers) -> dict[str, list[int]] | None\n\n"
+             "The lines of text.lower() (its parts between newlines, numbered from 0) that hold each\n"
+             "marker of the tuple `markers` (non-empty str without a newline): {marker: its lines,\n"
+             "ascending} for the markers that occur. None when str.lower would change a character of\n"
+             "text other than A-Z (A-Z are lower-cased as the text is read).");
 
-static PyObject *cleanup_markers_in(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *cleanup_marker_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *text, *markers, *out = NULL;
-    Py_ssize_t n, n_markers, left, i, k;
+    PyObject *text, *markers, *out = NULL, **lines = NULL;
+    Py_ssize_t n, n_markers, i, k, line = 0, *last = NULL;
     Index x = {0};
-    char *found = NULL;
+    void *folded = NULL;
     int kind;
     const void *data;
     if (nargs != 2 || !PyUnicode_Check(args[0]) || !PyTuple_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "markers_in(text: str, markers: tuple[str, ...])");
+        PyErr_SetString(PyExc_TypeError, "marker_lines(text: str, markers: tuple[str, ...])");
         return NULL;
     }
     text = args[0];
     markers = args[1];
-    if (!all_str(markers, "markers_in: markers must be str"))
+    if (!all_str(markers, "marker_lines: markers must be str"))
         return NULL;
     n_markers = PyTuple_GET_SIZE(markers);
-    x.heads = PyMem_Calloc(n_markers ? n_markers : 1, sizeof(Head));
-    found = PyMem_Calloc(n_markers ? n_markers : 1, 1);
-    if (!x.heads || !found) {
-        PyErr_NoMemory();
-        goto done;
+    for (k = 0; k < n_markers; k++) {
+        PyObject *marker = PyTuple_GET_ITEM(markers, k);
+        Py_ssize_t m = PyUnicode_GET_LENGTH(marker), newline = m ? PyUnicode_FindChar(marker, '\n', 0, m, 1) : 0;
+        if (newline == -2)
+            return NULL;
+        if (m == 0 || newline >= 0) {
+            PyErr_SetString(PyExc_ValueError, "marker_lines: a marker is empty or holds a newline");
+            return NULL;
+        }
     }
     n = PyUnicode_GET_LENGTH(text);
     kind = PyUnicode_KIND(text);
     data = PyUnicode_DATA(text);
+    x.heads = PyMem_Calloc(n_markers ? n_markers : 1, sizeof(Head));
+    lines = PyMem_Calloc(n_markers ? n_markers : 1, sizeof(PyObject *));
+    last = PyMem_Malloc((n_markers ? n_markers : 1) * sizeof(Py_ssize_t));
+    folded = PyMem_Malloc(n ? (size_t)n * (size_t)kind : 1);
+    if (!x.heads || !lines || !last || !folded) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* text.lower(), where str.lower changes only A-Z (see read_tokens_of_kind below) */
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 128) {
+            if (c - 'A' < 26u)
+                c += 32;
+        }
+        else if (Py_UNICODE_TOLOWER(c) != c) {
+            out = Py_NewRef(Py_None);
+            goto done;
+        }
+        PyUnicode_WRITE(kind, folded, i, c);
+    }
     for (k = 0; k < n_markers; k++) {
         PyObject *marker = PyTuple_GET_ITEM(markers, k);
-        Py_ssize_t m = PyUnicode_GET_LENGTH(marker);
-        if (m == 0)
-            found[k] = 1; /* "" is in every text */
-        else if (m <= n) {
+        last[k] = -1;
+        if (PyUnicode_GET_LENGTH(marker) <= n) {
             x.heads[x.n_heads].first = PyUnicode_READ_CHAR(marker, 0);
             x.heads[x.n_heads].index = k;
             x.n_heads++;
@@ -213,33 +239,49 @@ static PyObject *cleanup_markers_in(PyObject *self, PyObject *const *args, Py_ss
     qsort(x.heads, (size_t)x.n_heads, sizeof(Head), head_order);
     if (index_finish(&x, markers) < 0)
         goto done;
-    left = x.n_heads;
-    for (i = 0; i < n && left > 0; i++) {
+    for (i = 0; i < n; i++) {
         Py_ssize_t lo, hi, h;
-        if (!index_candidate(&x, kind, data, n, i))
+        Py_UCS4 c = PyUnicode_READ(kind, folded, i);
+        if (c == '\n') { /* (no marker holds one) */
+            line++;
             continue;
-        index_range(&x, PyUnicode_READ(kind, data, i), &lo, &hi);
+        }
+        if (!index_candidate(&x, kind, folded, n, i))
+            continue;
+        index_range(&x, c, &lo, &hi);
         for (h = lo; h < hi; h++) {
             Py_ssize_t index = x.heads[h].index;
-            PyObject *marker = PyTuple_GET_ITEM(markers, index);
+            PyObject *marker = PyTuple_GET_ITEM(markers, index), *number;
             Py_ssize_t m = PyUnicode_GET_LENGTH(marker);
-            if (!found[index] && m <= n - i && occurs_at(kind, data, i, marker, m)) {
-                found[index] = 1;
-                left--;
+            if (last[index] == line || m > n - i || !occurs_at(kind, folded, i, marker, m))
+                continue;
+            if (!lines[index] && !(lines[index] = PyList_New(0)))
+                goto done;
+            number = PyLong_FromSsize_t(line);
+            if (!number || PyList_Append(lines[index], number) < 0) {
+                Py_XDECREF(number);
+                goto done;
             }
+            Py_DECREF(number);
+            last[index] = line;
         }
     }
-    out = PyList_New(0);
+    out = PyDict_New();
     if (!out)
         goto done;
     for (k = 0; k < n_markers; k++)
-        if (found[k] && PyList_Append(out, PyTuple_GET_ITEM(markers, k)) < 0) {
+        if (lines[k] && PyDict_SetItem(out, PyTuple_GET_ITEM(markers, k), lines[k]) < 0) {
             Py_CLEAR(out);
             goto done;
         }
 done:
+    if (lines)
+        for (k = 0; k < n_markers; k++)
+            Py_XDECREF(lines[k]);
+    PyMem_Free(lines);
+    PyMem_Free(last);
+    PyMem_Free(folded);
     index_free(&x);
-    PyMem_Free(found);
     return out;
 }
 
@@ -748,7 +790,7 @@ static PyTypeObject TokenTypesType = {
 };
 
 static PyMethodDef cleanup_methods[] = {
-    {"markers_in", (PyCFunction)(void (*)(void))cleanup_markers_in, METH_FASTCALL, markers_in_doc},
+    {"marker_lines", (PyCFunction)(void (*)(void))cleanup_marker_lines, METH_FASTCALL, marker_lines_doc},
     {"remove_phrases", (PyCFunction)(void (*)(void))cleanup_remove_phrases, METH_FASTCALL, remove_phrases_doc},
     {NULL, NULL, 0, NULL},
 };

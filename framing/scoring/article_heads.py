@@ -54,6 +54,7 @@ __all__ = [
     "REGISTER_CUES",
     "register_features",
     "register_features_many",
+    "register_cue_bits",
     "context_features",
 ]
 
@@ -316,7 +317,7 @@ def _unit_stats(prefix: str, classes: Sequence[str], proba: np.ndarray, n_units:
 
 
 @lru_cache(maxsize=1)
-def _cue_bits() -> dict[str, int]:
+def register_cue_bits() -> dict[str, int]:
     """Each cue norm's `REGISTER_CUES` as bits (bit j: the j-th cue)."""
     bits: dict[str, int] = {}
     for j, cue in enumerate(REGISTER_CUES.values()):
@@ -330,14 +331,17 @@ def register_features(sentence_norms: Sequence[Sequence[str]]) -> dict[str, floa
     return register_features_many([t for norms in sentence_norms for t in norms], [len(norms) for norms in sentence_norms], [len(sentence_norms)])[0]
 
 
-def register_features_many(norms: list[str], sentence_tokens: Sequence[int], article_sentences: Sequence[int]) -> list[dict[str, float]]:
+def register_features_many(norms: list[str], sentence_tokens: Sequence[int], article_sentences: Sequence[int], *,
+                           cue_bits: np.ndarray | None = None) -> list[dict[str, float]]:
     """`register_features` of several articles at once: `norms` are all their tokens end to end,
     `sentence_tokens` the tokens of each sentence, `article_sentences` the sentences of each
-    article (whole-number counts: the same shares as one article at a time)."""
+    article (whole-number counts: the same shares as one article at a time). `cue_bits`: each
+    norm's `register_cue_bits()` number (-1: not a cue) when the caller has them already
+    (`NgramCounter.occurrences_and_numbers` gathers them from its token types)."""
     from .ngram_counts import numbers_of
 
     n_articles, n_sentences = len(article_sentences), len(sentence_tokens)
-    bits = numbers_of(norms, _cue_bits())  # -1: not a cue
+    bits = numbers_of(norms, register_cue_bits()) if cue_bits is None else cue_bits  # -1: not a cue
     cued = np.flatnonzero(bits > 0)
     cue_sentence = np.repeat(np.arange(n_sentences, dtype=np.int64), sentence_tokens)[cued]
     article_of_sentence = np.repeat(np.arange(n_articles, dtype=np.int64), article_sentences)

@@ -236,7 +236,16 @@ class FramingClassifiers:
         sentence_models = [m for m in self.models.values() if m.unit != "passage"]
         passage_models = [m for m in self.models.values() if m.unit == "passage"]
         # every n-gram found once; sentence and passage counts are two groupings of them
-        found = self.counter.occurrences(norms, np.repeat(np.arange(total_sent, dtype=np.int32), lengths))
+        sentence_of_token = np.repeat(np.arange(total_sent, dtype=np.int32), lengths)
+        registers: list[dict[str, float]] = []
+        if self.heads or self.keep_features:
+            from .article_heads import register_cue_bits, register_features_many
+
+            # the register cues gathered by the token types the counter finds anyway
+            found, cue_bits = self.counter.occurrences_and_numbers(norms, sentence_of_token, register_cue_bits())
+            registers = register_features_many(norms, lengths, n_sent, cue_bits=cue_bits)
+        else:
+            found = self.counter.occurrences(norms, sentence_of_token)
         sentence_tokens = np.asarray(lengths, dtype=float)
         # per unit kind: (first unit of each article, counts, each article's unit of every
         # sentence (None: the sentence itself), tokens per unit, the batch's unit of every
@@ -257,11 +266,6 @@ class FramingClassifiers:
                 np.bincount(global_passage, weights=sentence_tokens, minlength=total_pass) if total_sent else np.zeros(0), global_passage,
             )
         out: list[tuple[dict[str, Any], list[SentenceProbabilities]]] = [({}, []) for _ in docs]
-        registers: list[dict[str, float]] = []
-        if self.heads or self.keep_features:
-            from .article_heads import register_features_many
-
-            registers = register_features_many(norms, lengths, n_sent)
         contexts: list[dict[str, float] | None] = [None] * len(docs)  # each article's context_features, once for all its dimensions
         for kind, group in (("sentence", sentence_models), ("passage", passage_models)):
             if not group:

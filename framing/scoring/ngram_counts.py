@@ -415,6 +415,21 @@ def _normalize_rows(data: np.ndarray, indptr: np.ndarray) -> None:
             row /= math.sqrt(total)
 
 
+class _TypeNumbers:
+    """`numbers.get(norm, -1)` of each token type, kept as the types are numbered, so the
+    numbers of an article's tokens are one gather, not a second lookup of every norm."""
+
+    def __init__(self, numbers: Mapping[str, int], norms: list[str]) -> None:
+        self.numbers = numbers  # (kept: the counter knows it by identity)
+        self.of_type = np.full(max(len(norms), 1024), -1, dtype=np.int64)
+        self.of_type[: len(norms)] = numbers_of(norms, numbers)
+
+    def add_types(self, first: int, norms: list[str], words: np.ndarray) -> None:
+        end = first + len(norms)
+        self.of_type = _grown(self.of_type, end, -1)
+        self.of_type[first:end] = numbers_of(norms, self.numbers)
+
+
 class NgramCounter:
     """Counts the n-grams of several models in one pass over an article's tokens, and turns the
     counts into each model's decision values.
@@ -428,6 +443,7 @@ class NgramCounter:
     """
 
     _CACHE_LIMIT = 100_000  # token types remembered (~30 MB); beyond this the tables start afresh
+    _NUMBERS_LIMIT = 4  # mappings with a per-type table (`occurrences_and_numbers`); beyond this they start afresh
 
     def __init__(self, models: Iterable[NgramModel]) -> None:
         models = list(models)
@@ -554,6 +570,7 @@ class NgramCounter:
         self._tables: dict[AnalyzerKey, _WordNgramIds | _CharNgramIds] = {
             key: _CharNgramIds(vocab, key[1]) if key[0] == "char_wb" else _WordNgramIds(self._word_tables[key]) for key, vocab in self.vocab.items()
         }
+        self._type_numbers: dict[int, _TypeNumbers] = {}  # by the id of their mapping
 
     def _token_types(self, norms: Sequence[str]) -> np.ndarray:
         """The type number of each token, numbering (and analysing) the norms not seen before."""
@@ -579,7 +596,7 @@ class NgramCounter:
         words = np.fromiter(map(is_word, new) if stop is None else (t not in stop for t in new), dtype=bool, count=len(new))
         self._is_word = _grown(self._is_word, first + len(new), False)
         self._is_word[first : first + len(new)] = words
-        for table in self._tables.values():
+        for table in (*self._tables.values(), *self._type_numbers.values()):
             table.add_types(first, new, words)
         types[missing] = [self._type_of[t] for t in missing_norms]
 
@@ -595,6 +612,21 @@ class NgramCounter:
         norms = norms if isinstance(norms, list) else list(norms)
         with self._lock:  # one article at a time: a thread must not renumber types mid-article
             return self._occurrences_of_types(self._token_types(norms), sentence_of_token)
+
+    def occurrences_and_numbers(self, norms: Sequence[str], sentence_of_token: np.ndarray, numbers: Mapping[str, int]) -> tuple[dict[AnalyzerKey, tuple[np.ndarray, np.ndarray]], np.ndarray]:
+        """`occurrences(norms, sentence_of_token)` and `numbers_of(norms, numbers)` together: the
+        numbers are gathered from a table of each token type's number, kept beside the types'
+        numbering, so no norm is looked up twice. `numbers` is known by identity: a few mappings
+        that never change (such as an `lru_cache`'s)."""
+        norms = norms if isinstance(norms, list) else list(norms)
+        with self._lock:
+            types = self._token_types(norms)
+            table = self._type_numbers.get(id(numbers))
+            if table is None:
+                if len(self._type_numbers) >= self._NUMBERS_LIMIT:
+                    self._type_numbers.clear()
+                table = self._type_numbers[id(numbers)] = _TypeNumbers(numbers, list(self._type_of))  # the types in their numbers' order
+            return self._occurrences_of_types(types, sentence_of_token), table.of_type.take(types)
 
     def analyzers(self, models: Iterable[NgramModel]) -> set[AnalyzerKey]:
         """The analyzers whose counts these models read (their blocks', their word vectors')."""

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Container, Iterable, Mapping
 
 from .. import accel
 
 __all__ = ["TextPreprocess"]
 
-# The compiled clean-up (framing/_accel/cleanup.c: `markers_in`, `remove_phrases`), or None on the pure-Python
+# The compiled clean-up (framing/_accel/cleanup.c: `marker_lines`, `remove_phrases`), or None on the pure-Python
 # path; read at each call, so a test can compare both paths in one process.
 _CLEANUP = accel.compiled("cleanup")
 
@@ -28,18 +28,26 @@ _AT_RE = re.compile(r"[\w.+-]*@[\w-]+(?:\.[\w-]+)*")  # e-mail addresses and @ha
 _AT_TAIL_RE = re.compile(r"@[\w-]+(?:\.[\w-]+)*")  # the part from the @ on
 _DOMAIN_TAIL_RE = re.compile(r"\.(?:com|org|net|gov|edu|co\.uk|io|tv)\b", re.IGNORECASE)
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+# A text is searched for URLs only when its lower-cased form holds one of these.
+_URL_STARTS = ("http", "www.", "pic.twitter")
+# A "." then a character that `_DOMAIN_TAIL_RE` (re.IGNORECASE) lets start a domain ending, as
+# str.lower begins it ("İ" becomes "i̇"; "ı" stays): a text whose lower-cased form holds none has
+# no bare domain, and cleaning cannot make one (what it removes becomes a space; dropped lines
+# leave newlines). Found over every code point: tests/scoring/test_lean_fastpath.py.
+_DOMAIN_STARTS = (".c", ".e", ".g", ".i", ".n", ".o", ".t", ".ı")
 
 
-def _pure_markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
-    return [m for m in markers if m in text]
+def _pure_marker_lines(low: str, markers: tuple[str, ...]) -> dict[str, list[int]]:
+    return {m: sorted(lines) for m in markers if (lines := _marked_lines(low, (m,)))}
 
 
-def _markers_in(text: str, markers: tuple[str, ...]) -> list[str]:
-    """The markers that occur in ``text``, in their order (one walk over the text when compiled)."""
+def _marker_lines(text: str, markers: tuple[str, ...]) -> dict[str, list[int]]:
+    """{marker: the numbers of the lines of ``text.lower()`` holding it, ascending} for each of
+    ``markers`` (one-line strings) that occurs: one walk over the text when compiled, lower-casing
+    A-Z as it reads, unless str.lower would change other characters of the text (rare)."""
     compiled = _CLEANUP
-    if compiled is not None:
-        return compiled.markers_in(text, markers)
-    return _pure_markers_in(text, markers)
+    found = None if compiled is None else compiled.marker_lines(text, markers)
+    return found if found is not None else _pure_marker_lines(text.lower(), markers)
 
 
 def _marked_lines(text: str, markers: Iterable[str]) -> set[int]:
@@ -59,17 +67,25 @@ def _marked_lines(text: str, markers: Iterable[str]) -> set[int]:
     return marked
 
 
-def _remove_urls(text: str, low: str | None = None) -> str:
+def _remove_urls(text: str, low: str | None = None, present: Container[str] | None = None) -> str:
     """Remove URLs, e-mail addresses, @handles and bare domains (example.com), cheaply.
 
     ``low``: ``text.lower()``, or that of the text ``text`` was made from by dropping whole lines
-    (only used to decide whether to look for URLs at all: no URL start spans a newline)."""
-    if low is None:
-        low = text.lower()
-    if "http" in low or "www." in low or "pic.twitter" in low:
+    (only used to decide whether to look for URLs at all: no URL start spans a newline).
+    ``present``: which of `_URL_STARTS` and `_DOMAIN_STARTS` that lower-cased text holds, when
+    the caller found them (with its line markers, in one walk), in place of ``low``."""
+    if present is None:
+        if low is None:
+            low = text.lower()
+        urls, domains = "http" in low or "www." in low or "pic.twitter" in low, True
+    else:
+        urls, domains = any(s in present for s in _URL_STARTS), any(s in present for s in _DOMAIN_STARTS)
+    if urls:
         text = _URL_RE.sub(" ", text)
     if "@" in text:
         text = _remove_at_addresses(text)
+    if not domains:
+        return text
     spans = []
     for m in _DOMAIN_TAIL_RE.finditer(text):
         start = m.start()
@@ -174,7 +190,7 @@ class TextPreprocess:
     _phrase_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _markers: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _always: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
-    _either: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+    _looked_for: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
     _phrases_by_head: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -194,34 +210,31 @@ class TextPreprocess:
             object.__setattr__(self, "_phrases_by_head", tuple(sorted(set(self.remove_phrases), key=lambda p: (p[0], -len(p)))))
         object.__setattr__(self, "_markers", tuple(m.lower() for m in self.drop_lines_containing))
         object.__setattr__(self, "_always", tuple(m.lower() for m in self.drop_any_line_containing))
-        # both lists looked for in one walk over the text (apply)
-        object.__setattr__(self, "_either", tuple(dict.fromkeys(self._always + self._markers)))
+        # both lists, and what decides whether to look for URLs and domains, looked for in one walk
+        # over the text (apply)
+        urls = _URL_STARTS + _DOMAIN_STARTS if self.remove_urls else ()
+        object.__setattr__(self, "_looked_for", tuple(dict.fromkeys(self._always + self._markers + urls)))
 
     @property
     def is_identity(self) -> bool:
         return not (self.remove_phrases or self.drop_lines_containing or self.drop_any_line_containing or self.remove_urls)
 
-    def _clean(self, text: str, low: str | None = None) -> str:
+    def _clean(self, text: str, low: str | None = None, present: Container[str] | None = None) -> str:
         if self.remove_urls:
-            text = _remove_urls(text, low)
+            text = _remove_urls(text, low, present)
         if self._phrase_re is not None:
             compiled = _CLEANUP
             text = compiled.remove_phrases(text, self._phrases_by_head) if compiled is not None else self._phrase_re.sub(" ", text)
         return text
 
-    def _kept_lines(self, text: str, low: str, always: Sequence[str], markers: Sequence[str]) -> str:
-        """``text`` without the lines to drop (``low`` is ``text.lower()``; ``always`` and
-        ``markers``: those found in it): only the lines holding a marker are looked at."""
+    def _kept_lines(self, text: str, dropped: set[int], marked: set[int]) -> str:
+        """``text`` without the lines to drop: ``dropped`` (holding a marker of any line's length)
+        and those of ``marked`` (holding a marker of short lines) short once cleaned."""
         lines = text.split("\n")
-        lows: list[str] | None = None  # the lines of low, for a long line only (most marked ones are short)
-        dropped = _marked_lines(low, always)
         limit = self.drop_lines_max_chars
-        for k in _marked_lines(low, markers) - dropped:
-            if len(lines[k]) > limit:
-                if lows is None:
-                    lows = low.split("\n")
-                if len(self._clean(lines[k], lows[k])) > limit:
-                    continue
+        for k in marked - dropped:
+            if len(lines[k]) > limit and len(self._clean(lines[k])) > limit:
+                continue
             dropped.add(k)
         if not dropped:
             return text
@@ -232,19 +245,18 @@ class TextPreprocess:
     def apply(self, text: str) -> str:
         """Drop marked lines, then remove URLs and phrases. Short lines are measured once
         cleaned, so applying the cleaning twice gives the same text."""
-        low = None
-        if self._markers or self._always:
-            # The text is lower-cased once: str.lower maps characters one by one (its one context
-            # rule, the final sigma, never looks across a newline), so the lines of text.lower()
-            # are the lower-cased lines, and only markers found in the whole text need be looked
-            # for in its lines (most texts have none).
-            low = text.lower()
-            present = set(_markers_in(low, self._either))
-            always = [m for m in self._always if m in present]
-            markers = [m for m in self._markers if m in present]
-            if always or markers:
-                text = self._kept_lines(text, low, always, markers)
-        return self._clean(text, low)
+        if not self._looked_for:
+            return self._clean(text)
+        # The markers are looked for in the whole text lower-cased: str.lower maps characters
+        # one by one (its one context rule, the final sigma, never looks across a newline), so
+        # the lines of text.lower() are the lower-cased lines.
+        found = _marker_lines(text, self._looked_for)
+        if found:
+            dropped = {k for m in self._always if m in found for k in found[m]}
+            marked = {k for m in self._markers if m in found for k in found[m]}
+            if dropped or marked:
+                text = self._kept_lines(text, dropped, marked)
+        return self._clean(text, None, found)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -31,7 +31,7 @@ from sklearn.preprocessing import normalize
 from framing.scoring import lean
 from framing.scoring.features import TokenNgrams
 from framing.scoring.ngram_model import NgramBlock, NgramModel, TokenPattern
-from framing.scoring.text_cleanup import _AT_RE, TextPreprocess, _remove_at_addresses, _remove_urls
+from framing.scoring.text_cleanup import _AT_RE, _DOMAIN_STARTS, _DOMAIN_TAIL_RE, TextPreprocess, _remove_at_addresses, _remove_urls
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -91,7 +91,8 @@ PIECES = (
     + [" ", " ", " ", "\n", "\n\n", "@", "_", "'", "’", "-", ".", ",", ":", "!", "&", "1", "42", "x", "é",
        "naïve", "café", "İstanbul", "ΣΑΣ", "ς", "straße", "ﬁne", "²", "½", "٣", "x2", "mr", "Mrs.", "the",
        "don't", "ma'am", "https://www.example.com/a?b=1", "www.foo.org", "pic.twitter.com/xyz", "a.b@c-d.org",
-       "@handle", "news.co.uk", "example.com", "senator", "tax", "bill", "border", "climate", "said"]
+       "@handle", "news.co.uk", "example.com", "senator", "tax", "bill", "border", "climate", "said",
+       "EXAMPLE.COM", "HTTP://X", "WWW.", "PIC.TWITTER.COM/", ".ıo", ".İo", "ſ", "K", "co", "com", "tv"]
 )
 hostile_text = st.lists(
     st.one_of(st.sampled_from(PIECES), st.text(alphabet="aZé1_ @.\n-'’Σς", max_size=6)), max_size=60
@@ -139,6 +140,40 @@ def test_lowercasing_lines_equals_lowercasing_the_text():
     # what the line dropping relies on, including the final-sigma rule at line ends
     text = "ΑΣ\nΣΑ\nΟΔΟΣ\n'Σ'\nΣ\nİI\nMΣ.\nΣ\u0301\nX"
     assert text.lower().split("\n") == [line.lower() for line in text.split("\n")]
+
+
+def test_domain_starts_cover_every_code_point_that_can_start_a_domain_ending():
+    """`_DOMAIN_STARTS`: for every code point the domain regex (re.IGNORECASE) lets follow the
+    ".", the lower-cased "." and code point begin with one of them."""
+    alternatives = re.fullmatch(r"\\\.\(\?:(.*)\)\\b", _DOMAIN_TAIL_RE.pattern).group(1).split("|")
+    first = re.compile("|".join(a[0] for a in alternatives), re.IGNORECASE)
+    starts = [chr(c) for c in range(0x110000) if first.fullmatch(chr(c))]
+    assert "ı" in starts and "İ" in starts
+    for ch in starts:
+        assert f".{ch}".lower().startswith(_DOMAIN_STARTS), ch
+
+
+def test_cleaning_never_makes_a_domain_it_did_not_look_for():
+    """A text looked at once for URLs and domains, then cleaned: dropped lines, removed URLs and
+    addresses leave a newline or a space, so no "." meets a domain ending that was not beside it."""
+    pre = TextPreprocess(drop_lines_containing=("caption",), drop_any_line_containing=("must watch",), remove_urls=True)
+    for text in ("a.\ncaption\ncom", "a.\nmust watch\ncom x", "x.https://a.b/c com", "y.a@b.c com", "EXAMPLE.COM", "a.ıo", "a.İo b",
+                 "HTTPS://X.Y", "WWW.X", "PIC.TWITTER.COM/x", "ſ.org", "a .com", "photo.\n.com", "a.K"):
+        assert pre.apply(text) == reference_apply(pre, text), text
+
+
+def test_real_articles_cleaned_as_the_original_on_both_paths():
+    from framing.scoring import text_cleanup
+    from accel_helpers import abp_articles, pure_python
+
+    texts = abp_articles(10_000)
+    assert len(texts) >= 10_000
+    for k, text in enumerate(texts):
+        expected = reference_apply(SHIPPED_PRE, text)
+        assert SHIPPED_PRE.apply(text) == expected
+        if k % 10 == 0:
+            with pure_python(text_cleanup, "_CLEANUP"):
+                assert SHIPPED_PRE.apply(text) == expected
 
 
 # --- TF-IDF --------------------------------------------------------------------------------------
