@@ -142,6 +142,10 @@ class ProcessEngine:
     def _start(self) -> None:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        for extra in getattr(self.scorer, "extras", ()):  # models read on first use: read them once, here, for every worker
+            load = getattr(extra, "load", None)
+            if load is not None:
+                load()
         gc.collect()
         gc.freeze()  # before forking: workers then never touch the scorer's pages to scan them
         self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.scorer,))

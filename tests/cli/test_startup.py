@@ -38,3 +38,30 @@ def test_a_cached_rerun_imports_no_text_or_plotting_library(tmp_path):
     assert "nltk" in _heavy_imported(call)  # the first run does split sentences
     heavy = _heavy_imported(call)
     assert not heavy & {"nltk", "sklearn", "matplotlib", "seaborn", "vaderSentiment", "pandas"}, heavy
+
+
+def test_a_cached_rerun_reads_no_model(tmp_path, monkeypatch):
+    """The shipped classifiers are read on first use: a rerun whose every article comes from the
+    cache never loads them (the first run does)."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from framing.cli import cli
+    from framing.scoring import classifiers
+
+    loads: list[object] = []
+    real_load = classifiers.FolderClassifiers.load
+
+    def counted(self):
+        if not self.loaded:
+            loads.append(self)
+        return real_load(self)
+
+    monkeypatch.setattr(classifiers.FolderClassifiers, "load", counted)
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
+    args = ["score", str(seeds), "--out", str(tmp_path / "out"), "-j", "1", "-q"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert len(loads) == 1
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert len(loads) == 1, "the cached rerun loaded the models"

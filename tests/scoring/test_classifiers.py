@@ -373,3 +373,29 @@ def test_a_model_with_word_vectors_predicts_like_its_pipeline_and_round_trips(ro
     save_word_vectors(other, tmp_path / "out" / SHIPPED_NAME)
     with pytest.raises(FramingError, match="not the ones the classifier was trained with"):
         load_ngram_model(tmp_path / "out" / "alliance")
+
+
+def test_folder_classifiers_read_on_first_use_and_score_as_the_loaded_models(seeds_dir, tmp_path):
+    import shutil
+
+    from framing.io.readers import iter_articles
+    from framing.scoring.article_heads import load_article_heads
+    from framing.scoring.classifiers import FolderClassifiers
+
+    lazy = FolderClassifiers(shipped_model_dir())
+    eager = FramingClassifiers(load_model_dir(shipped_model_dir()), heads=load_article_heads(shipped_model_dir()))
+    lexicons = build_scorer(classifiers=False).lexicons
+    assert lazy.columns(lexicons) == eager.columns(lexicons) and not lazy.loaded  # columns from the descriptions
+    scorer = build_scorer(sentiment=False)
+    arts = list(iter_articles([seeds_dir], on_skip=lambda item: None))
+    a = [score_article(x, replace(scorer, extras=(lazy,))).scores for x in arts]
+    assert lazy.loaded and set(lazy.models) == {"alliance", "prescriptions", "ideology"}
+    b = [score_article(x, replace(scorer, extras=(eager,))).scores for x in arts]
+    assert a == b
+    # the fingerprint follows the description files (each holds its arrays' sha256)
+    copy = tmp_path / "models"
+    shutil.copytree(shipped_model_dir(), copy)
+    assert FolderClassifiers(copy).fingerprint == lazy.fingerprint
+    head = copy / "alliance-label.json"
+    head.write_text(head.read_text(encoding="utf-8").replace('"dimension"', ' "dimension"', 1), encoding="utf-8")
+    assert FolderClassifiers(copy).fingerprint != lazy.fingerprint
