@@ -289,7 +289,7 @@ class FramingClassifiers:
                 # `lexicon_unit_label` of every unit; units without a match share one computed label
                 all_labels = self._labeler(lx).labels([found.get(dim, ()) for found in by_dim], bounds, tokens, unit_of) if lx is not None else []
                 agreements = _agreements(model.classes, all_labels, all_top, all_active, bounds, empty=None if kind == "passage" else "none") if lx is not None else None
-                counts = argmax_counts_many(model.classes, units.proba, units.bounds)
+                top_counts = argmax_counts_many(model.classes, units.proba, units.bounds)  # each article's units by most probable class
                 evidence_of = self._evidence(docs, dim, model, all_proba, all_top, all_labels if kind == "sentence" else [], all_active, bounds, unit_of_all, sent_first, quiet_class)
                 for i, doc in enumerate(docs):
                     a, b = bounds[i], bounds[i + 1]
@@ -298,7 +298,7 @@ class FramingClassifiers:
                     # A unit without a single known n-gram or lexicon feature (a dateline, "!!!") gets
                     # only the model's intercept: the classifier abstains there instead of voting.
                     # (Copies: each article's arrays are laid out as if it had been scored alone.)
-                    cols.update(self._blend(dim, model, lx, units.proba[units.bounds[i] : units.bounds[i + 1]].copy(), tokens[a:b][active], counts[i], lexicon_scores[i], n_tokens=doc.n_tokens))
+                    cols.update(self._blend(dim, model, lx, units.proba[units.bounds[i] : units.bounds[i + 1]].copy(), tokens[a:b][active], top_counts[i], lexicon_scores[i], n_tokens=doc.n_tokens))
                     if decisions is not None and len(doc.sentences) >= MIN_ARTICLE_SENTENCES:
                         head_cols, records = decisions[i]
                         cols.update(head_cols)

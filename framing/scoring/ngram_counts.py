@@ -571,6 +571,7 @@ class NgramCounter:
             key: _CharNgramIds(vocab, key[1]) if key[0] == "char_wb" else _WordNgramIds(self._word_tables[key]) for key, vocab in self.vocab.items()
         }
         self._type_numbers: dict[int, _TypeNumbers] = {}  # by the id of their mapping
+        self._letter_types: Any = None  # the compiled TokenTypes mirror of `_type_of` (`letter_run_counts`), made on first use
 
     def _token_types(self, norms: Sequence[str]) -> np.ndarray:
         """The type number of each token, numbering (and analysing) the norms not seen before."""
@@ -589,9 +590,8 @@ class NgramCounter:
         first = len(self._type_of)
         for number, norm in enumerate(new, first):
             self._type_of[norm] = number
-        mirror = self.__dict__.get("_letter_types")
-        if mirror is not None and mirror[0] is self._type_of:
-            mirror[1].add(new, first)
+        if self._letter_types is not None:
+            self._letter_types.add(new, first)
         stop = self.stop_words
         words = np.fromiter(map(is_word, new) if stop is None else (t not in stop for t in new), dtype=bool, count=len(new))
         self._is_word = _grown(self._is_word, first + len(new), False)
@@ -663,11 +663,10 @@ class NgramCounter:
         with self._lock:
             if len(self._type_of) > self._CACHE_LIMIT:
                 self._reset_types()
-            mirror = self.__dict__.get("_letter_types")
-            if mirror is None or mirror[0] is not self._type_of:  # (a fresh `_type_of` after a reset)
-                mirror = self.__dict__["_letter_types"] = (self._type_of, compiled.TokenTypes())
-                mirror[1].add(list(self._type_of), 0)  # its numbers are its insertion order
-            numbers, lengths, unseen = mirror[1].letter_runs(texts, lowercase)
+            if self._letter_types is None:  # (first use, or a fresh `_type_of` after a reset)
+                self._letter_types = compiled.TokenTypes()
+                self._letter_types.add(list(self._type_of), 0)  # its numbers are its insertion order
+            numbers, lengths, unseen = self._letter_types.letter_runs(texts, lowercase)
             types = np.frombuffer(numbers, dtype=np.int64)
             if unseen:
                 self._number_missing(types, np.flatnonzero(types < 0), unseen)
