@@ -47,6 +47,7 @@ def test_the_grid_changes_one_setting_each(experiment):
     assert experiment.setting_of("real-only")[1:] == (1, False)
     assert experiment.setting_of("real-twice")[1:] == (2, True)
     assert experiment.setting_of("more-written") == (dict(REAL_CONFIGS), 1, True)
+    assert experiment.setting_of("round2-units") == (dict(REAL_CONFIGS), 1, True)
     with pytest.raises(SystemExit):
         experiment.setting_of("C-64")
 
