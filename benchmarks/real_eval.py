@@ -12,7 +12,8 @@ separately (never pooled: tune on dev, quote test):
   Krippendorff's alpha (tool vs gold), the AUC of `alliance.position` for threat against hollow,
   ideology accuracy and macro-F1, micro-F1 of the advocated and rejected prescriptions; for the
   main columns, the lexicon alone and the classifiers alone; by register; with the two human codings'
-  agreement (coder B read against coder A) beside them as the ceiling;
+  agreement (coder B read against coder A) beside them as the ceiling; and 95% bootstrap
+  intervals of the main figures, resampling whole outlets (`framing.evaluate_intervals`);
 - Krippendorff's alpha between the two coders for every dimension at every level;
 - sentence level on the double-coded sentences (passages for ideology): the lexicon's and the
   classifier's unit labels against the adjudicated labels, as `heldout_eval.py` scores them.
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from framing.errors import FramingError  # noqa: E402
 from framing.evaluate import krippendorff_alpha_nominal, text_table  # noqa: E402
 from framing.evaluate_articles import PRESCRIPTION_CATEGORIES, article_figures, coder_agreement, format_article_figures, label_report, set_report  # noqa: E402
+from framing.evaluate_intervals import bootstrap_intervals, format_intervals  # noqa: E402
 from framing.io.real_corpus import load_real  # noqa: E402
 from framing.models import Article  # noqa: E402
 
@@ -185,9 +187,13 @@ def run(*, splits: Sequence[str], classifiers: bool, debate: str | None, abp: st
         gold = gold_records(sub)
         tool = article_figures(gold, rows, groups=("register",))
         ceiling = coder_agreement(gold_records(sub, "coder_a"), gold_records(sub, "coder_b"), groups=("register",))
-        results[split] = {"tool": tool, "humans": ceiling}
+        # the split is by outlet, so the intervals resample whole outlets
+        intervals = bootstrap_intervals(gold, rows, clusters={a["id"]: a["outlet_family"] for a in sub})
+        results[split] = {"tool": tool, "humans": ceiling, "intervals": intervals}
         text.append("=" * 78)
         text.append(format_article_figures(tool, ceiling=ceiling, title=f"ARTICLE LEVEL, {split} split ({len(sub)} articles, {len({a['outlet_family'] for a in sub})} outlets); humans = coder B read against coder A"))
+        text.append("")
+        text.append(format_intervals(intervals))
     alphas = coder_alphas(data)
     results["coder_alpha"] = alphas
     text.append("=" * 78)

@@ -95,6 +95,10 @@ def train_cmd(annotations, dimension, out_dir, lexicon_dirs, no_shipped, folds, 
               help="Article level: CSV or JSONL of article ids with any of alliance, ideology, advocated, rejected, or a user-defined dimension's label; compared with SCORES_DIR (a `framing score` output).")
 @click.option("--coder2", "coder2", default=None, type=click.Path(path_type=Path),
               help="With --gold: a second coder's labels of the same articles; adds the agreement between the two coders (the human ceiling).")
+@click.option("--intervals", "resamples", default=2000, show_default=True, type=click.IntRange(min=0),
+              help="With --gold: bootstrap resamples for the 95% intervals of the main figures (0: none).")
+@click.option("--cluster-by", "cluster_by", default=None,
+              help="With --gold: a column of the gold file (such as `outlet`) whose values are resampled whole for the intervals: articles of one outlet are not independent draws.")
 @click.option("--dimension", default=None, help="With --annotations: the labels' dimension (default: the model's, or the file name's).")
 @click.option("--model", "model_path", default=None, type=click.Path(path_type=Path),
               help="With --annotations: a trained model (path without .json/.npz) to test on these annotations; default: grouped cross-validation on them.")
@@ -104,14 +108,15 @@ def train_cmd(annotations, dimension, out_dir, lexicon_dirs, no_shipped, folds, 
 @click.option("--json", "json_out", default=None, type=click.Path(path_type=Path), help="Also write the full results as JSON.")
 @quiet_option
 @handle_errors
-def evaluate_cmd(scores_dir, annotations, gold, coder2, dimension, model_path, lexicon_dirs, no_shipped, folds, json_out, quiet):
+def evaluate_cmd(scores_dir, annotations, gold, coder2, resamples, cluster_by, dimension, model_path, lexicon_dirs, no_shipped, folds, json_out, quiet):
     """Validate against hand-coded labels.
 
     Article level (`--gold FILE SCORES_DIR`): per-class precision, recall and F1 with confusion
     matrices, accuracy, macro-F1 and Krippendorff's alpha of each article label, the AUC of
     alliance.position for threat against hollow, and micro-F1 of the advocated and rejected
     prescriptions; for the main columns, the lexicon alone and the classifiers alone, and by register and
-    split when the gold file has those columns.
+    split when the gold file has those columns; and 95% bootstrap intervals of the main figures
+    (`--cluster-by outlet` resamples whole outlets).
 
     Unit level (`--annotations FILE`): human labels of sentences or passages vs the lexicon and vs
     the classifier (cross-validated, or a trained --model).
@@ -123,18 +128,19 @@ def evaluate_cmd(scores_dir, annotations, gold, coder2, dimension, model_path, l
     if gold is not None:
         if scores_dir is None:
             raise ConfigError("--gold needs SCORES_DIR: the folder `framing score` wrote")
-        _evaluate_articles(gold, scores_dir, coder2, json_out)
+        _evaluate_articles(gold, scores_dir, coder2, json_out, resamples=resamples, cluster_by=cluster_by)
         sys.exit(0)
-    if scores_dir is not None or coder2 is not None:
-        raise ConfigError("SCORES_DIR and --coder2 go with --gold, not with --annotations")
+    if scores_dir is not None or coder2 is not None or cluster_by is not None:
+        raise ConfigError("SCORES_DIR, --coder2 and --cluster-by go with --gold, not with --annotations")
     _evaluate_units(annotations, dimension, model_path, lexicon_dirs, no_shipped, folds, json_out, quiet)
     sys.exit(0)
 
 
-def _evaluate_articles(gold, scores_dir, coder2, json_out) -> None:
+def _evaluate_articles(gold, scores_dir, coder2, json_out, *, resamples: int = 0, cluster_by: str | None = None) -> None:
     from ..errors import ConfigError
     from ..evaluate_articles import article_figures, coder_agreement, format_article_figures
-    from ..io.gold import read_gold
+    from ..evaluate_intervals import bootstrap_intervals, format_intervals
+    from ..io.gold import gold_column, read_gold
     from ..io.spool import read_scores
     from ..io.writers import write_json
 
@@ -150,9 +156,14 @@ def _evaluate_articles(gold, scores_dir, coder2, json_out) -> None:
     ceiling = None
     if coder2 is not None:
         ceiling = coder_agreement(gold_rows, read_gold(coder2))
+    clusters = gold_column(gold, cluster_by) if cluster_by is not None else None
     click.echo(format_article_figures(result, ceiling=ceiling, title=f"gold: {gold}    scores: {table}"))
+    intervals = bootstrap_intervals(gold_rows, rows, resamples=resamples, clusters=clusters) if resamples else None
+    if intervals is not None:
+        click.echo("")
+        click.echo(format_intervals(intervals))
     if json_out is not None:
-        write_json(json_out, {"tool": result, "coders": ceiling})
+        write_json(json_out, {"tool": result, "coders": ceiling, "intervals": intervals})
 
 
 def _evaluate_units(annotations, dimension, model_path, lexicon_dirs, no_shipped, folds, json_out, quiet) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InputError
 from .annotations import table_records
 
-__all__ = ["read_gold", "SET_FIELDS", "GROUP_FIELDS", "IGNORED_FIELDS"]
+__all__ = ["read_gold", "gold_column", "SET_FIELDS", "GROUP_FIELDS", "IGNORED_FIELDS"]
 
 SET_FIELDS = ("advocated", "rejected")
 GROUP_FIELDS = ("register", "split")
@@ -77,3 +77,21 @@ def read_gold(path: str | Path) -> list[dict[str, Any]]:
     if not records:
         raise InputError(source, "no gold records")
     return records
+
+
+def gold_column(path: str | Path, column: str) -> dict[str, str]:
+    """One column of a gold file by article id (such as `outlet`, which `read_gold` ignores, for
+    resampling whole outlets); an article with an empty cell has none. A column the file lacks
+    is an error naming the file."""
+    source = str(path)
+    out: dict[str, str] = {}
+    seen = False
+    for line, raw in table_records(path, required=("id",), what="gold"):
+        if column in raw:
+            seen = True
+        value = raw.get(column)
+        if value is not None and str(value).strip() and not isinstance(value, (dict, list)):
+            out[str(raw.get("id")).strip()] = str(value).strip()
+    if not seen:
+        raise InputError(source, f"no `{column}` column to cluster by")
+    return out
