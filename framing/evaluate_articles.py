@@ -29,6 +29,10 @@ __all__ = [
     "coder_agreement",
     "format_article_figures",
     "parse_set",
+    "label_dimensions",
+    "known_labels",
+    "label_text",
+    "number_or_none",
 ]
 
 PRESCRIPTION_CATEGORIES = (
@@ -119,7 +123,8 @@ def label_report(gold: Sequence[str], predicted: Sequence[str], *, labels: Seque
     return rep
 
 
-def _label_dimensions(gold: Sequence[Mapping[str, Any]]) -> list[str]:
+def label_dimensions(gold: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The label dimensions gold records code (every key but the id, groups and sets), in order of appearance."""
     dims: list[str] = []
     for rec in gold:
         for key in rec:
@@ -128,18 +133,21 @@ def _label_dimensions(gold: Sequence[Mapping[str, Any]]) -> list[str]:
     return dims
 
 
-def _known_labels(dim: str) -> tuple[str, ...]:
+def known_labels(dim: str) -> tuple[str, ...]:
+    """A shipped dimension's labels in their reporting order (none for a user's dimension)."""
     return {"alliance": ALLIANCE_LABELS, "ideology": IDEOLOGY_LABELS}.get(dim, ())
 
 
-def _text(value: Any) -> str | None:
+def label_text(value: Any) -> str | None:
+    """A label cell of a scores table as text: None when empty, missing or NaN."""
     if value is None:
         return None
     text = str(value).strip()
     return text if text and text.lower() != "nan" else None
 
 
-def _number(value: Any) -> float | None:
+def number_or_none(value: Any) -> float | None:
+    """A number cell of a scores table: None when it is not a number or is NaN."""
     try:
         x = float(value)
     except (TypeError, ValueError):
@@ -150,7 +158,7 @@ def _number(value: Any) -> float | None:
 def _figures(gold: Sequence[Mapping[str, Any]], rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"n": len(gold)}
     dims: dict[str, Any] = {}
-    for dim in _label_dimensions(gold):
+    for dim in label_dimensions(gold):
         coded = [g for g in gold if dim in g]
         entry: dict[str, Any] = {"n": len(coded), "variants": {}}
         for variant, suffix in VARIANTS:
@@ -158,8 +166,8 @@ def _figures(gold: Sequence[Mapping[str, Any]], rows: Mapping[str, Mapping[str, 
             if not coded or not any(column in rows[g["id"]] for g in coded):
                 continue
             truth = [g[dim] for g in coded]
-            pred = [_text(rows[g["id"]].get(column)) or "(none)" for g in coded]
-            entry["variants"][variant] = label_report(truth, pred, labels=_known_labels(dim))
+            pred = [label_text(rows[g["id"]].get(column)) or "(none)" for g in coded]
+            entry["variants"][variant] = label_report(truth, pred, labels=known_labels(dim))
         if dim == "alliance":
             entry["auc_threat_vs_hollow"] = {}
             threat = [g for g in coded if g[dim] == "threat"]
@@ -169,8 +177,8 @@ def _figures(gold: Sequence[Mapping[str, Any]], rows: Mapping[str, Mapping[str, 
                 column = f"alliance.position{suffix}"
                 if not any(column in rows[g["id"]] for g in coded):
                     continue
-                pos = [x for x in (_number(rows[g["id"]].get(column)) for g in threat) if x is not None]
-                neg = [x for x in (_number(rows[g["id"]].get(column)) for g in hollow) if x is not None]
+                pos = [x for x in (number_or_none(rows[g["id"]].get(column)) for g in threat) if x is not None]
+                neg = [x for x in (number_or_none(rows[g["id"]].get(column)) for g in hollow) if x is not None]
                 entry["auc_threat_vs_hollow"][variant] = auc(pos, neg)
         if entry["variants"]:
             dims[dim] = entry

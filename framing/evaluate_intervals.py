@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .evaluate_articles import _known_labels, _label_dimensions, _number, _text, parse_set
+from .evaluate_articles import known_labels, label_dimensions, label_text, number_or_none, parse_set
 
 __all__ = ["DEFAULT_RESAMPLES", "bootstrap_intervals", "format_intervals"]
 
@@ -102,17 +102,17 @@ def _figure_plans(gold: Sequence[Mapping[str, Any]], rows: Mapping[str, Mapping[
     """(figure name, the articles it is computed on as a mask over `gold`, f(W) -> values)."""
     n = len(gold)
     plans: list[tuple[str, np.ndarray, Any]] = []
-    for dim in _label_dimensions(gold):
+    for dim in label_dimensions(gold):
         column = f"{dim}.label"
         mask = np.asarray([dim in g for g in gold])
         if not mask.any() or not any(column in rows[g["id"]] for g, m in zip(gold, mask) if m):
             continue
         coded = [g for g, m in zip(gold, mask) if m]
-        correct, g_ind, p_ind, both = _label_stats([g[dim] for g in coded], [_text(rows[g["id"]].get(column)) or "(none)" for g in coded], _known_labels(dim))
+        correct, g_ind, p_ind, both = _label_stats([g[dim] for g in coded], [label_text(rows[g["id"]].get(column)) or "(none)" for g in coded], known_labels(dim))
         plans.append((f"{dim}.label accuracy", mask, lambda W, c=correct: (W @ c) / np.maximum(W.sum(axis=1), 1e-300)))
         plans.append((f"{dim}.label macro_f1", mask, lambda W, g=g_ind, p=p_ind, b=both: _macro_f1(W, g, p, b)))
         if dim == "alliance" and any("alliance.position" in rows[g["id"]] for g in coded):
-            scores = [_number(rows[g["id"]].get("alliance.position")) for g in gold]
+            scores = [number_or_none(rows[g["id"]].get("alliance.position")) for g in gold]
             pos = np.asarray([m and g.get(dim) == "threat" and s is not None for g, m, s in zip(gold, mask, scores)])
             neg = np.asarray([m and g.get(dim) == "hollow" and s is not None for g, m, s in zip(gold, mask, scores)])
             values = np.asarray([s if s is not None else 0.0 for s in scores], dtype=np.float64)
