@@ -119,32 +119,64 @@ def sentence_macro_f1(data: Mapping[str, Any], fold_models: list[tuple[set[str],
     return float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0))
 
 
+def configuration_figures(name: str, configs: Mapping[str, Any], rows_of_fold: Any, *, data: Mapping[str, Any], dev: list, fold_of: list[int],
+                          units_dir: Path, log: Any) -> dict[str, float]:
+    """One configuration's `dev` figures, as framing.training.articles.oof_units and fit_heads
+    compute them, keeping each fold's alliance model for the sentence figure:
+    `rows_of_fold(k, held_out)` gives fold k's sentence-model training rows by dimension."""
+    from framing.training.articles import _train_models, _units_of, features_from_units, fit_heads
+
+    t0 = time.perf_counter()
+    units: dict[str, dict[str, Any]] = {}
+    fold_models: list[tuple[set[str], Any]] = []
+    for k in sorted(set(fold_of)):
+        held_out = {a["id"] for a, f in zip(dev, fold_of) if f == k}
+        models = _train_models(rows_of_fold(k, held_out), configs)
+        units.update(_units_of([a for a in dev if a["id"] in held_out], models))
+        fold_models.append((held_out, models["alliance"]))
+        log(f"{name}: fold {k + 1}/{len(set(fold_of))} done ({time.perf_counter() - t0:.0f} s)")
+    _, figures = fit_heads(dev, fold_of, features_from_units(units), log=lambda m: None)
+    result = flat(figures, sentence_macro_f1(data, fold_models))
+    log(f"{name}: " + ", ".join(f"{k} {v:.3f}" for k, v in result.items()) + f" ({time.perf_counter() - t0:.0f} s)")
+    (units_dir / f"figures-{name}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return result
+
+
 def run(names: list[str], *, units_dir: Path, folds: int, log: Any) -> dict[str, dict[str, float]]:
     from framing.io.real_corpus import load_real
-    from framing.training.articles import _train_models, _units_of, features_from_units, fit_heads, real_unit_rows, training_dev, written_rows
+    from framing.training.articles import real_unit_rows, training_dev, written_rows
     from framing.training.frames import SHIPPED_DIMENSIONS
 
     data = load_real()
     dev, fold_of = training_dev(data, folds)
     written = written_rows()
-    results: dict[str, dict[str, float]] = {}
-    for name in names:
-        t0 = time.perf_counter()
-        units: dict[str, dict[str, Any]] = {}
-        fold_models: list[tuple[set[str], Any]] = []
-        for k in sorted(set(fold_of)):  # as framing.training.articles.oof_units, keeping each fold's alliance model
-            held_out = {a["id"] for a, f in zip(dev, fold_of) if f == k}
-            real = real_unit_rows(data, articles={a["id"] for a in dev} - held_out)
-            rows = {dim: list(written[dim]) + real[dim] for dim in SHIPPED_DIMENSIONS}
-            models = _train_models(rows, config_of(name))
-            units.update(_units_of([a for a in dev if a["id"] in held_out], models))
-            fold_models.append((held_out, models["alliance"]))
-            log(f"{name}: fold {k + 1}/{len(set(fold_of))} done ({time.perf_counter() - t0:.0f} s)")
-        _, figures = fit_heads(dev, fold_of, features_from_units(units), log=lambda m: None)
-        results[name] = flat(figures, sentence_macro_f1(data, fold_models))
-        log(f"{name}: " + ", ".join(f"{k} {v:.3f}" for k, v in results[name].items()) + f" ({time.perf_counter() - t0:.0f} s)")
-        (units_dir / f"figures-{name}.json").write_text(json.dumps(results[name], indent=2), encoding="utf-8")
-    return results
+
+    def rows_of_fold(k: int, held_out: set[str]) -> dict[str, list[dict[str, Any]]]:
+        real = real_unit_rows(data, articles={a["id"] for a in dev} - held_out)
+        return {dim: list(written[dim]) + real[dim] for dim in SHIPPED_DIMENSIONS}
+
+    return {name: configuration_figures(name, config_of(name), rows_of_fold, data=data, dev=dev, fold_of=fold_of, units_dir=units_dir, log=log) for name in names}
+
+
+def print_report(results: Mapping[str, Mapping[str, float]], verdict: Any, json_path: Path | None) -> None:
+    """Each dimension's verdict, the figures as a Markdown table, and (with `json_path`) both as JSON."""
+    report: dict[str, Any] = {"figures": dict(results)}
+    width = max(len(name) for name in results)
+    if "baseline" in results and len(results) > 1:
+        report["adopted"] = {}
+        for dim in FIGURES:
+            chosen, why = verdict(results, dim)
+            report["adopted"][dim] = chosen
+            for name, text in why.items():
+                print(f"{dim:13s} {name:{width}s} {text}")
+            print(f"{dim:13s} adopts: {chosen}")
+    cols = [k for dim in FIGURES for k in FIGURES[dim]]
+    print("\n| configuration | " + " | ".join(cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for name, f in results.items():
+        print(f"| {name} | " + " | ".join(f"{f[k]:.3f}" for k in cols) + " |")
+    if json_path:
+        json_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,22 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     args.units_dir.mkdir(parents=True, exist_ok=True)
     results = run(list(args.configs), units_dir=args.units_dir, folds=args.folds, log=log)
-    report: dict[str, Any] = {"figures": results}
-    if "baseline" in results and len(results) > 1:
-        report["adopted"] = {}
-        for dim in FIGURES:
-            chosen, why = verdict(results, dim)
-            report["adopted"][dim] = chosen
-            for name, text in why.items():
-                print(f"{dim:13s} {name:18s} {text}")
-            print(f"{dim:13s} adopts: {chosen}")
-    cols = [k for dim in FIGURES for k in FIGURES[dim]]
-    print("\n| configuration | " + " | ".join(cols) + " |")
-    print("|---|" + "---:|" * len(cols))
-    for name, f in results.items():
-        print(f"| {name} | " + " | ".join(f"{f[k]:.3f}" for k in cols) + " |")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print_report(results, verdict, args.json)
     return 0
 
 

@@ -51,9 +51,7 @@ Needs the corpora in ../shared (about a minute a configuration):
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -115,10 +113,10 @@ def extra_rows(specs: list[str]) -> dict[str, list[dict[str, Any]]]:
 
 
 def run(names: list[str], *, units_dir: Path, folds: int, log: Any, extra: Mapping[str, list[dict[str, Any]]] | None = None) -> dict[str, dict[str, float]]:
-    from feature_experiment import flat, sentence_macro_f1
+    from feature_experiment import configuration_figures
 
     from framing.io.real_corpus import load_real
-    from framing.training.articles import _train_models, _units_of, features_from_units, fit_heads, real_unit_rows, training_dev, written_rows
+    from framing.training.articles import real_unit_rows, training_dev, written_rows
     from framing.training.frames import SHIPPED_DIMENSIONS
 
     data = load_real()
@@ -129,28 +127,20 @@ def run(names: list[str], *, units_dir: Path, folds: int, log: Any, extra: Mappi
     results: dict[str, dict[str, float]] = {}
     for name in names:
         configs, real_times, with_written = setting_of(name)
-        t0 = time.perf_counter()
-        units: dict[str, dict[str, Any]] = {}
-        fold_models: list[tuple[set[str], Any]] = []
-        for k in sorted(set(fold_of)):  # as framing.training.articles.oof_units, keeping each fold's alliance model
-            held_out = {a["id"] for a, f in zip(dev, fold_of) if f == k}
+        more = (extra or {}) if name == "more-written" else {}
+
+        def rows_of_fold(k: int, held_out: set[str], name: str = name, real_times: int = real_times, with_written: bool = with_written,
+                         more: Mapping[str, list[dict[str, Any]]] = more) -> dict[str, list[dict[str, Any]]]:
             pool = {a["id"] for a, f in zip(both, both_folds) if f != k} if name == "round2-units" else {a["id"] for a in dev} - held_out
             real = real_unit_rows(data, articles=pool)
-            more = (extra or {}) if name == "more-written" else {}
-            rows = {dim: (list(written[dim]) if with_written else []) + list(more.get(dim, [])) + real[dim] * real_times for dim in SHIPPED_DIMENSIONS}
-            models = _train_models(rows, configs)
-            units.update(_units_of([a for a in dev if a["id"] in held_out], models))
-            fold_models.append((held_out, models["alliance"]))
-            log(f"{name}: fold {k + 1}/{len(set(fold_of))} done ({time.perf_counter() - t0:.0f} s)")
-        _, figures = fit_heads(dev, fold_of, features_from_units(units), log=lambda m: None)
-        results[name] = flat(figures, sentence_macro_f1(data, fold_models))
-        log(f"{name}: " + ", ".join(f"{k} {v:.3f}" for k, v in results[name].items()) + f" ({time.perf_counter() - t0:.0f} s)")
-        (units_dir / f"figures-{name}.json").write_text(json.dumps(results[name], indent=2), encoding="utf-8")
+            return {dim: (list(written[dim]) if with_written else []) + list(more.get(dim, [])) + real[dim] * real_times for dim in SHIPPED_DIMENSIONS}
+
+        results[name] = configuration_figures(name, configs, rows_of_fold, data=data, dev=dev, fold_of=fold_of, units_dir=units_dir, log=log)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
-    from feature_experiment import FIGURES
+    from feature_experiment import print_report
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--configs", nargs="+", default=list(GRID), choices=GRID)
@@ -165,22 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     args.units_dir.mkdir(parents=True, exist_ok=True)
     results = run(list(args.configs), units_dir=args.units_dir, folds=args.folds, log=log, extra=extra)
-    report: dict[str, Any] = {"figures": results}
-    if "baseline" in results and len(results) > 1:
-        report["adopted"] = {}
-        for dim in FIGURES:
-            chosen, why = verdict(results, dim)
-            report["adopted"][dim] = chosen
-            for name, text in why.items():
-                print(f"{dim:13s} {name:12s} {text}")
-            print(f"{dim:13s} adopts: {chosen}")
-    cols = [k for dim in FIGURES for k in FIGURES[dim]]
-    print("\n| configuration | " + " | ".join(cols) + " |")
-    print("|---|" + "---:|" * len(cols))
-    for name, f in results.items():
-        print(f"| {name} | " + " | ".join(f"{f[k]:.3f}" for k in cols) + " |")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print_report(results, verdict, args.json)
     return 0
 
 

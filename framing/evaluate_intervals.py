@@ -98,16 +98,26 @@ class _AucPlan:
             return np.where(total > 0, wins / total, np.nan)
 
 
+def _coded(gold: Sequence[Mapping[str, Any]], rows: Mapping[str, Mapping[str, Any]], key: str, column: str) -> tuple[np.ndarray, list[Mapping[str, Any]]] | None:
+    """The gold records coding `key` (as a mask over `gold`, and themselves), or None when there
+    are none or no row has `column` (`article_figures` reports no figure then either)."""
+    mask = np.asarray([key in g for g in gold])
+    coded = [g for g, m in zip(gold, mask) if m]
+    if not coded or not any(column in rows[g["id"]] for g in coded):
+        return None
+    return mask, coded
+
+
 def _figure_plans(gold: Sequence[Mapping[str, Any]], rows: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, np.ndarray, Any]]:
     """(figure name, the articles it is computed on as a mask over `gold`, f(W) -> values)."""
     n = len(gold)
     plans: list[tuple[str, np.ndarray, Any]] = []
     for dim in label_dimensions(gold):
         column = f"{dim}.label"
-        mask = np.asarray([dim in g for g in gold])
-        if not mask.any() or not any(column in rows[g["id"]] for g, m in zip(gold, mask) if m):
+        found = _coded(gold, rows, dim, column)
+        if found is None:
             continue
-        coded = [g for g, m in zip(gold, mask) if m]
+        mask, coded = found
         correct, g_ind, p_ind, both = _label_stats([g[dim] for g in coded], [label_text(rows[g["id"]].get(column)) or "(none)" for g in coded], known_labels(dim))
         plans.append((f"{dim}.label accuracy", mask, lambda W, c=correct: (W @ c) / np.maximum(W.sum(axis=1), 1e-300)))
         plans.append((f"{dim}.label macro_f1", mask, lambda W, g=g_ind, p=p_ind, b=both: _macro_f1(W, g, p, b)))
@@ -120,10 +130,10 @@ def _figure_plans(gold: Sequence[Mapping[str, Any]], rows: Mapping[str, Mapping[
             plans.append(("alliance.position auc_threat_vs_hollow", pos | neg, lambda W, plan=plan, pos=pos[pos | neg], neg=neg[pos | neg]: plan(W[:, pos], W[:, neg])))
     for field in ("advocated", "rejected"):
         column = f"prescriptions.{field}"
-        mask = np.asarray([field in g for g in gold])
-        if not mask.any() or not any(column in rows[g["id"]] for g, m in zip(gold, mask) if m):
+        found = _coded(gold, rows, field, column)
+        if found is None:
             continue
-        coded = [g for g, m in zip(gold, mask) if m]
+        mask, coded = found
         predicted = [parse_set(rows[g["id"]].get(column)) for g in coded]
         tp = np.asarray([len(g[field] & p) for g, p in zip(coded, predicted)], dtype=np.float64)
         fp = np.asarray([len(p - g[field]) for g, p in zip(coded, predicted)], dtype=np.float64)
