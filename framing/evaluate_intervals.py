@@ -119,7 +119,7 @@ def _figure_plans(gold: Sequence[Mapping[str, Any]], rows: Mapping[str, Mapping[
             continue
         mask, coded = found
         correct, g_ind, p_ind, both = _label_stats([g[dim] for g in coded], [label_text(rows[g["id"]].get(column)) or "(none)" for g in coded], known_labels(dim))
-        plans.append((f"{dim}.label accuracy", mask, lambda W, c=correct: (W @ c) / np.maximum(W.sum(axis=1), 1e-300)))
+        plans.append((f"{dim}.label accuracy", mask, lambda W, c=correct: (W @ c) / np.maximum(W.sum(axis=1), 1.0)))
         plans.append((f"{dim}.label macro_f1", mask, lambda W, g=g_ind, p=p_ind, b=both: _macro_f1(W, g, p, b)))
         if dim == "alliance" and any("alliance.position" in rows[g["id"]] for g in coded):
             scores = [number_or_none(rows[g["id"]].get("alliance.position")) for g in gold]
@@ -174,7 +174,9 @@ def bootstrap_intervals(gold: Sequence[Mapping[str, Any]], rows: Mapping[str, Ma
         size = min(_BLOCK, resamples - done)
         W = _draw_weights(rng, n, cluster_of, n_clusters, size)
         for name, mask, compute in plans:
-            draws[name].append(compute(W[:, mask]))
+            Wm = W[:, mask]
+            # a resample that drew none of a figure's articles (possible with clusters) has no value
+            draws[name].append(np.where(Wm.sum(axis=1) > 0, compute(Wm), np.nan))
         done += size
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     figures: dict[str, Any] = {}

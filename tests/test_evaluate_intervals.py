@@ -85,6 +85,12 @@ def test_clusters_are_drawn_whole():
     assert (W[:, 0] == W[:, 1]).all() and (W[:, 2] == W[:, 3]).all() and (W.sum(axis=1) == 6).all()
     some = bootstrap_intervals(gold, rows, resamples=30, clusters={"a0": "x", "a1": "x"})  # the rest: one cluster each
     assert some["n_clusters"] == len(gold) - 1
+    # a figure on few articles in few clusters: resamples that draw none of them are left out, not scored 0
+    few = [{"id": "t1", "alliance": "threat"}, {"id": "h1", "alliance": "hollow"}] + [{"id": f"n{i}", "ideology": "neutral"} for i in range(8)]
+    few_rows = {"t1": {"alliance.label": "threat", "alliance.position": 0.5}, "h1": {"alliance.label": "hollow", "alliance.position": -0.5},
+                **{f"n{i}": {"ideology.label": "neutral"} for i in range(8)}}
+    res = bootstrap_intervals(few, few_rows, resamples=200, clusters={"t1": "A", "h1": "A", **{f"n{i}": "B" for i in range(8)}})
+    assert res["figures"]["alliance.label accuracy"]["low"] == 1.0 and res["figures"]["alliance.position auc_threat_vs_hollow"]["low"] == 1.0
 
 
 def test_intervals_are_deterministic_and_narrow_with_more_articles():
