@@ -44,15 +44,20 @@ advocated micro-F1) rises by at least 0.02 over `baseline`, with no figure of th
 (`feature_experiment.FIGURES`) falling by more than 0.01; of those that pass, the one with the
 highest mean of the main figures. Otherwise the dimension keeps its settings.
 
-Needs the corpora in ../shared (about a minute a configuration):
+Needs the corpora in ../shared (about a minute a configuration). The three grids:
 
     python benchmarks/sentence_model_experiment.py --units-dir /tmp/sentence-models --json /tmp/sentence-models/results.json
+    W=benchmarks/data/written-second
+    python benchmarks/sentence_model_experiment.py --configs baseline more-written --units-dir /tmp/sm2 \\
+        --extra prescriptions=$W/prescriptions-a.jsonl prescriptions=$W/prescriptions-b.jsonl \\
+        alliance=$W/alliance-c.jsonl ideology=$W/ideology-d.jsonl
+    python benchmarks/sentence_model_experiment.py --configs baseline round2-units --units-dir /tmp/sm3
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -60,24 +65,46 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 GRID = ("baseline", "C-1", "C-16", "unweighted", "real-only", "real-twice", "more-written", "round2-units")
+FIRST_GRID = GRID[:6]  # the default: the grid the later ones were added after
 MAIN = {"alliance": ("alliance.label accuracy", "alliance.position auc"), "ideology": ("ideology.label accuracy",), "prescriptions": ("prescriptions.advocated micro_f1",)}
 
 
-def setting_of(name: str) -> tuple[dict[str, Any], int, bool]:
-    """The configuration's training configs by dimension, how many times each real unit is given,
-    and whether the written units are used."""
+@dataclass(frozen=True)
+class Setting:
+    """What a configuration changes: the sentence models' training configs by dimension, how
+    many times each real unit is given, whether the shipped written units are used, whether the
+    `--extra` written units are added, and the coding rounds whose real units the sentence
+    models learn from (the heads always learn from the first round)."""
+
+    configs: Mapping[str, Any]
+    real_times: int = 1
+    written: bool = True
+    extra_written: bool = False
+    unit_rounds: tuple[int, ...] = (1,)
+
+
+def setting_of(name: str) -> Setting:
+    """The `Setting` of a configuration of the grid."""
     from framing.training.articles import REAL_CONFIGS
 
     if name not in GRID:
         raise SystemExit(f"unknown configuration {name!r} (known: {', '.join(GRID)})")
     configs = dict(REAL_CONFIGS)
     if name == "C-1":
-        configs = {d: replace(c, C=1.0) for d, c in configs.items()}
-    elif name == "C-16":
-        configs = {d: replace(c, C=16.0) for d, c in configs.items()}
-    elif name == "unweighted":
-        configs = {d: replace(c, class_weight=None) for d, c in configs.items()}
-    return configs, 2 if name == "real-twice" else 1, name != "real-only"
+        return Setting({d: replace(c, C=1.0) for d, c in configs.items()})
+    if name == "C-16":
+        return Setting({d: replace(c, C=16.0) for d, c in configs.items()})
+    if name == "unweighted":
+        return Setting({d: replace(c, class_weight=None) for d, c in configs.items()})
+    if name == "real-only":
+        return Setting(configs, written=False)
+    if name == "real-twice":
+        return Setting(configs, real_times=2)
+    if name == "more-written":
+        return Setting(configs, extra_written=True)
+    if name == "round2-units":
+        return Setting(configs, unit_rounds=(1, 2))
+    return Setting(configs)
 
 
 def verdict(results: Mapping[str, Mapping[str, float]], dim: str) -> tuple[str, dict[str, str]]:
@@ -121,21 +148,21 @@ def run(names: list[str], *, units_dir: Path, folds: int, log: Any, extra: Mappi
 
     data = load_real()
     dev, fold_of = training_dev(data, folds)
-    # both rounds' dev articles and their folds (the first round's folds are the same either way)
-    both, both_folds = training_dev(data, folds, rounds=(1, 2))
+    # every round's dev articles and their folds (folds are dealt round by round, so an earlier
+    # round's folds are the same whichever rounds are dealt)
+    every, every_fold = training_dev(data, folds, rounds=(1, 2))
     written = written_rows()
     results: dict[str, dict[str, float]] = {}
     for name in names:
-        configs, real_times, with_written = setting_of(name)
-        more = (extra or {}) if name == "more-written" else {}
+        setting = setting_of(name)
+        more = (extra or {}) if setting.extra_written else {}
 
-        def rows_of_fold(k: int, held_out: set[str], name: str = name, real_times: int = real_times, with_written: bool = with_written,
-                         more: Mapping[str, list[dict[str, Any]]] = more) -> dict[str, list[dict[str, Any]]]:
-            pool = {a["id"] for a, f in zip(both, both_folds) if f != k} if name == "round2-units" else {a["id"] for a in dev} - held_out
+        def rows_of_fold(k: int, held_out: set[str], setting: Setting = setting, more: Mapping[str, list[dict[str, Any]]] = more) -> dict[str, list[dict[str, Any]]]:
+            pool = {a["id"] for a, f in zip(every, every_fold) if f != k and int(a.get("round", 1)) in setting.unit_rounds}
             real = real_unit_rows(data, articles=pool)
-            return {dim: (list(written[dim]) if with_written else []) + list(more.get(dim, [])) + real[dim] * real_times for dim in SHIPPED_DIMENSIONS}
+            return {dim: (list(written[dim]) if setting.written else []) + list(more.get(dim, [])) + real[dim] * setting.real_times for dim in SHIPPED_DIMENSIONS}
 
-        results[name] = configuration_figures(name, configs, rows_of_fold, data=data, dev=dev, fold_of=fold_of, units_dir=units_dir, log=log)
+        results[name] = configuration_figures(name, setting.configs, rows_of_fold, data=data, dev=dev, fold_of=fold_of, units_dir=units_dir, log=log)
     return results
 
 
@@ -143,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     from feature_experiment import print_report
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--configs", nargs="+", default=list(GRID), choices=GRID)
+    ap.add_argument("--configs", nargs="+", default=list(FIRST_GRID), choices=GRID, help="default: the first grid")
     ap.add_argument("--units-dir", type=Path, default=Path("/tmp/sentence-models"), help="where each configuration's figures are kept")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--json", type=Path, default=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from benchmark_helpers import benchmark_module
+from benchmark_helpers import EXPERIMENT_BASELINE, benchmark_module
 
 
 @pytest.fixture()
@@ -12,8 +12,7 @@ def experiment(monkeypatch):
     return benchmark_module(monkeypatch, "feature_experiment")
 
 
-BASE = {"alliance.label accuracy": 0.79, "alliance.label macro_f1": 0.60, "alliance.position auc": 0.91, "alliance.sentence macro_f1": 0.55,
-        "ideology.label accuracy": 0.68, "ideology.label macro_f1": 0.52, "prescriptions.advocated micro_f1": 0.29, "prescriptions.rejected micro_f1": 0.45}
+BASE = EXPERIMENT_BASELINE
 
 
 def test_a_dimension_adopts_only_a_configuration_that_loses_at_most_a_point_on_each_of_its_figures(experiment):

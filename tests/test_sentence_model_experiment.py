@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from benchmark_helpers import benchmark_module
+from benchmark_helpers import EXPERIMENT_BASELINE, benchmark_module
 
 
 @pytest.fixture()
@@ -13,8 +13,7 @@ def experiment(monkeypatch):
     return benchmark_module(monkeypatch, "sentence_model_experiment")
 
 
-BASE = {"alliance.label accuracy": 0.79, "alliance.label macro_f1": 0.60, "alliance.position auc": 0.91, "alliance.sentence macro_f1": 0.55,
-        "ideology.label accuracy": 0.68, "ideology.label macro_f1": 0.52, "prescriptions.advocated micro_f1": 0.29, "prescriptions.rejected micro_f1": 0.45}
+BASE = EXPERIMENT_BASELINE
 
 
 def test_a_configuration_is_adopted_only_when_its_main_figures_rise_two_points_and_no_figure_falls_more_than_one(experiment):
@@ -40,16 +39,18 @@ def test_a_configuration_is_adopted_only_when_its_main_figures_rise_two_points_a
 def test_the_grid_changes_one_setting_each(experiment):
     from framing.training.articles import REAL_CONFIGS
 
-    assert experiment.setting_of("baseline") == (dict(REAL_CONFIGS), 1, True)
-    assert all(c.C == 1.0 for c in experiment.setting_of("C-1")[0].values())
-    assert all(c.C == 16.0 for c in experiment.setting_of("C-16")[0].values())
-    assert all(c.class_weight is None for c in experiment.setting_of("unweighted")[0].values())
-    assert experiment.setting_of("real-only")[1:] == (1, False)
-    assert experiment.setting_of("real-twice")[1:] == (2, True)
-    assert experiment.setting_of("more-written") == (dict(REAL_CONFIGS), 1, True)
-    assert experiment.setting_of("round2-units") == (dict(REAL_CONFIGS), 1, True)
+    shipped = experiment.Setting(dict(REAL_CONFIGS))
+    assert experiment.setting_of("baseline") == shipped
+    assert all(c.C == 1.0 for c in experiment.setting_of("C-1").configs.values())
+    assert all(c.C == 16.0 for c in experiment.setting_of("C-16").configs.values())
+    assert all(c.class_weight is None for c in experiment.setting_of("unweighted").configs.values())
+    assert experiment.setting_of("real-only") == experiment.Setting(dict(REAL_CONFIGS), written=False)
+    assert experiment.setting_of("real-twice") == experiment.Setting(dict(REAL_CONFIGS), real_times=2)
+    assert experiment.setting_of("more-written") == experiment.Setting(dict(REAL_CONFIGS), extra_written=True)
+    assert experiment.setting_of("round2-units") == experiment.Setting(dict(REAL_CONFIGS), unit_rounds=(1, 2))
     with pytest.raises(SystemExit):
         experiment.setting_of("C-64")
+    assert "more-written" not in experiment.FIRST_GRID  # the default runs without --extra
 
 
 def test_more_written_units_are_read_by_dimension_and_grouped_like_the_shipped_ones(experiment, tmp_path):
